@@ -1,0 +1,81 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// nboctl: the operator CLI. `nboctl --help` lists the subcommands; every
+// flag also reads from NBO_<FLAG> in the environment.
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "lib/common/env_flags.h"
+#include "tools/nboctl/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(nboctl: operator CLI for nbo (next-best-offer model server)
+
+Usage: nboctl <command> [flags]
+
+Commands:
+  gen-factors  Write synthetic ALS factors with planted structure, in Spark
+               MLlib's JSON-lines layout, plus products.csv.
+                 --customers=N --products=P --rank=F --seed=S --out=DIR
+  publish      Publish Spark-format factors and a catalog as a new version
+               over ModelService.PublishModel, with progress.
+                 --server=HOST:PORT --factors=DIR --version=N [--model=NAME]
+                 [--products=FILE] [--id_map=FILE] [--chunk_rows=N]
+  models       Inspect and steer versions:
+                 models list   --server=HOST:PORT
+                 models status --server=HOST:PORT [--model=NAME]
+                 models label  --server=HOST:PORT --label=L --version=N
+                 models split  --server=HOST:PORT --arms=stable:90,canary:10
+                               (arms are label:weight or version:weight;
+                               --arms= clears the split) [--salt=S]
+                 models delete --server=HOST:PORT --version=N
+  recommend    Ask for one customer's offers and print the answer as JSON.
+                 --server=HOST:PORT --customer=ID [--num_offers=N]
+                 [--model=NAME] [--model_version=N | --label=L]
+  bench        Closed-loop load at fixed concurrency: Recommend and, in the
+               same run, grpc.health.v1.Health/Check as the transport floor.
+                 --server=HOST:PORT --duration=SECONDS --concurrency=C
+                 [--json] [--customers=N] [--swap_factors=DIR --swaps=K]
+
+Every flag can also be set as NBO_<FLAG> in the environment (--server is
+NBO_SERVER). Run `nboctl <command> --help` for all flags of a command.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  // Parse the flags after the subcommand; positional words stay in `args`.
+  std::vector<char*> rest(argv + 1, argv + argc);
+  rest[0] = argv[0];
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+  if (absl::Status env = nbo::common::ApplyEnvironmentToFlags(
+          static_cast<int>(rest.size()), rest.data());
+      !env.ok()) {
+    std::fprintf(stderr, "nboctl: %s\n", std::string(env.message()).c_str());
+    return 2;
+  }
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (command == "gen-factors") return nbo::nboctl::GenFactors(args);
+  if (command == "publish") return nbo::nboctl::Publish(args);
+  if (command == "models") return nbo::nboctl::Models(args);
+  if (command == "recommend") return nbo::nboctl::Recommend(args);
+  if (command == "bench") return nbo::nboctl::Bench(args);
+  std::fprintf(stderr, "nboctl: unknown command '%s'\n\n%s", command.c_str(),
+               kUsage);
+  return 2;
+}
