@@ -99,8 +99,9 @@ class ModelStore {
   };
 
   // Opens (creating if needed) the store at options.path and removes the data
-  // of uncommitted versions. INVALID_ARGUMENT if path is empty; INTERNAL if
-  // RocksDB cannot open it (the message names the path, not RocksDB's text).
+  // of uncommitted versions. INVALID_ARGUMENT if path is empty or
+  // write_buffer_bytes is 0; INTERNAL if RocksDB cannot open it (the message
+  // names the path, not RocksDB's text).
   static absl::StatusOr<std::unique_ptr<ModelStore>> Open(
       const Options& options, RecoveryReport* report = nullptr);
 
@@ -109,8 +110,9 @@ class ModelStore {
   ModelStore& operator=(const ModelStore&) = delete;
 
   // Starts writing a new version; durably marks it pending before returning.
-  // ALREADY_EXISTS if (model_name, version) is committed or being written.
-  // REQUIRES: header.model_name non-empty, header.version > 0.
+  // ALREADY_EXISTS if (model_name, version) is committed or being written
+  // (or being deleted). INVALID_ARGUMENT unless model_name is non-empty
+  // without '\0', version > 0 and rank > 0.
   absl::StatusOr<std::unique_ptr<VersionWriter>> BeginVersion(
       const std::string& model_name, int64_t version, int32_t rank);
 
@@ -127,11 +129,13 @@ class ModelStore {
       const std::string& model_name, int64_t version) const;
 
   // Copies the customer's factor into `out` (whose size must be the
-  // version's rank). NOT_FOUND if the version has no row for the customer.
+  // version's rank). NOT_FOUND if the version is not committed or has no row
+  // for the customer; INVALID_ARGUMENT if out.size() differs from the stored
+  // factor's length.
   // This is the request path: one point lookup, no allocation on a hit in
   // the block cache beyond RocksDB's own.
-  absl::Status GetCustomerFactor(const std::string& model_name,
-                                 int64_t version, absl::string_view customer_id,
+  absl::Status GetCustomerFactor(const std::string& model_name, int64_t version,
+                                 absl::string_view customer_id,
                                  absl::Span<float> out) const;
 
   // Calls `fn` for every customer row of a version in key order; stops early
@@ -142,9 +146,10 @@ class ModelStore {
                                        absl::Span<const float> factor)>& fn)
       const;
 
-  // Deletes a committed version: its record first (synced), then its factors
-  // with DeleteRange, then compacts the range so the space is reclaimed.
-  // NOT_FOUND if not committed.
+  // Deletes a committed version: its record and its factors (DeleteRange) in
+  // one synced batch, so that no crash leaves one without the other, then
+  // compacts the range so the space is reclaimed. NOT_FOUND if not committed
+  // (or already being deleted).
   absl::Status DeleteVersion(const std::string& model_name, int64_t version);
 
   // Approximate bytes the version's factors occupy on disk and in memtables.
@@ -173,24 +178,35 @@ class VersionWriter {
   VersionWriter& operator=(const VersionWriter&) = delete;
 
   // Stores item factors by catalog position. `values` holds rank floats.
-  // The caller has validated them.
+  // The caller has validated them. INVALID_ARGUMENT if values.size() is not
+  // the rank or catalog_index is negative; FAILED_PRECONDITION after Commit()
+  // or Abort().
   absl::Status PutItemFactor(int32_t catalog_index,
                              absl::Span<const float> values);
 
   // Stores a batch of customer factors: ids[i] owns
   // values[i*rank, (i+1)*rank). A customer written twice keeps the last row.
+  // Sorted ids are fastest (unsorted batches are sorted first). Same errors
+  // as PutItemFactor.
   absl::Status PutCustomerFactors(absl::Span<const std::string> ids,
                                   absl::Span<const float> values);
 
   // Flushes the factors to disk, then writes `record` and clears the pending
   // marker in one synced batch. After OK the version is visible to
   // ListVersions/GetVersion and survives a crash. `record.model_name`,
-  // `version` and `rank` must match BeginVersion's.
-  // FAILED_PRECONDITION if already committed or aborted.
+  // `version` and `rank` must match BeginVersion's (INVALID_ARGUMENT
+  // otherwise; the writer stays usable). FAILED_PRECONDITION if already
+  // committed or aborted.
   absl::Status Commit(const VersionRecord& record);
 
   // Deletes everything written so far and the pending marker. Idempotent.
+  // FAILED_PRECONDITION after a successful Commit() (use DeleteVersion).
   absl::Status Abort();
+
+  // Test-only: forgets the writer without cleaning up, as if the process had
+  // died mid-publish. The pending marker and the factors stay on disk until
+  // the next Open(); the version stays "being written" in this store.
+  void AbandonForTesting() { finished_ = true; }
 
   // Bytes of factor data written so far.
   uint64_t bytes_written() const { return bytes_written_; }
@@ -205,7 +221,9 @@ class VersionWriter {
   int64_t version_;
   int32_t rank_;
   uint64_t bytes_written_ = 0;
+  // Committed or aborted (or abandoned): no more writes.
   bool finished_ = false;
+  bool committed_ = false;
 };
 
 }  // namespace nbo::store
