@@ -1,0 +1,96 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#ifndef NBO_LIB_MODEL_MODEL_VERSION_H_
+#define NBO_LIB_MODEL_MODEL_VERSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace nbo::model {
+
+struct Product {
+  std::string id;
+  std::string name;
+  std::string category;
+};
+
+// A catalog product and its score for one request.
+struct ScoredProduct {
+  int32_t index = 0;  // Position in the catalog.
+  double score = 0;
+};
+
+// Everything needed to build a ModelVersion.
+struct ModelVersionParams {
+  std::string model_name;
+  int64_t version = 0;
+  int32_t rank = 0;
+  std::vector<Product> catalog;
+  // catalog.size() * rank floats, row i being catalog[i]'s item factor.
+  std::vector<float> item_factors;
+  // One popularity score per catalog product.
+  std::vector<double> popularity;
+  // Platt scaling; both 0 means "clamp the raw score to [0,1]".
+  double calibration_a = 0;
+  double calibration_b = 0;
+};
+
+// One loaded version of a model: its catalog and item factors in memory, the
+// servable that requests score against. Customer factors are not here: they
+// stay in the store and are read per request.
+//
+// Immutable after Create(), so any number of threads may use it at once;
+// requests hold it through a shared_ptr, which is what lets a version finish
+// in-flight requests after it stops being routed to.
+class ModelVersion {
+ public:
+  // Validates and builds a version. INVALID_ARGUMENT when rank is not in
+  // [1, 1024], the catalog is empty or has empty/duplicate ids, item_factors
+  // does not hold catalog.size() * rank values, any value is NaN/Inf, or
+  // popularity does not have one finite value per product.
+  static absl::StatusOr<std::shared_ptr<const ModelVersion>> Create(
+      ModelVersionParams params);
+
+  const std::string& model_name() const { return params_.model_name; }
+  int64_t version() const { return params_.version; }
+  int32_t rank() const { return params_.rank; }
+  const std::vector<Product>& catalog() const { return params_.catalog; }
+  // Catalog position of `product_id`, or -1.
+  int32_t ProductIndex(absl::string_view product_id) const;
+
+  // The top `n` products for `customer_factor`, highest score first (ties by
+  // catalog order). Fewer than n when the catalog is smaller.
+  // REQUIRES: customer_factor.size() == rank(), n >= 0.
+  std::vector<ScoredProduct> TopN(absl::Span<const float> customer_factor,
+                                  int n) const;
+
+  // The top `n` products by popularity, precomputed at Create().
+  std::vector<ScoredProduct> MostPopular(int n) const;
+
+  // Maps a raw score to a propensity in [0,1] with the version's
+  // calibration.
+  double Propensity(double score) const;
+
+ private:
+  explicit ModelVersion(ModelVersionParams params);
+
+  using RowMatrix =
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  const ModelVersionParams params_;
+  RowMatrix items_;
+  absl::flat_hash_map<std::string, int32_t> index_;
+  std::vector<ScoredProduct> by_popularity_;
+};
+
+}  // namespace nbo::model
+
+#endif  // NBO_LIB_MODEL_MODEL_VERSION_H_

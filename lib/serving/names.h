@@ -1,0 +1,37 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// Validation of the names clients choose (models, labels, customer ids), in
+// one place so every RPC says the same thing about the same mistake.
+
+#ifndef NBO_LIB_SERVING_NAMES_H_
+#define NBO_LIB_SERVING_NAMES_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "nbo/v1/common.pb.h"
+
+namespace nbo::serving {
+
+// Longest customer id accepted, in bytes.
+inline constexpr size_t kMaxCustomerIdBytes = 128;
+
+// OK for [A-Za-z0-9._-]{1,64}; INVALID_ARGUMENT naming the problem otherwise.
+absl::Status ValidateModelName(absl::string_view name);
+
+// OK for [a-z0-9_-]{1,32}; INVALID_ARGUMENT otherwise.
+absl::Status ValidateLabel(absl::string_view label);
+
+// OK for 1..kMaxCustomerIdBytes bytes without control characters;
+// INVALID_ARGUMENT otherwise. The message never echoes the id: customer ids
+// are personal data and errors end up in logs.
+absl::Status ValidateCustomerId(absl::string_view customer_id);
+
+// "AVAILABLE", "LOADING", ...
+std::string VersionStateName(nbo::v1::VersionState state);
+
+}  // namespace nbo::serving
+
+#endif  // NBO_LIB_SERVING_NAMES_H_

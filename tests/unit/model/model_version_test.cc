@@ -1,0 +1,116 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "lib/model/model_version.h"
+
+#include <cmath>
+#include <limits>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+
+namespace nbo::model {
+namespace {
+
+using ::nbo::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// Three products in rank 2: A = (1,0), B = (0,1), C = (1,1).
+ModelVersionParams ThreeProducts() {
+  ModelVersionParams p;
+  p.model_name = "nbo";
+  p.version = 1;
+  p.rank = 2;
+  p.catalog = {{"A", "Alpha", "cards"}, {"B", "Beta", "loans"},
+               {"C", "Gamma", "savings"}};
+  p.item_factors = {1, 0, 0, 1, 1, 1};
+  p.popularity = {0.2, 0.5, 0.1};
+  return p;
+}
+
+TEST(ModelVersionTest, RanksProductsByDotProduct) {
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(ThreeProducts()));
+  const float u[] = {2.0f, -1.0f};  // A: 2, B: -1, C: 1.
+  auto top = v->TopN(u, 2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].index, 0);
+  EXPECT_DOUBLE_EQ(top[0].score, 2.0);
+  EXPECT_EQ(top[1].index, 2);
+  EXPECT_DOUBLE_EQ(top[1].score, 1.0);
+}
+
+TEST(ModelVersionTest, BreaksTiesByCatalogOrderAndCapsAtCatalogSize) {
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(ThreeProducts()));
+  const float u[] = {1.0f, 1.0f};  // A: 1, B: 1, C: 2.
+  auto top = v->TopN(u, 10);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].index, 2);
+  EXPECT_EQ(top[1].index, 0);
+  EXPECT_EQ(top[2].index, 1);
+}
+
+TEST(ModelVersionTest, MostPopularFollowsPopularityScores) {
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(ThreeProducts()));
+  auto top = v->MostPopular(2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].index, 1);
+  EXPECT_EQ(top[1].index, 0);
+  EXPECT_EQ(v->ProductIndex("C"), 2);
+  EXPECT_EQ(v->ProductIndex("Z"), -1);
+}
+
+TEST(ModelVersionTest, PropensityClampsWithoutCalibrationAndUsesPlattWithIt) {
+  ASSERT_OK_AND_ASSIGN(auto raw, ModelVersion::Create(ThreeProducts()));
+  EXPECT_DOUBLE_EQ(raw->Propensity(1.7), 1.0);
+  EXPECT_DOUBLE_EQ(raw->Propensity(-0.3), 0.0);
+  EXPECT_DOUBLE_EQ(raw->Propensity(0.25), 0.25);
+  ModelVersionParams p = ThreeProducts();
+  p.calibration_a = 2.0;
+  p.calibration_b = -1.0;
+  ASSERT_OK_AND_ASSIGN(auto platt, ModelVersion::Create(p));
+  EXPECT_NEAR(platt->Propensity(0.5), 0.5, 1e-12);
+  EXPECT_NEAR(platt->Propensity(1.0), 1.0 / (1.0 + std::exp(-1.0)), 1e-12);
+}
+
+TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    const char* what;
+    void (*mutate)(ModelVersionParams&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"rank 0", [](ModelVersionParams& p) { p.rank = 0; }, "rank 0"},
+      {"rank too big", [](ModelVersionParams& p) { p.rank = 1025; }, "rank"},
+      {"empty catalog",
+       [](ModelVersionParams& p) {
+         p.catalog.clear();
+         p.item_factors.clear();
+         p.popularity.clear();
+       },
+       "catalog is empty"},
+      {"short factors", [](ModelVersionParams& p) { p.item_factors.pop_back(); },
+       "need 6"},
+      {"duplicate id", [](ModelVersionParams& p) { p.catalog[2].id = "A"; },
+       "twice"},
+      {"empty id", [](ModelVersionParams& p) { p.catalog[1].id = ""; },
+       "empty id"},
+      {"popularity size", [](ModelVersionParams& p) { p.popularity = {1}; },
+       "popularity"},
+  };
+  for (const Case& c : cases) {
+    ModelVersionParams p = ThreeProducts();
+    c.mutate(p);
+    EXPECT_THAT(ModelVersion::Create(p),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(c.message)))
+        << c.what;
+  }
+  ModelVersionParams p = ThreeProducts();
+  p.item_factors[3] = nan;
+  EXPECT_THAT(ModelVersion::Create(p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'B'")));
+}
+
+}  // namespace
+}  // namespace nbo::model

@@ -1,0 +1,44 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// Builders of small, fully known models for the serving tests.
+
+#ifndef NBO_TESTS_UNIT_SERVING_TEST_MODEL_H_
+#define NBO_TESTS_UNIT_SERVING_TEST_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/serving/model_manager.h"
+#include "lib/store/model_store.h"
+#include "nbo/v1/model_service.pb.h"
+
+namespace nbo::serving::testing {
+
+// A model with `products` products P01.. and `customers` customers
+// C0000001.., rank `rank`. Customer i's factor is e_(i % rank) (a unit
+// vector), product j's is e_(j % rank) * (1 + j), so customer i's best
+// product is the highest j with j % rank == i % rank.
+struct TestModel {
+  std::string model_name = "nbo";
+  int64_t version = 1;
+  int32_t rank = 4;
+  int products = 6;
+  int customers = 10;
+  int rows_per_chunk = 4;
+
+  std::string CustomerId(int i) const;
+  std::string ProductId(int j) const;
+  // header, item chunk, customer chunks, commit.
+  std::vector<nbo::v1::PublishModelRequest> Stream() const;
+};
+
+// Feeds `stream` to a PublishSession and finishes it.
+absl::StatusOr<nbo::v1::PublishModelResponse> Publish(
+    ModelManager* manager, store::ModelStore* store,
+    const std::vector<nbo::v1::PublishModelRequest>& stream);
+
+}  // namespace nbo::serving::testing
+
+#endif  // NBO_TESTS_UNIT_SERVING_TEST_MODEL_H_
