@@ -1,0 +1,26 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/nbo_server/grpc_status.h"
+
+#include <cstdio>
+#include <string>
+
+namespace nbo::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      std::fprintf(stderr, "nbo: internal error: %s\n",
+                   status.ToString().c_str());
+      return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                          "internal error; see the server log");
+    default:
+      return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                          std::string(status.message()));
+  }
+}
+
+}  // namespace nbo::server

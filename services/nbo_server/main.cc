@@ -1,0 +1,148 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// nbo-server: the next-best-offer model server. Runs with no flags (data in
+// ./nbo-data, gRPC on :50051, metrics on :9464); every flag can also be set
+// as NBO_<FLAG> in the environment.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "lib/common/env_flags.h"
+#include "services/nbo_server/server.h"
+
+namespace {
+const nbo::server::NboServer::Options kDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, data_dir, kDefaults.data_dir,
+          "RocksDB data directory (created if missing)");
+ABSL_FLAG(std::string, grpc_addr, kDefaults.grpc_addr,
+          "gRPC listen address HOST:PORT; port 0 picks a free port");
+ABSL_FLAG(std::string, metrics_addr, kDefaults.metrics_addr,
+          "Prometheus /metrics address HOST:PORT; empty disables it");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, write {\"grpc\":PORT,\"metrics\":PORT} here once serving");
+ABSL_FLAG(std::string, default_model, kDefaults.default_model,
+          "Model name used when a request or publish names none");
+ABSL_FLAG(int, keep_versions, kDefaults.keep_versions,
+          "AVAILABLE versions kept per model, besides labelled ones");
+ABSL_FLAG(int, max_receive_message_bytes, kDefaults.max_receive_message_bytes,
+          "Largest gRPC message accepted (RESOURCE_EXHAUSTED above)");
+ABSL_FLAG(int, max_publish_chunk_bytes, kDefaults.max_publish_chunk_bytes,
+          "Largest PublishModel factor chunk (INVALID_ARGUMENT above)");
+ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,
+          "HTTP/2 streams per client connection");
+ABSL_FLAG(absl::Duration, keepalive_min_ping_interval,
+          kDefaults.keepalive_min_ping_interval,
+          "Minimum interval between client pings without data");
+ABSL_FLAG(int, keepalive_max_ping_strikes, kDefaults.keepalive_max_ping_strikes,
+          "Ping strikes before the connection is closed");
+ABSL_FLAG(int, default_offers, kDefaults.default_offers,
+          "Offers returned when a request does not say");
+ABSL_FLAG(int, max_offers, kDefaults.max_offers,
+          "Most offers one request may ask for");
+ABSL_FLAG(int, max_batch_customers, kDefaults.max_batch_customers,
+          "Most customers in one BatchRecommend");
+ABSL_FLAG(std::string, admin_token, "",
+          "Bearer token required by ModelService writes and ExportModel; "
+          "empty disables authentication (use NBO_ADMIN_TOKEN to keep it out "
+          "of the process list)");
+ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache, MiB");
+ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
+          "On SIGTERM: time to report NOT_SERVING while still serving");
+ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
+          "On SIGTERM, after draining: time in-flight calls get to finish");
+
+namespace {
+
+bool WritePortFile(const std::string& path, int grpc_port, int metrics_port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"grpc\":" << grpc_port << ",\"metrics\":" << metrics_port
+        << "}\n";
+    if (!out.good()) return false;
+  }
+  // Rename so a reader never sees a half-written file.
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "nbo-server: next-best-offer model server.\n"
+      "Every flag can also be set as NBO_<FLAG>, e.g. NBO_DATA_DIR.");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::Status env = nbo::common::ApplyEnvironmentToFlags(argc, argv);
+      !env.ok()) {
+    std::fprintf(stderr, "nbo-server: %s\n", std::string(env.message()).c_str());
+    return 2;
+  }
+
+  // Block the termination signals in every thread; main waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  nbo::server::NboServer::Options options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  options.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  options.default_model = absl::GetFlag(FLAGS_default_model);
+  options.keep_versions = absl::GetFlag(FLAGS_keep_versions);
+  options.max_receive_message_bytes =
+      absl::GetFlag(FLAGS_max_receive_message_bytes);
+  options.max_publish_chunk_bytes = absl::GetFlag(FLAGS_max_publish_chunk_bytes);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.keepalive_min_ping_interval =
+      absl::GetFlag(FLAGS_keepalive_min_ping_interval);
+  options.keepalive_max_ping_strikes =
+      absl::GetFlag(FLAGS_keepalive_max_ping_strikes);
+  options.default_offers = absl::GetFlag(FLAGS_default_offers);
+  options.max_offers = absl::GetFlag(FLAGS_max_offers);
+  options.max_batch_customers = absl::GetFlag(FLAGS_max_batch_customers);
+  options.admin_token = absl::GetFlag(FLAGS_admin_token);
+  options.block_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+
+  auto server = nbo::server::NboServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "nbo-server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "nbo: serving gRPC on port %d, metrics on port %d\n",
+               (*server)->grpc_port(), (*server)->metrics_port());
+  if (options.admin_token.empty()) {
+    std::fprintf(stderr,
+                 "nbo: WARNING: no --admin_token; ModelService writes are "
+                 "open to any client\n");
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() &&
+      !WritePortFile(port_file, (*server)->grpc_port(),
+                     (*server)->metrics_port())) {
+    std::fprintf(stderr, "nbo-server: cannot write %s\n", port_file.c_str());
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "nbo: %s received; shutting down\n",
+               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Shutdown(absl::GetFlag(FLAGS_drain),
+                      absl::GetFlag(FLAGS_shutdown_deadline));
+  (*server)->Wait();
+  std::fprintf(stderr, "nbo: stopped\n");
+  return 0;
+}

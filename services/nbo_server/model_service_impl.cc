@@ -1,0 +1,282 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/nbo_server/model_service_impl.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/serving/names.h"
+#include "services/nbo_server/grpc_status.h"
+
+namespace nbo::server {
+namespace {
+
+// Measures one RPC and records it when it goes out of scope.
+class CallRecorder {
+ public:
+  CallRecorder(ServerMetrics* metrics, Method method)
+      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+  ~CallRecorder() {
+    metrics_->RecordRequest(method_, code_, absl::Now() - start_);
+  }
+  const grpc::Status& Done(const grpc::Status& status) {
+    code_ = status.error_code();
+    return status;
+  }
+
+ private:
+  ServerMetrics* const metrics_;
+  const Method method_;
+  const absl::Time start_;
+  grpc::StatusCode code_ = grpc::StatusCode::UNKNOWN;
+};
+
+constexpr int kDefaultExportRows = 1024;
+constexpr int kMaxExportRows = 65536;
+
+}  // namespace
+
+ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
+                                   store::ModelStore* store,
+                                   ServerMetrics* metrics, Options options)
+    : manager_(manager),
+      store_(store),
+      metrics_(metrics),
+      options_(std::move(options)) {}
+
+grpc::Status ModelServiceImpl::Authorize(
+    const grpc::ServerContext* context) const {
+  if (options_.admin_token.empty()) return grpc::Status::OK;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this RPC needs 'authorization: Bearer <token>'");
+  }
+  const std::string expected = "Bearer " + options_.admin_token;
+  const grpc::string_ref& got = it->second;
+  // Compare in constant time; the token is a secret.
+  unsigned char diff = got.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(
+        expected[i] ^ (i < got.size() ? got.data()[i] : 0));
+  }
+  if (diff != 0) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the bearer token is not valid");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ModelServiceImpl::PublishModel(
+    grpc::ServerContext* context,
+    grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
+    nbo::v1::PublishModelResponse* response) {
+  CallRecorder call(metrics_, Method::kPublishModel);
+  return call.Done(DoPublish(context, reader, response));
+}
+
+grpc::Status ModelServiceImpl::DoPublish(
+    grpc::ServerContext* context,
+    grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
+    nbo::v1::PublishModelResponse* response) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  serving::PublishSession session(manager_, store_, options_.publish_limits);
+  nbo::v1::PublishModelRequest message;
+  uint64_t recorded = 0;
+  while (reader->Read(&message)) {
+    const absl::Status added = session.Add(message);
+    metrics_->RecordPublishBytes(session.bytes_received() - recorded);
+    recorded = session.bytes_received();
+    if (!added.ok()) return ToGrpcStatus(added);
+  }
+  if (context->IsCancelled()) {
+    // The session's destructor deletes the partial version.
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "publish cancelled; nothing was published");
+  }
+  absl::StatusOr<nbo::v1::PublishModelResponse> done = session.Finish();
+  if (!done.ok()) return ToGrpcStatus(done.status());
+  *response = *std::move(done);
+  return grpc::Status::OK;
+}
+
+grpc::Status ModelServiceImpl::ListModels(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::ListModelsRequest* /*request*/,
+    nbo::v1::ListModelsResponse* response) {
+  CallRecorder call(metrics_, Method::kListModels);
+  for (nbo::v1::ModelStatus& model : manager_->ListModels()) {
+    *response->add_models() = std::move(model);
+  }
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::GetModelStatus(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::GetModelStatusRequest* request,
+    nbo::v1::GetModelStatusResponse* response) {
+  CallRecorder call(metrics_, Method::kGetModelStatus);
+  absl::StatusOr<nbo::v1::ModelStatus> status =
+      manager_->GetModelStatus(manager_->ResolveName(request->model_name()));
+  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  *response->mutable_model() = *std::move(status);
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::SetVersionLabel(
+    grpc::ServerContext* context,
+    const nbo::v1::SetVersionLabelRequest* request,
+    nbo::v1::SetVersionLabelResponse* response) {
+  CallRecorder call(metrics_, Method::kSetVersionLabel);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  absl::StatusOr<nbo::v1::ModelStatus> status = manager_->SetLabel(
+      manager_->ResolveName(request->model_name()), request->label(),
+      request->version());
+  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  *response->mutable_model() = *std::move(status);
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::SetTrafficSplit(
+    grpc::ServerContext* context,
+    const nbo::v1::SetTrafficSplitRequest* request,
+    nbo::v1::SetTrafficSplitResponse* response) {
+  CallRecorder call(metrics_, Method::kSetTrafficSplit);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  std::vector<store::SplitArm> arms;
+  for (const nbo::v1::TrafficArm& arm : request->arms()) {
+    store::SplitArm out;
+    out.weight = arm.weight();
+    if (arm.has_label()) {
+      if (absl::Status s = serving::ValidateLabel(arm.label()); !s.ok()) {
+        return call.Done(ToGrpcStatus(s));
+      }
+      out.label = arm.label();
+    } else {
+      out.version = arm.version();
+    }
+    arms.push_back(std::move(out));
+  }
+  absl::StatusOr<nbo::v1::ModelStatus> status = manager_->SetTrafficSplit(
+      manager_->ResolveName(request->model_name()), arms, request->salt());
+  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  *response->mutable_model() = *std::move(status);
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::DeleteVersion(
+    grpc::ServerContext* context, const nbo::v1::DeleteVersionRequest* request,
+    nbo::v1::DeleteVersionResponse* /*response*/) {
+  CallRecorder call(metrics_, Method::kDeleteVersion);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  return call.Done(ToGrpcStatus(manager_->DeleteVersion(
+      manager_->ResolveName(request->model_name()), request->version())));
+}
+
+grpc::Status ModelServiceImpl::ExportModel(
+    grpc::ServerContext* context, const nbo::v1::ExportModelRequest* request,
+    grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) {
+  CallRecorder call(metrics_, Method::kExportModel);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  return call.Done(DoExport(*request, writer));
+}
+
+grpc::Status ModelServiceImpl::DoExport(
+    const nbo::v1::ExportModelRequest& request,
+    grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) {
+  const int rows_per_chunk = request.rows_per_chunk() == 0
+                                 ? kDefaultExportRows
+                                 : request.rows_per_chunk();
+  if (rows_per_chunk < 0 || rows_per_chunk > kMaxExportRows) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("rows_per_chunk must be in [0, ", kMaxExportRows, "]"));
+  }
+  const std::string name = manager_->ResolveName(request.model_name());
+  absl::StatusOr<store::VersionRecord> record =
+      store_->GetVersion(name, request.version());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  absl::StatusOr<std::vector<float>> items =
+      store_->ReadItemFactors(name, request.version());
+  if (!items.ok()) return ToGrpcStatus(items.status());
+
+  nbo::v1::PublishModelRequest message;
+  nbo::v1::PublishHeader* header = message.mutable_header();
+  header->set_model_name(name);
+  header->set_version(record->version);
+  header->set_rank(record->rank);
+  for (size_t i = 0; i < record->catalog.size(); ++i) {
+    const store::ProductRow& p = record->catalog[i];
+    nbo::v1::Product* out = header->add_catalog();
+    out->set_product_id(p.product_id);
+    out->set_name(p.name);
+    out->set_category(p.category);
+    (*header->mutable_popularity())[p.product_id] = record->popularity[i];
+  }
+  nbo::v1::ModelMetadata* meta = header->mutable_metadata();
+  meta->set_description(record->description);
+  meta->mutable_labels()->insert(record->labels.begin(), record->labels.end());
+  meta->mutable_metrics()->insert(record->metrics.begin(),
+                                  record->metrics.end());
+  meta->set_calibration_a(record->calibration_a);
+  meta->set_calibration_b(record->calibration_b);
+  if (!writer->Write(message)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+
+  message.Clear();
+  const int rank = record->rank;
+  for (size_t i = 0; i < record->catalog.size(); ++i) {
+    nbo::v1::FactorRow* row = message.mutable_item_factors()->add_rows();
+    row->set_id(record->catalog[i].product_id);
+    row->mutable_values()->Add(items->begin() + i * rank,
+                               items->begin() + (i + 1) * rank);
+  }
+  if (!writer->Write(message)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+
+  message.Clear();
+  int64_t customers = 0;
+  const absl::Status scanned = store_->ScanCustomerFactors(
+      name, request.version(),
+      [&](absl::string_view id, absl::Span<const float> factor) {
+        nbo::v1::FactorRow* row =
+            message.mutable_customer_factors()->add_rows();
+        row->set_id(std::string(id));
+        row->mutable_values()->Add(factor.begin(), factor.end());
+        ++customers;
+        if (message.customer_factors().rows_size() >= rows_per_chunk) {
+          if (!writer->Write(message)) {
+            return absl::CancelledError("the client went away");
+          }
+          message.Clear();
+        }
+        return absl::OkStatus();
+      });
+  if (!scanned.ok()) return ToGrpcStatus(scanned);
+  if (message.has_customer_factors() && !writer->Write(message)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+  message.Clear();
+  message.mutable_commit()->set_expected_product_count(
+      static_cast<int64_t>(record->catalog.size()));
+  message.mutable_commit()->set_expected_customer_count(customers);
+  if (!writer->Write(message)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace nbo::server

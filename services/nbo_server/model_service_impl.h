@@ -1,0 +1,83 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#ifndef NBO_SERVICES_NBO_SERVER_MODEL_SERVICE_IMPL_H_
+#define NBO_SERVICES_NBO_SERVER_MODEL_SERVICE_IMPL_H_
+
+#include <string>
+
+#include "lib/serving/model_manager.h"
+#include "lib/serving/publish_session.h"
+#include "lib/store/model_store.h"
+#include "nbo/v1/model_service.grpc.pb.h"
+#include "services/nbo_server/server_metrics.h"
+
+namespace nbo::server {
+
+// nbo.v1.ModelService: the admin path. It runs on gRPC's synchronous API
+// because its handlers do slow, blocking work (writing factors, loading a
+// version, waiting for in-flight requests before an unload) that must not
+// occupy the callback threads the request path runs on.
+//
+// When `admin_token` is non-empty, every call except ListModels and
+// GetModelStatus needs `authorization: Bearer <admin_token>`; without it the
+// call fails UNAUTHENTICATED.
+//
+// Thread-safe. The pointers are not owned.
+class ModelServiceImpl final : public nbo::v1::ModelService::Service {
+ public:
+  struct Options {
+    // Limits applied to PublishModel streams.
+    serving::PublishLimits publish_limits;
+    // Bearer token required by the write RPCs and ExportModel.
+    // Default: "" (no authentication).
+    std::string admin_token;
+  };
+
+  ModelServiceImpl(serving::ModelManager* manager, store::ModelStore* store,
+                   ServerMetrics* metrics, Options options);
+
+  grpc::Status PublishModel(
+      grpc::ServerContext* context,
+      grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
+      nbo::v1::PublishModelResponse* response) override;
+  grpc::Status ListModels(grpc::ServerContext* context,
+                          const nbo::v1::ListModelsRequest* request,
+                          nbo::v1::ListModelsResponse* response) override;
+  grpc::Status GetModelStatus(
+      grpc::ServerContext* context,
+      const nbo::v1::GetModelStatusRequest* request,
+      nbo::v1::GetModelStatusResponse* response) override;
+  grpc::Status SetVersionLabel(
+      grpc::ServerContext* context,
+      const nbo::v1::SetVersionLabelRequest* request,
+      nbo::v1::SetVersionLabelResponse* response) override;
+  grpc::Status SetTrafficSplit(
+      grpc::ServerContext* context,
+      const nbo::v1::SetTrafficSplitRequest* request,
+      nbo::v1::SetTrafficSplitResponse* response) override;
+  grpc::Status DeleteVersion(grpc::ServerContext* context,
+                             const nbo::v1::DeleteVersionRequest* request,
+                             nbo::v1::DeleteVersionResponse* response) override;
+  grpc::Status ExportModel(
+      grpc::ServerContext* context,
+      const nbo::v1::ExportModelRequest* request,
+      grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) override;
+
+ private:
+  // UNAUTHENTICATED unless the call carries the admin token (or none is set).
+  grpc::Status Authorize(const grpc::ServerContext* context) const;
+  grpc::Status DoPublish(grpc::ServerContext* context,
+                         grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
+                         nbo::v1::PublishModelResponse* response);
+  grpc::Status DoExport(const nbo::v1::ExportModelRequest& request,
+                        grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer);
+
+  serving::ModelManager* const manager_;
+  store::ModelStore* const store_;
+  ServerMetrics* const metrics_;
+  const Options options_;
+};
+
+}  // namespace nbo::server
+
+#endif  // NBO_SERVICES_NBO_SERVER_MODEL_SERVICE_IMPL_H_

@@ -1,0 +1,137 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/nbo_server/nbo_service_impl.h"
+
+#include <chrono>
+#include <optional>
+
+#include "absl/time/clock.h"
+#include "services/nbo_server/grpc_status.h"
+
+namespace nbo::server {
+namespace {
+
+bool DeadlinePassed(const grpc::CallbackServerContext* context) {
+  return context->deadline() <= std::chrono::system_clock::now();
+}
+
+const grpc::Status kDeadlineExceeded(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                     "deadline exceeded");
+
+// Streams one BatchRecommendResponse per customer, computing each only when
+// the previous write has completed, so a slow reader costs no memory.
+class BatchReactor
+    : public grpc::ServerWriteReactor<nbo::v1::BatchRecommendResponse> {
+ public:
+  BatchReactor(grpc::CallbackServerContext* context,
+               const nbo::v1::BatchRecommendRequest* request,
+               const serving::Recommender* recommender,
+               ServerMetrics* metrics)
+      : context_(context),
+        request_(request),
+        recommender_(recommender),
+        metrics_(metrics),
+        start_(absl::Now()) {
+    if (DeadlinePassed(context_)) {
+      Complete(kDeadlineExceeded);
+      return;
+    }
+    const absl::Status valid = recommender_->ValidateBatch(*request_);
+    if (!valid.ok()) {
+      Complete(ToGrpcStatus(valid));
+      return;
+    }
+    NextWrite();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Complete(grpc::Status(grpc::StatusCode::CANCELLED,
+                            "the client went away"));
+      return;
+    }
+    NextWrite();
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void NextWrite() {
+    if (next_ >= request_->customer_ids_size()) {
+      Complete(grpc::Status::OK);
+      return;
+    }
+    if (cancelled_ || DeadlinePassed(context_)) {
+      Complete(kDeadlineExceeded);
+      return;
+    }
+    response_.Clear();
+    response_.set_index(next_);
+    const std::optional<int32_t> num_offers =
+        request_->has_num_offers()
+            ? std::optional<int32_t>(request_->num_offers())
+            : std::nullopt;
+    const absl::Status status = recommender_->RecommendOne(
+        request_->customer_ids(next_), num_offers, request_->model(),
+        response_.mutable_recommendation());
+    if (status.ok()) {
+      metrics_->RecordStrategy(response_.recommendation().strategy());
+    } else {
+      const grpc::Status g = ToGrpcStatus(status);
+      response_.mutable_error()->set_code(g.error_code());
+      response_.mutable_error()->set_message(g.error_message());
+    }
+    ++next_;
+    StartWrite(&response_);
+  }
+
+  void Complete(const grpc::Status& status) {
+    metrics_->RecordRequest(Method::kBatchRecommend, status.error_code(),
+                            absl::Now() - start_);
+    Finish(status);
+  }
+
+  grpc::CallbackServerContext* const context_;
+  const nbo::v1::BatchRecommendRequest* const request_;
+  const serving::Recommender* const recommender_;
+  ServerMetrics* const metrics_;
+  const absl::Time start_;
+  nbo::v1::BatchRecommendResponse response_;
+  int next_ = 0;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace
+
+NboServiceImpl::NboServiceImpl(const serving::Recommender* recommender,
+                               ServerMetrics* metrics)
+    : recommender_(recommender), metrics_(metrics) {}
+
+grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
+    grpc::CallbackServerContext* context,
+    const nbo::v1::RecommendRequest* request,
+    nbo::v1::RecommendResponse* response) {
+  const absl::Time start = absl::Now();
+  grpc::Status status;
+  if (DeadlinePassed(context)) {
+    status = kDeadlineExceeded;
+  } else {
+    status = ToGrpcStatus(recommender_->Recommend(*request, response));
+    if (status.ok()) metrics_->RecordStrategy(response->strategy());
+  }
+  metrics_->RecordRequest(Method::kRecommend, status.error_code(),
+                          absl::Now() - start);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<nbo::v1::BatchRecommendResponse>*
+NboServiceImpl::BatchRecommend(grpc::CallbackServerContext* context,
+                               const nbo::v1::BatchRecommendRequest* request) {
+  return new BatchReactor(context, request, recommender_, metrics_);
+}
+
+}  // namespace nbo::server

@@ -1,0 +1,174 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/nbo_server/server.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "lib/common/status_macros.h"
+#include "lib/serving/model_manager.h"
+#include "lib/serving/recommender.h"
+#include "lib/store/model_store.h"
+#include "prometheus/exposer.h"
+#include "services/nbo_server/model_service_impl.h"
+#include "services/nbo_server/nbo_service_impl.h"
+#include "services/nbo_server/server_metrics.h"
+
+namespace nbo::server {
+namespace {
+
+constexpr const char* kServiceNames[] = {"nbo.v1.NBOService",
+                                         "nbo.v1.ModelService"};
+
+absl::Status ValidateOptions(const NboServer::Options& o) {
+  if (o.data_dir.empty()) {
+    return absl::InvalidArgumentError("data_dir is required");
+  }
+  if (o.grpc_addr.empty()) {
+    return absl::InvalidArgumentError("grpc_addr is required");
+  }
+  if (o.max_receive_message_bytes <= 0 || o.max_publish_chunk_bytes <= 0 ||
+      o.max_concurrent_streams <= 0 || o.keepalive_max_ping_strikes < 0 ||
+      o.default_offers <= 0 || o.max_offers < o.default_offers ||
+      o.max_batch_customers <= 0) {
+    return absl::InvalidArgumentError(
+        "limits must be positive and default_offers <= max_offers");
+  }
+  if (o.max_publish_chunk_bytes > o.max_receive_message_bytes) {
+    return absl::InvalidArgumentError(
+        "max_publish_chunk_bytes must not exceed max_receive_message_bytes");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
+  NBO_RETURN_IF_ERROR(ValidateOptions(options));
+  std::unique_ptr<NboServer> s(new NboServer());
+  s->options_ = std::move(options);
+  const Options& o = s->options_;
+  s->metrics_ = std::make_unique<ServerMetrics>();
+
+  store::ModelStore::Options store_options;
+  store_options.path = o.data_dir;
+  store_options.block_cache_bytes = o.block_cache_bytes;
+  store_options.sync = o.sync_writes;
+  store::RecoveryReport report;
+  NBO_ASSIGN_OR_RETURN(s->store_,
+                       store::ModelStore::Open(store_options, &report));
+  for (const auto& [name, version] : report.removed_partial_versions) {
+    std::fprintf(stderr,
+                 "nbo: removed version %lld of model '%s': its publish never "
+                 "committed\n",
+                 static_cast<long long>(version), name.c_str());
+  }
+
+  serving::ModelManager::Options manager_options;
+  manager_options.store = s->store_.get();
+  manager_options.default_model = o.default_model;
+  manager_options.keep_versions = o.keep_versions;
+  NboServer* raw = s.get();
+  manager_options.on_change = [raw] { raw->UpdateHealth(); };
+  NBO_ASSIGN_OR_RETURN(s->manager_,
+                       serving::ModelManager::Create(manager_options));
+  NBO_RETURN_IF_ERROR(s->manager_->LoadFromStore());
+
+  serving::Recommender::Options rec_options;
+  rec_options.default_offers = o.default_offers;
+  rec_options.max_offers = o.max_offers;
+  rec_options.max_batch_customers = o.max_batch_customers;
+  s->recommender_ = std::make_unique<serving::Recommender>(
+      s->manager_.get(), s->store_.get(), rec_options);
+  s->nbo_service_ = std::make_unique<NboServiceImpl>(s->recommender_.get(),
+                                                     s->metrics_.get());
+  ModelServiceImpl::Options model_options;
+  model_options.publish_limits.max_chunk_bytes = o.max_publish_chunk_bytes;
+  model_options.admin_token = o.admin_token;
+  s->model_service_ = std::make_unique<ModelServiceImpl>(
+      s->manager_.get(), s->store_.get(), s->metrics_.get(), model_options);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(o.grpc_addr, grpc::InsecureServerCredentials(),
+                           &s->grpc_port_);
+  builder.RegisterService(s->nbo_service_.get());
+  builder.RegisterService(s->model_service_.get());
+  builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             o.max_concurrent_streams);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(
+          o.keepalive_min_ping_interval)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+                             o.keepalive_max_ping_strikes);
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_time)));
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", o.grpc_addr));
+  }
+
+  if (!o.metrics_addr.empty()) {
+    try {
+      // prometheus-cpp (civetweb) reports bind failures by throwing; this is
+      // the one place we catch, to turn it into a status.
+      s->exposer_ = std::make_unique<prometheus::Exposer>(o.metrics_addr, 1);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot serve metrics on ", o.metrics_addr, ": ", e.what()));
+    }
+    s->exposer_->RegisterCollectable(s->metrics_->registry());
+    s->exposer_->RegisterCollectable(s->metrics_->process_collector());
+    const std::vector<int> ports = s->exposer_->GetListeningPorts();
+    s->metrics_port_ = ports.empty() ? 0 : ports[0];
+  }
+  s->UpdateHealth();
+  return s;
+}
+
+NboServer::~NboServer() { Shutdown(absl::ZeroDuration(), absl::Seconds(5)); }
+
+void NboServer::UpdateHealth() {
+  if (metrics_ != nullptr && manager_ != nullptr) {
+    metrics_->UpdateModelState(*manager_);
+  }
+  if (server_ == nullptr) return;
+  const bool serving =
+      !draining_.load() && manager_ != nullptr && manager_->AnyAvailable();
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);
+  for (const char* name : kServiceNames) {
+    health->SetServingStatus(name, serving);
+  }
+}
+
+void NboServer::Shutdown(absl::Duration drain, absl::Duration deadline) {
+  if (shut_down_.exchange(true)) return;
+  draining_ = true;
+  UpdateHealth();
+  if (server_ == nullptr) return;
+  if (drain > absl::ZeroDuration()) {
+    std::fprintf(stderr, "nbo: draining for %s before shutdown\n",
+                 absl::FormatDuration(drain).c_str());
+    absl::SleepFor(drain);
+  }
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
+  exposer_.reset();
+}
+
+void NboServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace nbo::server

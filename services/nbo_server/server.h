@@ -1,0 +1,126 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#ifndef NBO_SERVICES_NBO_SERVER_SERVER_H_
+#define NBO_SERVICES_NBO_SERVER_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace nbo::store {
+class ModelStore;
+}
+namespace nbo::serving {
+class ModelManager;
+class Recommender;
+}  // namespace nbo::serving
+
+namespace nbo::server {
+
+class ServerMetrics;
+class NboServiceImpl;
+class ModelServiceImpl;
+
+// nbo-server assembled: the store, the model manager, NBOService and
+// ModelService, gRPC health and reflection, and the Prometheus endpoint.
+// main() turns flags into Options; tests start it in-process on port 0.
+//
+// Start() once, then Shutdown() (or destroy) from any thread.
+class NboServer {
+ public:
+  struct Options {
+    // RocksDB directory. Default: "./nbo-data".
+    std::string data_dir = "./nbo-data";
+    // gRPC listen address; port 0 picks a free port. Default: "0.0.0.0:50051".
+    std::string grpc_addr = "0.0.0.0:50051";
+    // Prometheus /metrics address; "" disables it. Default: "0.0.0.0:9464".
+    std::string metrics_addr = "0.0.0.0:9464";
+    // Model used when a request names none. Default: "nbo".
+    std::string default_model = "nbo";
+    // AVAILABLE versions kept per model (plus labelled ones). Default: 3.
+    int keep_versions = 3;
+    // Largest message the server accepts; one byte more is
+    // RESOURCE_EXHAUSTED. Default: 16 MiB.
+    int max_receive_message_bytes = 16 << 20;
+    // Largest PublishModel factor chunk. Default: 4 MiB.
+    int max_publish_chunk_bytes = 4 << 20;
+    // HTTP/2 streams one client connection may have open at once.
+    // Default: 256.
+    int max_concurrent_streams = 256;
+    // Clients may ping no more often than this without data in flight;
+    // more frequent pings count as strikes. Default: 10 s.
+    absl::Duration keepalive_min_ping_interval = absl::Seconds(10);
+    // Strikes before the connection is closed (GOAWAY too_many_pings).
+    // Default: 2.
+    int keepalive_max_ping_strikes = 2;
+    // Server keepalive pings on idle connections. Default: 60 s.
+    absl::Duration keepalive_time = absl::Seconds(60);
+    // Offers when a request does not say. Default: 3.
+    int default_offers = 3;
+    // Most offers a request may ask for. Default: 100.
+    int max_offers = 100;
+    // Most customers in one BatchRecommend. Default: 1000.
+    int max_batch_customers = 1000;
+    // Bearer token for ModelService writes and exports; "" disables auth.
+    // Default: "".
+    std::string admin_token;
+    // RocksDB block cache. Default: 64 MiB.
+    size_t block_cache_bytes = 64 << 20;
+    // Sync commits and markers (tests of other things may turn it off).
+    // Default: true.
+    bool sync_writes = true;
+  };
+
+  // Opens the store (removing interrupted publishes), loads the versions it
+  // holds and starts serving. INVALID_ARGUMENT for bad options, UNAVAILABLE
+  // when an address cannot be bound, INTERNAL when the store cannot open.
+  static absl::StatusOr<std::unique_ptr<NboServer>> Start(Options options);
+
+  ~NboServer();
+  NboServer(const NboServer&) = delete;
+  NboServer& operator=(const NboServer&) = delete;
+
+  int grpc_port() const { return grpc_port_; }
+  // 0 when metrics are disabled.
+  int metrics_port() const { return metrics_port_; }
+
+  // Health goes NOT_SERVING (so load balancers stop sending), requests keep
+  // being served for `drain`, then the server stops accepting and waits up to
+  // `deadline` for in-flight calls before cancelling them. Idempotent.
+  void Shutdown(absl::Duration drain, absl::Duration deadline);
+
+  // Blocks until Shutdown has completed.
+  void Wait();
+
+ private:
+  NboServer() = default;
+  void UpdateHealth();
+
+  Options options_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<store::ModelStore> store_;
+  std::unique_ptr<serving::ModelManager> manager_;
+  std::unique_ptr<serving::Recommender> recommender_;
+  std::unique_ptr<NboServiceImpl> nbo_service_;
+  std::unique_ptr<ModelServiceImpl> model_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int grpc_port_ = 0;
+  int metrics_port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace nbo::server
+
+#endif  // NBO_SERVICES_NBO_SERVER_SERVER_H_

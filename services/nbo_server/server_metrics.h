@@ -1,0 +1,79 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#ifndef NBO_SERVICES_NBO_SERVER_SERVER_METRICS_H_
+#define NBO_SERVICES_NBO_SERVER_SERVER_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "absl/time/time.h"
+#include "grpcpp/support/status.h"
+#include "lib/serving/model_manager.h"
+#include "nbo/v1/nbo_service.pb.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace nbo::server {
+
+// The RPC methods nbo-server measures.
+enum class Method {
+  kRecommend,
+  kBatchRecommend,
+  kPublishModel,
+  kListModels,
+  kGetModelStatus,
+  kSetVersionLabel,
+  kSetTrafficSplit,
+  kDeleteVersion,
+  kExportModel,
+  kCount,
+};
+
+// nbo-server's Prometheus metrics. Every series is created up front, so the
+// request path only increments (no label lookups, no allocation), and no
+// label ever carries a customer id.
+//
+// Thread-safe.
+class ServerMetrics {
+ public:
+  ServerMetrics();
+
+  // The registry to expose; also holds a process collector exporting
+  // process_resident_memory_bytes and process_start_time_seconds.
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  std::shared_ptr<prometheus::Collectable> process_collector() const {
+    return process_;
+  }
+
+  // nbo_grpc_requests_total{method,code} and
+  // nbo_grpc_request_duration_seconds{method}.
+  void RecordRequest(Method method, grpc::StatusCode code,
+                     absl::Duration latency);
+  // nbo_recommend_strategy_total{strategy}.
+  void RecordStrategy(nbo::v1::Strategy strategy);
+  // nbo_model_publish_bytes_total.
+  void RecordPublishBytes(uint64_t bytes);
+  // nbo_model_versions{state} and nbo_model_swaps_total from the manager.
+  void UpdateModelState(const serving::ModelManager& manager);
+
+ private:
+  static constexpr int kCodes = 17;
+  static constexpr int kMethods = static_cast<int>(Method::kCount);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> process_;
+  std::array<std::array<prometheus::Counter*, kCodes>, kMethods> requests_;
+  std::array<prometheus::Histogram*, kMethods> latency_;
+  std::array<prometheus::Counter*, 3> strategy_;
+  prometheus::Counter* publish_bytes_;
+  prometheus::Counter* swaps_;
+  std::array<prometheus::Gauge*, 7> versions_;
+};
+
+}  // namespace nbo::server
+
+#endif  // NBO_SERVICES_NBO_SERVER_SERVER_METRICS_H_
