@@ -15,9 +15,9 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function if it is not OK.
-#define NBO_RETURN_IF_ERROR(expr)                                \
-  do {                                                           \
-    ::absl::Status nbo_status_ = (expr);                         \
+#define NBO_RETURN_IF_ERROR(expr)                                  \
+  do {                                                             \
+    ::absl::Status nbo_status_ = (expr);                           \
     if (ABSL_PREDICT_FALSE(!nbo_status_.ok())) return nbo_status_; \
   } while (false)
 
@@ -32,7 +32,7 @@
       NBO_STATUS_MACROS_CONCAT_(nbo_statusor_, __LINE__), lhs, rexpr)
 
 #define NBO_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)            \
-  auto statusor = (rexpr);                                           \
+  auto statusor = (rexpr);                                          \
   if (ABSL_PREDICT_FALSE(!statusor.ok())) return statusor.status(); \
   lhs = std::move(statusor).value()
 

@@ -42,16 +42,14 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
   const size_t products = params.catalog.size();
   if (params.item_factors.size() != products * params.rank) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "item factors hold ", params.item_factors.size(), " values; ",
-        products, " products x rank ", params.rank, " need ",
-        products * params.rank));
+        "item factors hold ", params.item_factors.size(), " values; ", products,
+        " products x rank ", params.rank, " need ", products * params.rank));
   }
   for (size_t i = 0; i < params.item_factors.size(); ++i) {
     if (!std::isfinite(params.item_factors[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("item factor of product '",
-                       params.catalog[i / params.rank].id,
-                       "' has a non-finite value"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "item factor of product '", params.catalog[i / params.rank].id,
+          "' has a non-finite value"));
     }
   }
   if (params.popularity.size() != products) {
@@ -85,9 +83,8 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
 
 ModelVersion::ModelVersion(ModelVersionParams params)
     : params_(std::move(params)),
-      items_(Eigen::Map<const RowMatrix>(params_.item_factors.data(),
-                                         params_.catalog.size(),
-                                         params_.rank)) {
+      items_(Eigen::Map<const RowMatrix>(
+          params_.item_factors.data(), params_.catalog.size(), params_.rank)) {
   std::vector<ScoredProduct> all(params_.catalog.size());
   for (size_t i = 0; i < all.size(); ++i) {
     all[i] = {static_cast<int32_t>(i), params_.popularity[i]};
@@ -125,9 +122,8 @@ double ModelVersion::Propensity(double score) const {
   if (params_.calibration_a == 0 && params_.calibration_b == 0) {
     return std::clamp(score, 0.0, 1.0);
   }
-  return 1.0 /
-         (1.0 + std::exp(-(params_.calibration_a * score +
-                           params_.calibration_b)));
+  return 1.0 / (1.0 + std::exp(-(params_.calibration_a * score +
+                                 params_.calibration_b)));
 }
 
 }  // namespace nbo::model

@@ -162,9 +162,9 @@ ModelManager::BuildServable(const store::VersionRecord& record) const {
       [&](absl::string_view customer_id,
           absl::Span<const float> factor) -> absl::Status {
         if (factor.size() != static_cast<size_t>(record.rank)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "stored factor of a customer has ", factor.size(),
-              " values; the version's rank is ", record.rank));
+          return absl::FailedPreconditionError(
+              absl::StrCat("stored factor of a customer has ", factor.size(),
+                           " values; the version's rank is ", record.rank));
         }
         (void)customer_id;
         (void)servable->TopN(factor, 3);  // Only the warm-up matters.
@@ -177,8 +177,7 @@ ModelManager::BuildServable(const store::VersionRecord& record) const {
   return servable;
 }
 
-absl::Status ModelManager::LoadLocked(
-    const store::VersionRecord& record) {
+absl::Status ModelManager::LoadLocked(const store::VersionRecord& record) {
   const std::string& name = record.model_name;
   {
     absl::MutexLock lock(&mu_);
@@ -199,11 +198,10 @@ absl::Status ModelManager::LoadLocked(
       entry.error = std::string(built.status().message());
     }
     // A version that cannot serve is of no use on disk either.
-    absl::Status deleted =
-        options_.store->DeleteVersion(name, record.version);
+    absl::Status deleted = options_.store->DeleteVersion(name, record.version);
     if (!deleted.ok()) {
-      Log(absl::StrCat("could not delete failed version ", record.version,
-                       ": ", deleted.ToString()));
+      Log(absl::StrCat("could not delete failed version ", record.version, ": ",
+                       deleted.ToString()));
     }
     return built.status();
   }
@@ -239,8 +237,7 @@ void ModelManager::ApplyRetentionLocked(const std::string& model_name) {
     if (model == models_.end()) return;
     const ModelEntry& entry = model->second;
     int kept = 0;
-    for (auto it = entry.versions.rbegin(); it != entry.versions.rend();
-         ++it) {
+    for (auto it = entry.versions.rbegin(); it != entry.versions.rend(); ++it) {
       if (it->second.state != nbo::v1::VERSION_STATE_AVAILABLE) continue;
       const bool pinned = !LabelsOf(entry.config, it->first).empty() ||
                           SplitNamesVersion(entry.config, it->first);
@@ -364,12 +361,12 @@ absl::StatusOr<Route> ModelManager::Resolve(
       if (available(version) != nullptr) return route_to(version, "");
       if (model.known.contains(version) &&
           model.known.at(version) != nbo::v1::VERSION_STATE_END) {
-        return absl::UnavailableError(absl::StrCat(
-            "version ", version, " of model '", name, "' is ",
-            VersionStateName(model.known.at(version))));
+        return absl::UnavailableError(
+            absl::StrCat("version ", version, " of model '", name, "' is ",
+                         VersionStateName(model.known.at(version))));
       }
-      return absl::NotFoundError(absl::StrCat("model '", name,
-                                              "' has no version ", version));
+      return absl::NotFoundError(
+          absl::StrCat("model '", name, "' has no version ", version));
     }
     case nbo::v1::ModelSelector::kLabel: {
       auto it = model.labels.find(selector.label());
@@ -378,9 +375,9 @@ absl::StatusOr<Route> ModelManager::Resolve(
             "model '", name, "' has no label '", selector.label(), "'"));
       }
       if (available(it->second) == nullptr) {
-        return absl::UnavailableError(
-            absl::StrCat("version ", it->second, " (label '", it->first,
-                         "') is not AVAILABLE"));
+        return absl::UnavailableError(absl::StrCat("version ", it->second,
+                                                   " (label '", it->first,
+                                                   "') is not AVAILABLE"));
       }
       return route_to(it->second, "");
     }
@@ -409,15 +406,14 @@ absl::StatusOr<Route> ModelManager::Resolve(
     }
   }
   if (model.available.empty()) {
-    return absl::UnavailableError(absl::StrCat(
-        "model '", name, "' has no AVAILABLE version yet"));
+    return absl::UnavailableError(
+        absl::StrCat("model '", name, "' has no AVAILABLE version yet"));
   }
   return Route{model.available.rbegin()->second, ""};
 }
 
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
-    const std::string& model_name, const std::string& label,
-    int64_t version) {
+    const std::string& model_name, const std::string& label, int64_t version) {
   NBO_RETURN_IF_ERROR(ValidateLabel(label));
   if (version < 0) {
     return absl::InvalidArgumentError(
@@ -435,14 +431,13 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
     config = model->second.config;
     if (version == 0) {
       if (!config.labels.contains(label)) {
-        return absl::NotFoundError(absl::StrCat("model '", model_name,
-                                                "' has no label '", label,
-                                                "'"));
+        return absl::NotFoundError(absl::StrCat(
+            "model '", model_name, "' has no label '", label, "'"));
       }
       for (const store::SplitArm& arm : config.split) {
         if (arm.label == label) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "label '", label, "' is used by the traffic split"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("label '", label, "' is used by the traffic split"));
         }
       }
       config.labels.erase(label);
@@ -450,8 +445,8 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
       auto it = model->second.versions.find(version);
       if (it == model->second.versions.end() ||
           it->second.state == nbo::v1::VERSION_STATE_END) {
-        return absl::NotFoundError(absl::StrCat(
-            "model '", model_name, "' has no version ", version));
+        return absl::NotFoundError(
+            absl::StrCat("model '", model_name, "' has no version ", version));
       }
       if (it->second.state != nbo::v1::VERSION_STATE_AVAILABLE) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -477,9 +472,9 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
     const std::string& model_name, const std::vector<store::SplitArm>& arms,
     const std::string& salt) {
   if (arms.size() > kMaxSplitArms) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a traffic split has at most ", kMaxSplitArms, " arms, got ",
-        arms.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a traffic split has at most ", kMaxSplitArms,
+                     " arms, got ", arms.size()));
   }
   for (size_t i = 0; i < arms.size(); ++i) {
     const store::SplitArm& arm = arms[i];
@@ -518,8 +513,7 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
       }
       if (it->second.state != nbo::v1::VERSION_STATE_AVAILABLE) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "version ", arm.version, " is ",
-            VersionStateName(it->second.state),
+            "version ", arm.version, " is ", VersionStateName(it->second.state),
             "; a split can only name AVAILABLE versions"));
       }
     }
@@ -554,8 +548,8 @@ absl::Status ModelManager::DeleteVersion(const std::string& model_name,
     auto it = entry.versions.find(version);
     if (it == entry.versions.end() ||
         it->second.state == nbo::v1::VERSION_STATE_END) {
-      return absl::NotFoundError(absl::StrCat("model '", model_name,
-                                              "' has no version ", version));
+      return absl::NotFoundError(
+          absl::StrCat("model '", model_name, "' has no version ", version));
     }
     state = it->second.state;
     const std::vector<std::string> labels = LabelsOf(entry.config, version);
@@ -565,8 +559,8 @@ absl::Status ModelManager::DeleteVersion(const std::string& model_name,
                        "'; move or remove the label first"));
     }
     if (SplitNamesVersion(entry.config, version)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "version ", version, " is named by the traffic split"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("version ", version, " is named by the traffic split"));
     }
     if (state == nbo::v1::VERSION_STATE_AVAILABLE) {
       int available = 0;
@@ -606,8 +600,7 @@ nbo::v1::ModelStatus ModelManager::StatusOf(const std::string& name,
     out->set_rank(r.rank);
     out->set_customer_count(r.customer_count);
     out->set_product_count(r.product_count);
-    out->mutable_created_time()->set_seconds(r.created_unix_micros /
-                                             1000000);
+    out->mutable_created_time()->set_seconds(r.created_unix_micros / 1000000);
     out->mutable_created_time()->set_nanos(
         static_cast<int32_t>(r.created_unix_micros % 1000000) * 1000);
     nbo::v1::ModelMetadata* meta = out->mutable_metadata();

@@ -4,8 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace nbo::serving {
 namespace {
@@ -20,9 +20,10 @@ absl::Status CheckChars(absl::string_view what, absl::string_view value,
         what, " is ", value.size(), " characters; the limit is ", max_len));
   }
   for (char c : value) {
-    const bool ok = absl::ascii_isdigit(c) || absl::ascii_islower(c) ||
-                    c == '_' || c == '-' ||
-                    (allow_upper_and_dot && (absl::ascii_isupper(c) || c == '.'));
+    const bool ok =
+        absl::ascii_isdigit(c) || absl::ascii_islower(c) || c == '_' ||
+        c == '-' ||
+        (allow_upper_and_dot && (absl::ascii_isupper(c) || c == '.'));
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat(
           what, " '", value, "' may only contain ",

@@ -35,10 +35,7 @@ absl::Status CheckFactor(const nbo::v1::FactorRow& row, int32_t rank,
 PublishSession::PublishSession(ModelManager* manager, store::ModelStore* store,
                                PublishLimits limits,
                                std::function<absl::Time()> now)
-    : manager_(manager),
-      store_(store),
-      limits_(limits),
-      now_(std::move(now)) {}
+    : manager_(manager), store_(store), limits_(limits), now_(std::move(now)) {}
 
 PublishSession::~PublishSession() {
   // The writer's destructor deletes uncommitted data.
@@ -66,8 +63,8 @@ absl::Status PublishSession::Add(const nbo::v1::PublishModelRequest& message) {
     case Phase::kDone:
       return absl::FailedPreconditionError("publish already finished");
     case Phase::kCommitReceived:
-      return Fail(absl::FailedPreconditionError(
-          "no message may follow the commit"));
+      return Fail(
+          absl::FailedPreconditionError("no message may follow the commit"));
     default:
       break;
   }
@@ -117,9 +114,8 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
         absl::StrCat("header.version must be positive, got ", version_)));
   }
   if (rank_ < 1 || rank_ > limits_.max_rank) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("header.rank must be in [1, ", limits_.max_rank,
-                     "], got ", rank_)));
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "header.rank must be in [1, ", limits_.max_rank, "], got ", rank_)));
   }
   const int products = header.catalog_size();
   if (products == 0 || products > limits_.max_products) {
@@ -135,8 +131,8 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
           "catalog product ", i, " needs a product_id of 1..128 bytes")));
     }
     if (!product_index_.emplace(p.product_id(), i).second) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "catalog lists product '", p.product_id(), "' twice")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("catalog lists product '", p.product_id(), "' twice")));
     }
     record_.catalog.push_back({p.product_id(), p.name(), p.category()});
   }
@@ -148,8 +144,8 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
           absl::StrCat("popularity names unknown product '", id, "'")));
     }
     if (!std::isfinite(score)) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "popularity of product '", id, "' is not finite")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("popularity of product '", id, "' is not finite")));
     }
     record_.popularity[it->second] = score;
   }
@@ -191,22 +187,22 @@ absl::Status PublishSession::AddItems(const nbo::v1::FactorChunk& chunk) {
   for (const nbo::v1::FactorRow& row : chunk.rows()) {
     auto it = product_index_.find(row.id());
     if (it == product_index_.end()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "item factors name product '", row.id(),
-          "', which is not in the catalog")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("item factors name product '", row.id(),
+                       "', which is not in the catalog")));
     }
     const int32_t index = it->second;
     if (has_item_[index]) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "item factors list product '", row.id(), "' twice")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("item factors list product '", row.id(), "' twice")));
     }
     if (absl::Status s = CheckFactor(
-            row, rank_, absl::StrCat("item factor of product '", row.id(), "'"));
+            row, rank_,
+            absl::StrCat("item factor of product '", row.id(), "'"));
         !s.ok()) {
       return Fail(s);
     }
-    if (absl::Status s = writer_->PutItemFactor(index, row.values());
-        !s.ok()) {
+    if (absl::Status s = writer_->PutItemFactor(index, row.values()); !s.ok()) {
       return Fail(s);
     }
     std::copy(row.values().begin(), row.values().end(),
@@ -240,11 +236,11 @@ absl::Status PublishSession::AddCustomers(const nbo::v1::FactorChunk& chunk) {
     const nbo::v1::FactorRow& row = chunk.rows(i);
     const int64_t position = customers_received_ + i;
     if (absl::Status s = ValidateCustomerId(row.id()); !s.ok()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "customer row ", position, ": ", s.message())));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("customer row ", position, ": ", s.message())));
     }
-    if (absl::Status s = CheckFactor(
-            row, rank_, absl::StrCat("customer row ", position));
+    if (absl::Status s =
+            CheckFactor(row, rank_, absl::StrCat("customer row ", position));
         !s.ok()) {
       return Fail(s);
     }
@@ -269,23 +265,22 @@ absl::StatusOr<nbo::v1::PublishModelResponse> PublishSession::Finish() {
     return Fail(absl::FailedPreconditionError(
         "the stream ended without a commit; nothing was published"));
   }
-  NBO_RETURN_IF_ERROR(
-      [&]() -> absl::Status {
-        if (absl::Status s = CheckItemsComplete(); !s.ok()) return Fail(s);
-        if (commit_.expected_product_count() != 0 &&
-            commit_.expected_product_count() != items_received_) {
-          return Fail(absl::FailedPreconditionError(absl::StrCat(
-              "commit expects ", commit_.expected_product_count(),
-              " item rows; the stream carried ", items_received_)));
-        }
-        if (commit_.expected_customer_count() != 0 &&
-            commit_.expected_customer_count() != customers_received_) {
-          return Fail(absl::FailedPreconditionError(absl::StrCat(
-              "commit expects ", commit_.expected_customer_count(),
-              " customer rows; the stream carried ", customers_received_)));
-        }
-        return absl::OkStatus();
-      }());
+  NBO_RETURN_IF_ERROR([&]() -> absl::Status {
+    if (absl::Status s = CheckItemsComplete(); !s.ok()) return Fail(s);
+    if (commit_.expected_product_count() != 0 &&
+        commit_.expected_product_count() != items_received_) {
+      return Fail(absl::FailedPreconditionError(
+          absl::StrCat("commit expects ", commit_.expected_product_count(),
+                       " item rows; the stream carried ", items_received_)));
+    }
+    if (commit_.expected_customer_count() != 0 &&
+        commit_.expected_customer_count() != customers_received_) {
+      return Fail(absl::FailedPreconditionError(absl::StrCat(
+          "commit expects ", commit_.expected_customer_count(),
+          " customer rows; the stream carried ", customers_received_)));
+    }
+    return absl::OkStatus();
+  }());
   if (!explicit_popularity_ && customers_received_ > 0) {
     // Mean predicted score per product: the mean of u.v over customers is
     // (mean u).v, so the popularity ranking costs one pass over the stream.

@@ -44,9 +44,9 @@ absl::StatusOr<int32_t> Recommender::OfferCount(
     std::optional<int32_t> requested) const {
   if (!requested.has_value()) return options_.default_offers;
   if (*requested <= 0 || *requested > options_.max_offers) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("num_offers must be in [1, ", options_.max_offers,
-                     "], got ", *requested));
+    return absl::InvalidArgumentError(absl::StrCat("num_offers must be in [1, ",
+                                                   options_.max_offers,
+                                                   "], got ", *requested));
   }
   return *requested;
 }
@@ -66,9 +66,9 @@ absl::Status Recommender::ValidateBatch(
     return absl::InvalidArgumentError("customer_ids is empty");
   }
   if (request.customer_ids_size() > options_.max_batch_customers) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "customer_ids has ", request.customer_ids_size(),
-        " entries; the limit is ", options_.max_batch_customers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("customer_ids has ", request.customer_ids_size(),
+                     " entries; the limit is ", options_.max_batch_customers));
   }
   if (request.model().has_version() && request.model().version() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(

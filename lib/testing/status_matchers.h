@@ -70,10 +70,10 @@ inline auto IsOk() { return internal::StatusCodeIs(absl::StatusCode::kOk); }
 #define NBO_TESTING_CONCAT_(x, y) NBO_TESTING_CONCAT_INNER_(x, y)
 
 // Asserts that `rexpr` holds a value and moves it into `lhs`.
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                              \
-  auto NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__) = (rexpr);        \
-  ASSERT_TRUE(NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__).ok())      \
-      << NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__).status();       \
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                         \
+  auto NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__) = (rexpr);   \
+  ASSERT_TRUE(NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__).ok()) \
+      << NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__).status();  \
   lhs = std::move(NBO_TESTING_CONCAT_(nbo_statusor_, __LINE__)).value()
 
 #endif  // NBO_LIB_TESTING_STATUS_MATCHERS_H_

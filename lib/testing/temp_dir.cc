@@ -11,11 +11,11 @@ namespace nbo::testing {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
-  std::string templ = std::string(base != nullptr
-                                      ? base
-                                      : std::filesystem::temp_directory_path()
-                                            .string()) +
-                      "/nbo_test_XXXXXX";
+  std::string templ =
+      std::string(base != nullptr
+                      ? base
+                      : std::filesystem::temp_directory_path().string()) +
+      "/nbo_test_XXXXXX";
   char* made = ::mkdtemp(templ.data());
   if (made == nullptr) {
     ADD_FAILURE() << "mkdtemp failed for " << templ;

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (absl::Status env = nbo::common::ApplyEnvironmentToFlags(argc, argv);
       !env.ok()) {
-    std::fprintf(stderr, "nbo-server: %s\n", std::string(env.message()).c_str());
+    std::fprintf(stderr, "nbo-server: %s\n",
+                 std::string(env.message()).c_str());
     return 2;
   }
 
@@ -103,7 +104,8 @@ int main(int argc, char** argv) {
   options.keep_versions = absl::GetFlag(FLAGS_keep_versions);
   options.max_receive_message_bytes =
       absl::GetFlag(FLAGS_max_receive_message_bytes);
-  options.max_publish_chunk_bytes = absl::GetFlag(FLAGS_max_publish_chunk_bytes);
+  options.max_publish_chunk_bytes =
+      absl::GetFlag(FLAGS_max_publish_chunk_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.keepalive_min_ping_interval =
       absl::GetFlag(FLAGS_keepalive_min_ping_interval);
@@ -118,7 +120,8 @@ int main(int argc, char** argv) {
 
   auto server = nbo::server::NboServer::Start(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "nbo-server: %s\n", server.status().ToString().c_str());
+    std::fprintf(stderr, "nbo-server: %s\n",
+                 server.status().ToString().c_str());
     return 1;
   }
   std::fprintf(stderr, "nbo: serving gRPC on port %d, metrics on port %d\n",
@@ -129,9 +132,8 @@ int main(int argc, char** argv) {
                  "open to any client\n");
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty() &&
-      !WritePortFile(port_file, (*server)->grpc_port(),
-                     (*server)->metrics_port())) {
+  if (!port_file.empty() && !WritePortFile(port_file, (*server)->grpc_port(),
+                                           (*server)->metrics_port())) {
     std::fprintf(stderr, "nbo-server: cannot write %s\n", port_file.c_str());
     return 1;
   }

@@ -60,8 +60,8 @@ grpc::Status ModelServiceImpl::Authorize(
   // Compare in constant time; the token is a secret.
   unsigned char diff = got.size() == expected.size() ? 0 : 1;
   for (size_t i = 0; i < expected.size(); ++i) {
-    diff |= static_cast<unsigned char>(
-        expected[i] ^ (i < got.size() ? got.data()[i] : 0));
+    diff |= static_cast<unsigned char>(expected[i] ^
+                                       (i < got.size() ? got.data()[i] : 0));
   }
   if (diff != 0) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -134,9 +134,9 @@ grpc::Status ModelServiceImpl::SetVersionLabel(
   if (grpc::Status auth = Authorize(context); !auth.ok()) {
     return call.Done(auth);
   }
-  absl::StatusOr<nbo::v1::ModelStatus> status = manager_->SetLabel(
-      manager_->ResolveName(request->model_name()), request->label(),
-      request->version());
+  absl::StatusOr<nbo::v1::ModelStatus> status =
+      manager_->SetLabel(manager_->ResolveName(request->model_name()),
+                         request->label(), request->version());
   if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
   *response->mutable_model() = *std::move(status);
   return call.Done(grpc::Status::OK);

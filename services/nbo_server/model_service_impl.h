@@ -59,18 +59,19 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
                              const nbo::v1::DeleteVersionRequest* request,
                              nbo::v1::DeleteVersionResponse* response) override;
   grpc::Status ExportModel(
-      grpc::ServerContext* context,
-      const nbo::v1::ExportModelRequest* request,
+      grpc::ServerContext* context, const nbo::v1::ExportModelRequest* request,
       grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) override;
 
  private:
   // UNAUTHENTICATED unless the call carries the admin token (or none is set).
   grpc::Status Authorize(const grpc::ServerContext* context) const;
-  grpc::Status DoPublish(grpc::ServerContext* context,
-                         grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
-                         nbo::v1::PublishModelResponse* response);
-  grpc::Status DoExport(const nbo::v1::ExportModelRequest& request,
-                        grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer);
+  grpc::Status DoPublish(
+      grpc::ServerContext* context,
+      grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
+      nbo::v1::PublishModelResponse* response);
+  grpc::Status DoExport(
+      const nbo::v1::ExportModelRequest& request,
+      grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer);
 
   serving::ModelManager* const manager_;
   store::ModelStore* const store_;

@@ -25,8 +25,7 @@ class BatchReactor
  public:
   BatchReactor(grpc::CallbackServerContext* context,
                const nbo::v1::BatchRecommendRequest* request,
-               const serving::Recommender* recommender,
-               ServerMetrics* metrics)
+               const serving::Recommender* recommender, ServerMetrics* metrics)
       : context_(context),
         request_(request),
         recommender_(recommender),
@@ -46,8 +45,8 @@ class BatchReactor
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Complete(grpc::Status(grpc::StatusCode::CANCELLED,
-                            "the client went away"));
+      Complete(
+          grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
     NextWrite();

@@ -105,8 +105,8 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
                              o.max_concurrent_streams);
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(
-          o.keepalive_min_ping_interval)));
+      static_cast<int>(
+          absl::ToInt64Milliseconds(o.keepalive_min_ping_interval)));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
                              o.keepalive_max_ping_strikes);
   builder.AddChannelArgument(

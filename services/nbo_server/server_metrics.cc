@@ -18,9 +18,9 @@ namespace nbo::server {
 namespace {
 
 constexpr const char* kMethodNames[] = {
-    "Recommend",       "BatchRecommend",  "PublishModel",
-    "ListModels",      "GetModelStatus",  "SetVersionLabel",
-    "SetTrafficSplit", "DeleteVersion",   "ExportModel",
+    "Recommend",       "BatchRecommend", "PublishModel",
+    "ListModels",      "GetModelStatus", "SetVersionLabel",
+    "SetTrafficSplit", "DeleteVersion",  "ExportModel",
 };
 
 // The standard process_* metrics Prometheus clients export, read from /proc
@@ -42,8 +42,7 @@ class ProcessCollector : public prometheus::Collectable {
 
  private:
   static prometheus::MetricFamily Gauge(const std::string& name,
-                                        const std::string& help,
-                                        double value) {
+                                        const std::string& help, double value) {
     prometheus::MetricFamily family;
     family.name = name;
     family.help = help;
@@ -87,7 +86,8 @@ ServerMetrics::ServerMetrics()
     for (int c = 0; c < kCodes; ++c) {
       requests_[m][c] = &requests.Add(
           {{"method", kMethodNames[m]},
-           {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
+           {"code",
+            absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
     }
     latency_[m] = &latency.Add({{"method", kMethodNames[m]}}, buckets);
   }
@@ -116,8 +116,8 @@ ServerMetrics::ServerMetrics()
   versions_[0] = nullptr;
   for (int s = 1; s < 7; ++s) {
     versions_[s] = &versions.Add(
-        {{"state", serving::VersionStateName(
-                       static_cast<nbo::v1::VersionState>(s))}});
+        {{"state",
+          serving::VersionStateName(static_cast<nbo::v1::VersionState>(s))}});
   }
 }
 

@@ -21,12 +21,11 @@ void AddAuth(grpc::ClientContext* context, const std::string& token) {
 }
 
 int ReportRpcError(const std::string& what, const grpc::Status& status) {
-  std::fprintf(
-      stderr, "nboctl: %s: %s: %s\n", what.c_str(),
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(
-                                   status.error_code()))
-          .c_str(),
-      status.error_message().c_str());
+  std::fprintf(stderr, "nboctl: %s: %s: %s\n", what.c_str(),
+               absl::StatusCodeToString(
+                   static_cast<absl::StatusCode>(status.error_code()))
+                   .c_str(),
+               status.error_message().c_str());
   return 1;
 }
 

@@ -16,19 +16,24 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(nboctl: operator CLI for nbo (next-best-offer model server)
+constexpr char kUsage[] =
+    R"(nboctl: operator CLI for nbo (next-best-offer model server)
 
 Usage: nboctl <command> [flags]
 
 Commands:
   gen-factors  Write synthetic ALS factors with planted structure, in Spark
-               MLlib's JSON-lines layout, plus products.csv.
-                 --customers=N --products=P --rank=F --seed=S --out=DIR
+               MLlib's JSON-lines layout, plus products.csv. Products 8 is
+               the demo catalog, 24 a Santander-like one.
+                 --out=DIR [--customers=N (10000)] [--products=P (8)]
+                 [--rank=F (10)] [--seed=S (1)] [--segments=K (5)]
+                 [--rows_per_file=N (500000)]
   publish      Publish Spark-format factors and a catalog as a new version
                over ModelService.PublishModel, with progress.
                  --server=HOST:PORT --factors=DIR --version=N [--model=NAME]
-                 [--products=FILE] [--id_map=FILE] [--chunk_rows=N]
-  models       Inspect and steer versions:
+                 [--products=FILE] [--id_map=FILE] [--chunk_rows=N (4096)]
+                 [--json]
+  models       Inspect and steer versions (tables; JSON with --json):
                  models list   --server=HOST:PORT
                  models status --server=HOST:PORT [--model=NAME]
                  models label  --server=HOST:PORT --label=L --version=N
@@ -36,16 +41,21 @@ Commands:
                                (arms are label:weight or version:weight;
                                --arms= clears the split) [--salt=S]
                  models delete --server=HOST:PORT --version=N
+               label, split and delete take [--model=NAME] too.
   recommend    Ask for one customer's offers and print the answer as JSON.
                  --server=HOST:PORT --customer=ID [--num_offers=N]
                  [--model=NAME] [--model_version=N | --label=L]
   bench        Closed-loop load at fixed concurrency: Recommend and, in the
                same run, grpc.health.v1.Health/Check as the transport floor.
                  --server=HOST:PORT --duration=SECONDS --concurrency=C
-                 [--json] [--customers=N] [--swap_factors=DIR --swaps=K]
+                 [--json] [--customers=N] [--warmup=S] [--bench_num_offers=N]
+                 [--swaps=K]  (export the serving version, republish it K
+                              times under load: p99 during swaps)
+                 [--metrics=HOST:PORT]  (read the server's RSS)
 
-Every flag can also be set as NBO_<FLAG> in the environment (--server is
-NBO_SERVER). Run `nboctl <command> --help` for all flags of a command.
+Admin RPCs take --token=T (sent as a bearer token). Every flag can also be
+set as NBO_<FLAG> in the environment (--server is NBO_SERVER). Run
+`nboctl <command> --help` for all flags of a command.
 )";
 
 }  // namespace

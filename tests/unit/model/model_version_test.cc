@@ -21,7 +21,8 @@ ModelVersionParams ThreeProducts() {
   p.model_name = "nbo";
   p.version = 1;
   p.rank = 2;
-  p.catalog = {{"A", "Alpha", "cards"}, {"B", "Beta", "loans"},
+  p.catalog = {{"A", "Alpha", "cards"},
+               {"B", "Beta", "loans"},
                {"C", "Gamma", "savings"}};
   p.item_factors = {1, 0, 0, 1, 1, 1};
   p.popularity = {0.2, 0.5, 0.1};
@@ -89,8 +90,8 @@ TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
          p.popularity.clear();
        },
        "catalog is empty"},
-      {"short factors", [](ModelVersionParams& p) { p.item_factors.pop_back(); },
-       "need 6"},
+      {"short factors",
+       [](ModelVersionParams& p) { p.item_factors.pop_back(); }, "need 6"},
       {"duplicate id", [](ModelVersionParams& p) { p.catalog[2].id = "A"; },
        "twice"},
       {"empty id", [](ModelVersionParams& p) { p.catalog[1].id = ""; },
@@ -101,9 +102,9 @@ TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
   for (const Case& c : cases) {
     ModelVersionParams p = ThreeProducts();
     c.mutate(p);
-    EXPECT_THAT(ModelVersion::Create(p),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.message)))
+    EXPECT_THAT(
+        ModelVersion::Create(p),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
         << c.what;
   }
   ModelVersionParams p = ThreeProducts();

@@ -42,17 +42,16 @@ class ServerTest : public ::testing::Test {
     models_ = nbo::v1::ModelService::NewStub(channel_);
   }
 
-  std::shared_ptr<grpc::Channel> NewChannel(
-      grpc::ChannelArguments args = {}) {
+  std::shared_ptr<grpc::Channel> NewChannel(grpc::ChannelArguments args = {}) {
     args.SetMaxSendMessageSize(64 << 20);
     return grpc::CreateCustomChannel(
         "127.0.0.1:" + std::to_string(server_->grpc_port()),
         grpc::InsecureChannelCredentials(), args);
   }
 
-  grpc::Status PublishStream(const std::vector<nbo::v1::PublishModelRequest>&
-                                 stream,
-                             const std::string& token = "") {
+  grpc::Status PublishStream(
+      const std::vector<nbo::v1::PublishModelRequest>& stream,
+      const std::string& token = "") {
     grpc::ClientContext ctx;
     if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
     nbo::v1::PublishModelResponse response;
@@ -187,7 +186,10 @@ TEST_F(ServerTest, PublishChunkBoundIsEnforcedOverGrpc) {
   model.version = 2;
   stream = model.Stream();
   stream[2].mutable_customer_factors()->mutable_rows(0)->add_values(0);
-  stream[2].mutable_customer_factors()->mutable_rows(0)->mutable_values()
+  stream[2]
+      .mutable_customer_factors()
+      ->mutable_rows(0)
+      ->mutable_values()
       ->RemoveLast();
   stream[2].mutable_customer_factors()->mutable_rows(0)->set_id("C00000001");
   ASSERT_EQ(static_cast<int>(stream[2].ByteSizeLong()), chunk + 1);
@@ -213,8 +215,7 @@ TEST_F(ServerTest, BatchRecommendStopsAtTheClientsDeadline) {
   absl::SleepFor(deadline - absl::Now() + absl::Milliseconds(50));
   int received = 1;
   while (reader->Read(&item)) ++received;
-  EXPECT_EQ(reader->Finish().error_code(),
-            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(received, 1000);
 }
 
@@ -236,8 +237,7 @@ TEST_F(ServerTest, BatchRecommendAnswersEachCustomerInOrder) {
             nbo::v1::STRATEGY_PERSONALIZED);
   EXPECT_EQ(items[1].index(), 1);
   EXPECT_EQ(items[1].error().code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(items[2].recommendation().strategy(),
-            nbo::v1::STRATEGY_POPULARITY);
+  EXPECT_EQ(items[2].recommendation().strategy(), nbo::v1::STRATEGY_POPULARITY);
 
   grpc::ClientContext bad_ctx;
   request.set_num_offers(0);

@@ -160,8 +160,7 @@ TEST_F(ModelManagerTest, LabelsOnlyAvailableVersionsWithExactCodes) {
   EXPECT_THAT(manager_->SetLabel("nbo", "canary", 0),
               StatusIs(absl::StatusCode::kNotFound));
   ASSERT_THAT(manager_->SetLabel("nbo", "stable", 1), IsOk());
-  ASSERT_THAT(manager_->SetTrafficSplit("nbo", {{0, "stable", 1}}, ""),
-              IsOk());
+  ASSERT_THAT(manager_->SetTrafficSplit("nbo", {{0, "stable", 1}}, ""), IsOk());
   EXPECT_THAT(manager_->SetLabel("nbo", "stable", 0),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -230,9 +229,9 @@ TEST_F(ModelManagerTest, DeleteRefusesLabelledSplitOrOnlyVersion) {
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("only AVAILABLE")));
   ASSERT_THAT(manager_->SetLabel("nbo", "stable", 1), IsOk());
-  EXPECT_THAT(manager_->DeleteVersion("nbo", 1),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("stable")));
+  EXPECT_THAT(
+      manager_->DeleteVersion("nbo", 1),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("stable")));
   PublishVersion(2);
   ASSERT_THAT(manager_->SetTrafficSplit("nbo", {{2, "", 1}}, ""), IsOk());
   EXPECT_THAT(manager_->DeleteVersion("nbo", 2),

@@ -93,9 +93,9 @@ TEST_F(PublishSessionTest, RejectsBadHeaders) {
   {
     Stream s = model.Stream();
     s[0].mutable_header()->set_model_name("bad name");
-    EXPECT_THAT(Publish(manager_.get(), store_.get(), s),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("model name")));
+    EXPECT_THAT(
+        Publish(manager_.get(), store_.get(), s),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("model name")));
   }
   {
     Stream s = model.Stream();
@@ -120,7 +120,10 @@ TEST_F(PublishSessionTest, RejectsFactorsOfTheWrongLength) {
   s[1].mutable_item_factors()->mutable_rows(2)->add_values(1.0f);
   ExpectRejected(s, absl::StatusCode::kInvalidArgument, "'P03' has 5 values");
   s = model.Stream();
-  s[2].mutable_customer_factors()->mutable_rows(1)->mutable_values()->RemoveLast();
+  s[2].mutable_customer_factors()
+      ->mutable_rows(1)
+      ->mutable_values()
+      ->RemoveLast();
   ExpectRejected(s, absl::StatusCode::kInvalidArgument,
                  "customer row 1 has 3 values");
 }
@@ -162,8 +165,7 @@ TEST_F(PublishSessionTest, RejectsStreamsOutOfOrder) {
                  "before customer factors");
   s = model.Stream();
   s.push_back(s[2]);  // Customers after the commit.
-  ExpectRejected(s, absl::StatusCode::kFailedPrecondition,
-                 "follow the commit");
+  ExpectRejected(s, absl::StatusCode::kFailedPrecondition, "follow the commit");
   s = model.Stream();
   s.push_back(s[0]);
   s.erase(s.end() - 2);  // A second header instead of the commit.
@@ -207,9 +209,8 @@ TEST_F(PublishSessionTest, EnforcesTheChunkSizeAtTheBoundAndOnePast) {
   PublishSession session(manager_.get(), store_.get(), below);
   ASSERT_THAT(session.Add(s[0]), IsOk());
   ASSERT_THAT(session.Add(s[1]), IsOk());
-  EXPECT_THAT(session.Add(s[2]),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("limit is")));
+  EXPECT_THAT(session.Add(s[2]), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("limit is")));
   EXPECT_EQ(store_->ApproximateVersionBytes("nbo", 2), 0u);
 }
 

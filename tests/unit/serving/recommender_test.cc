@@ -36,8 +36,7 @@ class RecommenderTest : public ::testing::Test {
   }
 
   void PublishModel() {
-    ASSERT_THAT(Publish(manager_.get(), store_.get(), model_.Stream()),
-                IsOk());
+    ASSERT_THAT(Publish(manager_.get(), store_.get(), model_.Stream()), IsOk());
   }
 
   absl::StatusOr<nbo::v1::RecommendResponse> Ask(

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test.
+#
+#   tools/test.sh            unit and integration tests (what CI runs)
+#   tools/test.sh --heavy    also the long loops (50 crash/restart cycles),
+#                            ThreadSanitizer over the serving and store tests,
+#                            and a clang build with -Wthread-safety -Werror
+#
+# Works as root or as a user with sudo. Build trees: build/, build-tsan/,
+# build-clang/.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$NBO_ROOT"
+
+heavy=0
+for arg in "$@"; do
+  case "$arg" in
+    --heavy) heavy=1 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
+  esac
+done
+
+packages=("${NBO_PACKAGES[@]}")
+[ $heavy -eq 1 ] && packages+=("${NBO_HEAVY_PACKAGES[@]}")
+nbo_install_packages "${packages[@]}"
+
+nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo --
+labels='unit|integration'
+[ $heavy -eq 1 ] && labels='unit|integration|heavy'
+nbo_log "running tests ($labels)"
+ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
+
+if [ $heavy -eq 1 ]; then
+  nbo_log "ThreadSanitizer: store and serving tests"
+  nbo_build build-tsan -DNBO_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo -- \
+    store_test serving_test server_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest --test-dir build-tsan -R '^(store_test|serving_test|server_test)$' --output-on-failure
+
+  nbo_log "clang -Wthread-safety build"
+  CXX=clang++ nbo_build build-clang -DCMAKE_CXX_COMPILER=clang++ -DNBO_BUILD_TESTS=OFF --
+fi
+nbo_log "all tests passed"
