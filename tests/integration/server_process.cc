@@ -1,0 +1,415 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "tests/integration/server_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace nbo::integration {
+namespace {
+
+// How often observed state (port file, child exit) is polled.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(5);
+
+std::string ErrnoText(const char* what) {
+  return absl::StrCat(what, ": ", std::strerror(errno));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Parses {"grpc":PORT,"metrics":PORT}; false if the file is not that.
+bool ParsePortFile(const std::string& content, int* grpc, int* metrics) {
+  return std::sscanf(content.c_str(), "{\"grpc\":%d,\"metrics\":%d}", grpc,
+                     metrics) == 2 &&
+         *grpc > 0;
+}
+
+ExitStatus FromWaitStatus(int wait_status) {
+  ExitStatus status;
+  if (WIFEXITED(wait_status)) {
+    status.exited = true;
+    status.code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    status.signal = WTERMSIG(wait_status);
+  }
+  return status;
+}
+
+}  // namespace
+
+std::string ExitStatus::ToString() const {
+  if (exited) return absl::StrCat("exited with code ", code);
+  return absl::StrCat("killed by signal ", signal, " (", strsignal(signal),
+                      ")");
+}
+
+ServerProcess::ServerProcess(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    Options options) {
+  if (options.data_dir.empty()) {
+    return absl::InvalidArgumentError("ServerProcess needs a data_dir");
+  }
+  if (options.binary.empty()) options.binary = NBO_SERVER_PATH;
+  if (options.log_path.empty()) options.log_path = options.data_dir + ".log";
+  if (options.port_file.empty()) {
+    options.port_file = options.data_dir + ".ports";
+  }
+  std::unique_ptr<ServerProcess> process(new ServerProcess(std::move(options)));
+  if (absl::Status started = process->Spawn(); !started.ok()) return started;
+  return process;
+}
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& data_dir, std::vector<std::string> extra_flags) {
+  Options options;
+  options.data_dir = data_dir;
+  options.extra_flags = std::move(extra_flags);
+  return Start(std::move(options));
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) {
+    // Best effort: the test is over either way.
+    Kill9().IgnoreError();
+  }
+  if (::testing::Test::HasFailure()) {
+    std::fprintf(stderr, "---- tail of nbo-server log %s ----\n%s\n----\n",
+                 options_.log_path.c_str(), LogTail().c_str());
+  }
+}
+
+absl::Status ServerProcess::Spawn() {
+  std::error_code ignored;  // Absent is what we want.
+  std::filesystem::remove(options_.port_file, ignored);
+
+  // Everything the child needs is built before fork: between fork and exec
+  // only async-signal-safe calls are allowed (the parent has threads).
+  std::vector<std::string> args = {
+      options_.binary,
+      absl::StrCat("--data_dir=", options_.data_dir),
+      "--grpc_addr=127.0.0.1:0",
+      "--metrics_addr=127.0.0.1:0",
+      absl::StrCat("--port_file=", options_.port_file),
+  };
+  args.insert(args.end(), options_.extra_flags.begin(),
+              options_.extra_flags.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!absl::StartsWith(*e, "NBO_")) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+
+  const int log_fd = ::open(options_.log_path.c_str(),
+                            O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return absl::InternalError(ErrnoText("open log"));
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    ::close(log_fd);
+    return absl::InternalError(ErrnoText("open /dev/null"));
+  }
+  const std::string banner =
+      absl::StrCat("==== harness: starting ", absl::StrJoin(args, " "), "\n");
+  if (::write(log_fd, banner.data(), banner.size()) < 0) {
+    // The banner only helps reading the log; the run does not need it.
+  }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log_fd);
+    ::close(null_fd);
+    return absl::InternalError(ErrnoText("fork"));
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // The parent already died.
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execve(argv[0], argv.data(), envp.data());
+    static const char kExecFailed[] = "harness: execve failed\n";
+    if (::write(STDERR_FILENO, kExecFailed, sizeof(kExecFailed) - 1) < 0) {
+      // Nothing more can be reported from here.
+    }
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  ::close(null_fd);
+  pid_ = pid;
+  grpc_port_ = 0;
+  metrics_port_ = 0;
+  channel_.reset();
+
+  const absl::Time deadline = absl::Now() + options_.start_timeout;
+  while (true) {
+    int grpc = 0;
+    int metrics = 0;
+    if (ParsePortFile(ReadFile(options_.port_file), &grpc, &metrics)) {
+      grpc_port_ = grpc;
+      metrics_port_ = metrics;
+      break;
+    }
+    ExitStatus exit_status;
+    if (ReapIfExited(&exit_status)) {
+      return absl::AbortedError(
+          absl::StrCat("nbo-server ", exit_status.ToString(),
+                       " during start; log tail:\n", LogTail()));
+    }
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("nbo-server wrote no port file within ",
+                       absl::FormatDuration(options_.start_timeout),
+                       "; log tail:\n", LogTail()));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+  channel_ = NewChannel();
+  return absl::OkStatus();
+}
+
+std::string ServerProcess::grpc_target() const {
+  return absl::StrCat("127.0.0.1:", grpc_port_);
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
+  static std::atomic<int> next_channel_id{0};
+  grpc::ChannelArguments args;
+  // A distinct argument set keeps gRPC from sharing one subchannel (and TCP
+  // connection) between channels.
+  args.SetInt("nbo.test.channel_id", next_channel_id.fetch_add(1));
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(grpc_target(),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+bool ServerProcess::ReapIfExited(ExitStatus* status) {
+  if (pid_ <= 0) return false;
+  int wait_status = 0;
+  const pid_t r = ::waitpid(pid_, &wait_status, WNOHANG);
+  if (r != pid_) return false;
+  *status = FromWaitStatus(wait_status);
+  pid_ = -1;
+  return true;
+}
+
+absl::Status ServerProcess::Kill9() {
+  if (!running()) {
+    return absl::FailedPreconditionError("nbo-server is not running");
+  }
+  if (::kill(pid_, SIGKILL) != 0) {
+    return absl::InternalError(ErrnoText("kill(SIGKILL)"));
+  }
+  int wait_status = 0;
+  while (::waitpid(pid_, &wait_status, 0) < 0) {
+    if (errno != EINTR) return absl::InternalError(ErrnoText("waitpid"));
+  }
+  pid_ = -1;
+  return absl::OkStatus();
+}
+
+absl::Status ServerProcess::Terminate() {
+  if (!running()) {
+    return absl::FailedPreconditionError("nbo-server is not running");
+  }
+  if (::kill(pid_, SIGTERM) != 0) {
+    return absl::InternalError(ErrnoText("kill(SIGTERM)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExitStatus> ServerProcess::WaitForExit(absl::Duration timeout) {
+  if (!running()) {
+    return absl::FailedPreconditionError("nbo-server is not running");
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    ExitStatus status;
+    if (ReapIfExited(&status)) return status;
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "nbo-server still runs after ", absl::FormatDuration(timeout)));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+}
+
+absl::Status ServerProcess::Restart() {
+  if (running()) {
+    return absl::FailedPreconditionError(
+        "nbo-server still runs; Kill9() or Terminate() it first");
+  }
+  return Spawn();
+}
+
+std::string ServerProcess::Log() const { return ReadFile(options_.log_path); }
+
+std::string ServerProcess::LogTail(int lines) const {
+  const std::vector<std::string> all =
+      absl::StrSplit(Log(), '\n', absl::SkipEmpty());
+  const size_t first =
+      all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+  return absl::StrJoin(all.begin() + first, all.end(), "\n");
+}
+
+int ServerProcess::CountInLog(const std::string& needle) const {
+  const std::string log = Log();
+  int count = 0;
+  for (size_t at = log.find(needle); at != std::string::npos;
+       at = log.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+absl::StatusOr<std::string> ServerProcess::FetchMetrics() const {
+  return HttpGet(metrics_port_, "/metrics");
+}
+
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
+                                    absl::Duration timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(ErrnoText("socket"));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const timeval tv = absl::ToTimeval(timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) !=
+      0) {
+    return absl::UnavailableError(
+        ErrnoText(absl::StrCat("connect to port ", port).c_str()));
+  }
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n =
+        ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(ErrnoText("send"));
+    }
+    sent += static_cast<size_t>(n);
+  }
+  std::string answer;
+  char buffer[16384];
+  while (true) {
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n == 0) break;  // HTTP/1.0: the server closes after the body.
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("no complete answer from port ", port, " within ",
+                         absl::FormatDuration(timeout)));
+      }
+      return absl::UnavailableError(ErrnoText("recv"));
+    }
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  const size_t head_end = answer.find("\r\n\r\n");
+  if (head_end == std::string::npos) {
+    return absl::InternalError(
+        absl::StrCat("malformed HTTP answer: '", answer.substr(0, 200), "'"));
+  }
+  const std::string status_line = answer.substr(0, answer.find("\r\n"));
+  // "HTTP/1.x 200 OK"
+  const std::vector<std::string> parts =
+      absl::StrSplit(status_line, absl::MaxSplits(' ', 2));
+  if (parts.size() < 2 || parts[1] != "200") {
+    return absl::InternalError(
+        absl::StrCat("GET ", path, " answered '", status_line, "'"));
+  }
+  return answer.substr(head_end + 4);
+}
+
+absl::StatusOr<double> MetricValue(const std::string& exposition,
+                                   const std::string& name,
+                                   const std::vector<std::string>& labels) {
+  std::optional<double> found;
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    if (!absl::ConsumePrefix(&line, name)) continue;
+    absl::string_view label_set;
+    if (absl::ConsumePrefix(&line, "{")) {
+      const size_t close = line.find('}');
+      if (close == absl::string_view::npos) continue;
+      label_set = line.substr(0, close);
+      line.remove_prefix(close + 1);
+    }
+    // The name must end here: "nbo_x" must not match "nbo_x_total".
+    if (line.empty() || line[0] != ' ') continue;
+    const std::vector<absl::string_view> sample_labels =
+        absl::StrSplit(label_set, ',', absl::SkipEmpty());
+    bool all = true;
+    for (const std::string& wanted : labels) {
+      bool has = false;
+      for (absl::string_view l : sample_labels) has = has || l == wanted;
+      all = all && has;
+    }
+    if (!all) continue;
+    double value = 0;
+    const std::vector<absl::string_view> fields =
+        absl::StrSplit(absl::StripAsciiWhitespace(line), ' ');
+    if (fields.empty() || !absl::SimpleAtod(fields[0], &value)) {
+      return absl::InternalError(absl::StrCat("cannot parse the value of ",
+                                              name, "{", label_set, "}"));
+    }
+    if (found.has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("more than one sample of ", name, " matches {",
+                       absl::StrJoin(labels, ","), "}"));
+    }
+    found = value;
+  }
+  if (!found.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no sample of ", name, " matches {",
+                                            absl::StrJoin(labels, ","), "}"));
+  }
+  return *found;
+}
+
+}  // namespace nbo::integration
