@@ -314,16 +314,12 @@ void ModelManager::PublishSnapshot() {
       }
     }
   }
-  {
-    absl::MutexLock lock(&snapshot_mu_);
-    snapshot_ = std::move(next);
-  }
+  snapshot_.store(std::move(next));
   NotifyChange();
 }
 
 std::shared_ptr<const ModelManager::Snapshot> ModelManager::snapshot() const {
-  absl::MutexLock lock(&snapshot_mu_);
-  return snapshot_;
+  return snapshot_.load();
 }
 
 void ModelManager::NotifyChange() const {

@@ -3,6 +3,7 @@
 #ifndef NBO_LIB_SERVING_MODEL_MANAGER_H_
 #define NBO_LIB_SERVING_MODEL_MANAGER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -43,7 +44,7 @@ struct Route {
 //
 // Requests call Resolve(), which reads an immutable routing snapshot (the
 // AVAILABLE versions, labels and traffic split of every model) replaced whole
-// on each change; it takes a lock only to copy one shared_ptr.
+// on each change; it takes no lock (an atomic shared_ptr load).
 //
 // Thread-safe. Admin operations (LoadVersion, SetLabel, SetTrafficSplit,
 // DeleteVersion) are serialized among themselves.
@@ -182,8 +183,10 @@ class ModelManager {
   // AVAILABLE -> UNLOADING -> END, then deletes the data.
   void UnloadLocked(const std::string& model_name, int64_t version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
-  // Rebuilds the routing snapshot from models_ and publishes it.
-  void PublishSnapshot() ABSL_LOCKS_EXCLUDED(mu_, snapshot_mu_);
+  // Rebuilds the routing snapshot from models_ and publishes it. Admin
+  // operations are serialized, so snapshots are published in order.
+  void PublishSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
   std::shared_ptr<const Snapshot> snapshot() const;
   nbo::v1::ModelStatus StatusOf(const std::string& name,
                                 const ModelEntry& entry) const
@@ -196,12 +199,12 @@ class ModelManager {
   // in-flight requests, deleting). Never taken on the request path.
   absl::Mutex admin_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // Guards the lifecycle bookkeeping; held only briefly.
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_BEFORE(snapshot_mu_);
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, ModelEntry> models_ ABSL_GUARDED_BY(mu_);
   int64_t swaps_ ABSL_GUARDED_BY(mu_) = 0;
 
-  mutable absl::Mutex snapshot_mu_;
-  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
+  // Read by every request without a lock; replaced whole by PublishSnapshot.
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 };
 
 }  // namespace nbo::serving

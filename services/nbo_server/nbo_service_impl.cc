@@ -102,11 +102,49 @@ class BatchReactor
   std::atomic<bool> cancelled_{false};
 };
 
+// One RPC's messages on an arena whose first block is part of the holder.
+template <typename Request, typename Response>
+class ArenaMessageHolder : public grpc::MessageHolder<Request, Response> {
+ public:
+  ArenaMessageHolder() : arena_(MakeOptions(initial_block_)) {
+    this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+    this->set_response(
+        google::protobuf::Arena::CreateMessage<Response>(&arena_));
+  }
+  void Release() override { delete this; }
+
+ private:
+  static google::protobuf::ArenaOptions MakeOptions(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kInitialBlock;
+    return options;
+  }
+  // Enough for a request and a response with a handful of offers.
+  static constexpr size_t kInitialBlock = 2048;
+  alignas(8) char initial_block_[kInitialBlock];
+  google::protobuf::Arena arena_;
+};
+
+template <typename Request, typename Response>
+class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
+ public:
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override {
+    return new ArenaMessageHolder<Request, Response>();
+  }
+};
+
 }  // namespace
 
 NboServiceImpl::NboServiceImpl(const serving::Recommender* recommender,
                                ServerMetrics* metrics)
-    : recommender_(recommender), metrics_(metrics) {}
+    : recommender_(recommender),
+      metrics_(metrics),
+      recommend_allocator_(
+          std::make_unique<ArenaMessageAllocator<
+              nbo::v1::RecommendRequest, nbo::v1::RecommendResponse>>()) {
+  SetMessageAllocatorFor_Recommend(recommend_allocator_.get());
+}
 
 grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
     grpc::CallbackServerContext* context,

@@ -70,6 +70,9 @@ ABSL_FLAG(int, concurrency, 16,
           "bench: requests in flight at all times, one client thread each");
 ABSL_FLAG(double, warmup, 1,
           "bench: seconds of unmeasured Recommend load before the first phase");
+ABSL_FLAG(int, rounds, 5,
+          "bench: Health/Check and Recommend alternate in this many slices of "
+          "duration/rounds each, so machine drift affects both alike");
 ABSL_FLAG(int, swaps, 0,
           "bench: after the steady phases, publish the serving version this "
           "many times as new versions while the Recommend load runs");
@@ -231,6 +234,14 @@ struct LoadResult {
   int64_t failed = 0;
   // Wall time from the start gate to the end of the last worker's last call.
   double seconds = 0;
+
+  // Adds another run of the same load (another round).
+  void Add(const LoadResult& other) {
+    latency.Merge(other.latency);
+    requests += other.requests;
+    failed += other.failed;
+    seconds += other.seconds;
+  }
 
   // Successful calls per second: failed calls are not throughput.
   double Qps() const {
@@ -871,6 +882,7 @@ struct BenchConfig {
   double duration_s = 0;
   double warmup_s = 0;
   int concurrency = 0;
+  int rounds = 1;
   int swaps = 0;
   int num_offers = 0;
   // --customers; 0 means the serving version's customer count.
@@ -893,6 +905,7 @@ absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
   config.warmup_s = absl::GetFlag(FLAGS_warmup);
   config.concurrency = absl::GetFlag(FLAGS_concurrency);
   config.swaps = absl::GetFlag(FLAGS_swaps);
+  config.rounds = absl::GetFlag(FLAGS_rounds);
   config.num_offers = absl::GetFlag(FLAGS_bench_num_offers);
   config.customers = absl::GetFlag(FLAGS_customers);
   config.json = absl::GetFlag(FLAGS_json);
@@ -909,6 +922,9 @@ absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
   if (config.concurrency <= 0 || config.concurrency > kMaxConcurrency) {
     return absl::InvalidArgumentError(
         absl::StrCat("--concurrency must be in 1..", kMaxConcurrency));
+  }
+  if (config.rounds < 1 || config.rounds > 1000) {
+    return absl::InvalidArgumentError("--rounds must be in 1..1000");
   }
   if (config.swaps < 0) {
     return absl::InvalidArgumentError("--swaps must be >= 0");
@@ -1065,6 +1081,7 @@ std::string ToJson(const BenchReport& report) {
   json.AddInt("channels", report.channels);
   json.AddDouble("duration_s", report.config.duration_s);
   json.AddDouble("warmup_s", report.config.warmup_s);
+  json.AddInt("rounds", report.config.rounds);
   json.AddInt("num_offers", report.config.num_offers);
   AddLoad(&json, "health", report.health);
   AddLoad(&json, "recommend", report.recommend);
@@ -1231,13 +1248,19 @@ int Bench(const std::vector<std::string>& args) {
     }
   }
 
-  // Phase 2: Health/Check, the transport floor.
-  std::fprintf(stderr, "nboctl bench: Health/Check for %.1f s\n",
-               config->duration_s);
+  // Phases 2 and 3: Health/Check (the transport floor) and Recommend, each
+  // for `duration` in total, interleaved in `rounds` alternating slices so
+  // that drift in the machine's speed (other tenants, frequency scaling)
+  // falls on both alike and the ratio compares like with like.
+  std::fprintf(stderr,
+               "nboctl bench: Health/Check and Recommend, %.1f s each in %d "
+               "alternating rounds, over %lld customers\n",
+               config->duration_s, config->rounds,
+               static_cast<long long>(report.customers));
   {
     FirstError errors("bench: Health/Check");
     const std::string& token = config->token;
-    ClosedLoop loop(config->concurrency, [&](int worker) {
+    const auto health_call = [&](int worker) {
       grpc::health::v1::HealthCheckRequest request;
       grpc::health::v1::HealthCheckResponse response;
       grpc::ClientContext context;
@@ -1246,23 +1269,22 @@ int Bench(const std::vector<std::string>& args) {
           pool.health(worker)->Check(&context, request, &response);
       if (!status.ok()) errors.Note(status);
       return status.ok();
-    });
-    report.health = loop.RunFor(config->duration_s);
-  }
-
-  // Phase 3: steady Recommend load.
-  std::fprintf(stderr,
-               "nboctl bench: Recommend for %.1f s over %lld customers\n",
-               config->duration_s, static_cast<long long>(report.customers));
-  {
+    };
     const auto workload = recommend_workload(3, "bench: Recommend");
-    ClosedLoop loop(config->concurrency,
-                    [&workload](int worker) { return workload->Call(worker); });
-    report.recommend = loop.RunFor(config->duration_s, [&] {
-      if (!config->metrics.empty()) {
-        report.rss_under_load = ReadServerRss(config->metrics);
-      }
-    });
+    const double slice = config->duration_s / config->rounds;
+    for (int round = 0; round < config->rounds; ++round) {
+      ClosedLoop health(config->concurrency, health_call);
+      report.health.Add(health.RunFor(slice));
+      ClosedLoop recommend(config->concurrency, [&workload](int worker) {
+        return workload->Call(worker);
+      });
+      const bool last = round == config->rounds - 1;
+      report.recommend.Add(recommend.RunFor(slice, [&] {
+        if (last && !config->metrics.empty()) {
+          report.rss_under_load = ReadServerRss(config->metrics);
+        }
+      }));
+    }
     report.tally = workload->Total();
   }
   WarnIfPopularity("Recommend", report.tally);

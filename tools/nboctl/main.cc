@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/common/env_flags.h"
 #include "tools/nboctl/commands.h"
 
@@ -49,6 +50,7 @@ Commands:
                same run, grpc.health.v1.Health/Check as the transport floor.
                  --server=HOST:PORT --duration=SECONDS --concurrency=C
                  [--json] [--customers=N] [--warmup=S] [--bench_num_offers=N]
+                 [--rounds=R]  (Check and Recommend alternate in R slices)
                  [--swaps=K]  (export the serving version, republish it K
                               times under load: p99 during swaps)
                  [--metrics=HOST:PORT]  (read the server's RSS)
@@ -62,6 +64,8 @@ set as NBO_<FLAG> in the environment (--server is NBO_SERVER). Run
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  // As in nbo-server: Debian's Abseil keeps the debug deadlock detector on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
       std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
