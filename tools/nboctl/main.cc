@@ -18,7 +18,7 @@
 namespace {
 
 constexpr char kUsage[] =
-    R"(nboctl: operator CLI for nbo (next-best-offer model server)
+    R"(operator CLI for nbo (next-best-offer model server)
 
 Usage: nboctl <command> [flags]
 
@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
       std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::fputs("nboctl: ", argc < 2 ? stderr : stdout);
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }

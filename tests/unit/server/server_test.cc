@@ -173,6 +173,39 @@ TEST_F(ServerTest, MaxConcurrentStreamsAtTheBoundAndOnePast) {
   }
 }
 
+// Keepalive enforcement: a client pinging an idle connection no more often
+// than the server allows keeps it; one pinging more often is sent GOAWAY
+// (too_many_pings) and its connection leaves READY.
+TEST_F(ServerTest, KeepaliveEnforcementAtTheBoundAndPastIt) {
+  NboServer::Options options;
+  options.keepalive_min_ping_interval = absl::Milliseconds(400);
+  options.keepalive_max_ping_strikes = 1;
+  Start(options);
+  auto pinging_channel = [&](int ping_every_ms) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, ping_every_ms);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+    args.SetInt("nbo.test.unique", ping_every_ms);  // Own connection.
+    auto channel = NewChannel(args);
+    EXPECT_TRUE(channel->WaitForConnected(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(5))));
+    return channel;
+  };
+  // Past the bound: pings every 20 ms against a 400 ms minimum.
+  auto rude = pinging_channel(20);
+  EXPECT_TRUE(rude->WaitForStateChange(
+      GRPC_CHANNEL_READY, absl::ToChronoTime(absl::Now() + absl::Seconds(5))))
+      << "the server tolerated pings every 20 ms";
+  // At the bound (a little above it, for timer slack): the connection stays.
+  auto polite = pinging_channel(600);
+  EXPECT_FALSE(polite->WaitForStateChange(
+      GRPC_CHANNEL_READY,
+      absl::ToChronoTime(absl::Now() + absl::Milliseconds(2000))))
+      << "the server closed a connection that respected the interval";
+}
+
 TEST_F(ServerTest, PublishChunkBoundIsEnforcedOverGrpc) {
   TestModel model;
   model.customers = 64;
