@@ -48,13 +48,16 @@ function(nbo_cc_test)
 endfunction()
 
 # nbo_proto_library(NAME api PROTOS a.proto b.proto IMPORT_DIRS ... [GRPC])
-# Runs protoc (and grpc_cpp_plugin with GRPC) on PROTOS, which are paths
-# relative to the first IMPORT_DIR; generated code lands in the build tree.
+# Runs protoc on PROTOS (paths relative to the first IMPORT_DIR) into the
+# build tree: nbo::<NAME> holds the messages. With GRPC, grpc_cpp_plugin's
+# service code goes into a separate nbo::<NAME>_grpc, so that libraries that
+# only use the messages (lib/serving) never link gRPC.
 function(nbo_proto_library)
   cmake_parse_arguments(NBO "GRPC" "NAME" "PROTOS;IMPORT_DIRS;DEPS" ${ARGN})
   set(gen_dir ${PROJECT_BINARY_DIR}/gen)
   list(GET NBO_IMPORT_DIRS 0 root)
   set(srcs)
+  set(grpc_srcs)
   set(include_flags)
   foreach(dir ${NBO_IMPORT_DIRS})
     list(APPEND include_flags -I${dir})
@@ -66,6 +69,7 @@ function(nbo_proto_library)
     if(NBO_GRPC)
       list(APPEND outs ${gen_dir}/${base}.grpc.pb.cc ${gen_dir}/${base}.grpc.pb.h)
       list(APPEND args --grpc_out=${gen_dir} --plugin=protoc-gen-grpc=${NBO_GRPC_CPP_PLUGIN})
+      list(APPEND grpc_srcs ${gen_dir}/${base}.grpc.pb.cc)
     endif()
     add_custom_command(
       OUTPUT ${outs}
@@ -75,15 +79,14 @@ function(nbo_proto_library)
       COMMENT "protoc ${proto}"
       VERBATIM)
     list(APPEND srcs ${gen_dir}/${base}.pb.cc)
-    if(NBO_GRPC)
-      list(APPEND srcs ${gen_dir}/${base}.grpc.pb.cc)
-    endif()
   endforeach()
   add_library(nbo_${NBO_NAME} STATIC ${srcs})
   target_include_directories(nbo_${NBO_NAME} PUBLIC ${gen_dir})
   target_link_libraries(nbo_${NBO_NAME} PUBLIC protobuf::libprotobuf ${NBO_DEPS})
-  if(NBO_GRPC)
-    target_link_libraries(nbo_${NBO_NAME} PUBLIC gRPC::grpc++)
-  endif()
   add_library(nbo::${NBO_NAME} ALIAS nbo_${NBO_NAME})
+  if(NBO_GRPC)
+    add_library(nbo_${NBO_NAME}_grpc STATIC ${grpc_srcs})
+    target_link_libraries(nbo_${NBO_NAME}_grpc PUBLIC nbo::${NBO_NAME} gRPC::grpc++)
+    add_library(nbo::${NBO_NAME}_grpc ALIAS nbo_${NBO_NAME}_grpc)
+  endif()
 endfunction()

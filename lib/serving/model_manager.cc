@@ -419,12 +419,8 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
   store::ModelConfig config;
   {
     absl::MutexLock lock(&mu_);
-    auto model = models_.find(model_name);
-    if (model == models_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("unknown model '", model_name, "'"));
-    }
-    config = model->second.config;
+    NBO_ASSIGN_OR_RETURN(const ModelEntry* model, FindModelLocked(model_name));
+    config = model->config;
     if (version == 0) {
       if (!config.labels.contains(label)) {
         return absl::NotFoundError(absl::StrCat(
@@ -438,30 +434,13 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
       }
       config.labels.erase(label);
     } else {
-      auto it = model->second.versions.find(version);
-      if (it == model->second.versions.end() ||
-          it->second.state == nbo::v1::VERSION_STATE_END) {
-        return absl::NotFoundError(
-            absl::StrCat("model '", model_name, "' has no version ", version));
-      }
-      if (it->second.state != nbo::v1::VERSION_STATE_AVAILABLE) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "version ", version, " is ", VersionStateName(it->second.state),
-            "; only an AVAILABLE version can be labelled"));
-      }
+      NBO_RETURN_IF_ERROR(
+          RequireAvailableLocked(*model, model_name, version,
+                                 "only an AVAILABLE version can be labelled"));
       config.labels[label] = version;
     }
   }
-  config.model_name = model_name;
-  NBO_RETURN_IF_ERROR(options_.store->PutModelConfig(config));
-  {
-    absl::MutexLock lock(&mu_);
-    models_[model_name].config = config;
-  }
-  // A label moved off a version may leave it beyond retention.
-  ApplyRetentionLocked(model_name);
-  PublishSnapshot();
-  return GetModelStatus(model_name);
+  return CommitConfigLocked(model_name, std::move(config));
 }
 
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
@@ -487,12 +466,8 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
   store::ModelConfig config;
   {
     absl::MutexLock lock(&mu_);
-    auto model = models_.find(model_name);
-    if (model == models_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("unknown model '", model_name, "'"));
-    }
-    config = model->second.config;
+    NBO_ASSIGN_OR_RETURN(const ModelEntry* model, FindModelLocked(model_name));
+    config = model->config;
     for (const store::SplitArm& arm : arms) {
       if (!arm.label.empty()) {
         if (!config.labels.contains(arm.label)) {
@@ -501,29 +476,62 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
         }
         continue;
       }
-      auto it = model->second.versions.find(arm.version);
-      if (it == model->second.versions.end() ||
-          it->second.state == nbo::v1::VERSION_STATE_END) {
-        return absl::NotFoundError(absl::StrCat(
-            "model '", model_name, "' has no version ", arm.version));
-      }
-      if (it->second.state != nbo::v1::VERSION_STATE_AVAILABLE) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "version ", arm.version, " is ", VersionStateName(it->second.state),
-            "; a split can only name AVAILABLE versions"));
-      }
+      NBO_RETURN_IF_ERROR(
+          RequireAvailableLocked(*model, model_name, arm.version,
+                                 "a split can only name AVAILABLE versions"));
     }
   }
-  config.model_name = model_name;
   config.split = arms;
   if (!salt.empty() || config.split_salt.empty()) {
     config.split_salt = salt.empty() ? model_name : salt;
   }
+  return CommitConfigLocked(model_name, std::move(config));
+}
+
+absl::StatusOr<const ModelManager::ModelEntry*> ModelManager::FindModelLocked(
+    const std::string& model_name) const {
+  auto it = models_.find(model_name);
+  if (it == models_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("unknown model '", model_name, "'"));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<nbo::v1::VersionState> ModelManager::FindVersionLocked(
+    const ModelEntry& model, const std::string& model_name,
+    int64_t version) const {
+  auto it = model.versions.find(version);
+  if (it == model.versions.end() ||
+      it->second.state == nbo::v1::VERSION_STATE_END) {
+    return absl::NotFoundError(
+        absl::StrCat("model '", model_name, "' has no version ", version));
+  }
+  return it->second.state;
+}
+
+absl::Status ModelManager::RequireAvailableLocked(const ModelEntry& model,
+                                                  const std::string& model_name,
+                                                  int64_t version,
+                                                  absl::string_view why) const {
+  NBO_ASSIGN_OR_RETURN(const VersionState state,
+                       FindVersionLocked(model, model_name, version));
+  if (state != nbo::v1::VERSION_STATE_AVAILABLE) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "version ", version, " is ", VersionStateName(state), "; ", why));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<nbo::v1::ModelStatus> ModelManager::CommitConfigLocked(
+    const std::string& model_name, store::ModelConfig config) {
+  config.model_name = model_name;
   NBO_RETURN_IF_ERROR(options_.store->PutModelConfig(config));
   {
     absl::MutexLock lock(&mu_);
-    models_[model_name].config = config;
+    models_[model_name].config = std::move(config);
   }
+  // A label or split moved off a version may leave it beyond retention.
   ApplyRetentionLocked(model_name);
   PublishSnapshot();
   return GetModelStatus(model_name);
@@ -535,19 +543,9 @@ absl::Status ModelManager::DeleteVersion(const std::string& model_name,
   VersionState state;
   {
     absl::MutexLock lock(&mu_);
-    auto model = models_.find(model_name);
-    if (model == models_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("unknown model '", model_name, "'"));
-    }
-    const ModelEntry& entry = model->second;
-    auto it = entry.versions.find(version);
-    if (it == entry.versions.end() ||
-        it->second.state == nbo::v1::VERSION_STATE_END) {
-      return absl::NotFoundError(
-          absl::StrCat("model '", model_name, "' has no version ", version));
-    }
-    state = it->second.state;
+    NBO_ASSIGN_OR_RETURN(const ModelEntry* model, FindModelLocked(model_name));
+    const ModelEntry& entry = *model;
+    NBO_ASSIGN_OR_RETURN(state, FindVersionLocked(entry, model_name, version));
     const std::vector<std::string> labels = LabelsOf(entry.config, version);
     if (!labels.empty()) {
       return absl::FailedPreconditionError(
@@ -639,12 +637,8 @@ std::vector<nbo::v1::ModelStatus> ModelManager::ListModels() const {
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::GetModelStatus(
     const std::string& model_name) const {
   absl::ReaderMutexLock lock(&mu_);
-  auto it = models_.find(model_name);
-  if (it == models_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("unknown model '", model_name, "'"));
-  }
-  return StatusOf(model_name, it->second);
+  NBO_ASSIGN_OR_RETURN(const ModelEntry* model, FindModelLocked(model_name));
+  return StatusOf(model_name, *model);
 }
 
 bool ModelManager::AnyAvailable() const {

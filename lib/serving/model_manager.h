@@ -188,6 +188,25 @@ class ModelManager {
   void PublishSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);
   std::shared_ptr<const Snapshot> snapshot() const;
+  // NOT_FOUND naming the model when it is unknown.
+  absl::StatusOr<const ModelEntry*> FindModelLocked(
+      const std::string& model_name) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The version's state; NOT_FOUND when unknown or END.
+  absl::StatusOr<nbo::v1::VersionState> FindVersionLocked(
+      const ModelEntry& model, const std::string& model_name,
+      int64_t version) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND as FindVersionLocked; FAILED_PRECONDITION ("...; <why>") when
+  // the version is not AVAILABLE.
+  absl::Status RequireAvailableLocked(const ModelEntry& model,
+                                      const std::string& model_name,
+                                      int64_t version,
+                                      absl::string_view why) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Persists `config` as the model's routing config, applies retention,
+  // republishes the snapshot and returns the model's status.
+  absl::StatusOr<nbo::v1::ModelStatus> CommitConfigLocked(
+      const std::string& model_name, store::ModelConfig config)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_) ABSL_LOCKS_EXCLUDED(mu_);
   nbo::v1::ModelStatus StatusOf(const std::string& name,
                                 const ModelEntry& entry) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);

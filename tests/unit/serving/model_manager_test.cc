@@ -35,23 +35,15 @@ nbo::v1::ModelSelector Label(const std::string& label) {
   return s;
 }
 
-class ModelManagerTest : public ::testing::Test {
+class ModelManagerTest : public testing::ServingTest {
  protected:
   void SetUp() override { Open(); }
 
   void Open() {
-    manager_.reset();
-    store_.reset();
-    store::ModelStore::Options options;
-    options.path = dir_.Sub("db");
-    options.sync = false;
-    ASSERT_OK_AND_ASSIGN(store_, store::ModelStore::Open(options));
-    ModelManager::Options m;
-    m.store = store_.get();
-    m.keep_versions = 2;
-    m.on_change = [this] { ++changes_; };
-    ASSERT_OK_AND_ASSIGN(manager_, ModelManager::Create(m));
-    ASSERT_THAT(manager_->LoadFromStore(), IsOk());
+    ModelManager::Options options;
+    options.keep_versions = 2;
+    options.on_change = [this] { ++changes_; };
+    ServingTest::Open(std::move(options));
   }
 
   void PublishVersion(int64_t version) {
@@ -76,9 +68,6 @@ class ModelManagerTest : public ::testing::Test {
     return route.ok() ? route->version->version() : -1;
   }
 
-  nbo::testing::TempDir dir_;
-  std::unique_ptr<store::ModelStore> store_;
-  std::unique_ptr<ModelManager> manager_;
   std::atomic<int> changes_{0};
 };
 

@@ -23,18 +23,8 @@ using ::testing::HasSubstr;
 
 using Stream = std::vector<nbo::v1::PublishModelRequest>;
 
-class PublishSessionTest : public ::testing::Test {
+class PublishSessionTest : public testing::ServingTest {
  protected:
-  void SetUp() override {
-    store::ModelStore::Options options;
-    options.path = dir_.Sub("db");
-    options.sync = false;
-    ASSERT_OK_AND_ASSIGN(store_, store::ModelStore::Open(options));
-    ModelManager::Options m;
-    m.store = store_.get();
-    ASSERT_OK_AND_ASSIGN(manager_, ModelManager::Create(m));
-  }
-
   // Publishing `stream` fails with `code` and a message containing `text`,
   // and leaves nothing behind: no version, no bytes, nothing routable.
   void ExpectRejected(const Stream& stream, absl::StatusCode code,
@@ -45,10 +35,6 @@ class PublishSessionTest : public ::testing::Test {
                 StatusIs(absl::StatusCode::kNotFound));
     EXPECT_EQ(store_->ApproximateVersionBytes("nbo", version), 0u);
   }
-
-  nbo::testing::TempDir dir_;
-  std::unique_ptr<store::ModelStore> store_;
-  std::unique_ptr<ModelManager> manager_;
 };
 
 TEST_F(PublishSessionTest, PublishesAndLoadsACompleteStream) {

@@ -20,16 +20,10 @@ using ::nbo::testing::IsOk;
 using ::nbo::testing::StatusIs;
 using ::testing::HasSubstr;
 
-class RecommenderTest : public ::testing::Test {
+class RecommenderTest : public testing::ServingTest {
  protected:
   void SetUp() override {
-    store::ModelStore::Options options;
-    options.path = dir_.Sub("db");
-    options.sync = false;
-    ASSERT_OK_AND_ASSIGN(store_, store::ModelStore::Open(options));
-    ModelManager::Options m;
-    m.store = store_.get();
-    ASSERT_OK_AND_ASSIGN(manager_, ModelManager::Create(m));
+    ServingTest::SetUp();
     recommender_ = std::make_unique<Recommender>(
         manager_.get(), store_.get(), Recommender::Options(),
         [] { return absl::FromUnixSeconds(1700000000); });
@@ -51,9 +45,6 @@ class RecommenderTest : public ::testing::Test {
   }
 
   TestModel model_;
-  nbo::testing::TempDir dir_;
-  std::unique_ptr<store::ModelStore> store_;
-  std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<Recommender> recommender_;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/publish_session.h"
+#include "lib/testing/status_matchers.h"
 
 namespace nbo::serving::testing {
 
@@ -67,6 +68,18 @@ absl::StatusOr<nbo::v1::PublishModelResponse> Publish(
     NBO_RETURN_IF_ERROR(session.Add(msg));
   }
   return session.Finish();
+}
+
+void ServingTest::Open(ModelManager::Options options) {
+  manager_.reset();
+  store_.reset();
+  store::ModelStore::Options store_options;
+  store_options.path = dir_.Sub("db");
+  store_options.sync = false;
+  ASSERT_OK_AND_ASSIGN(store_, store::ModelStore::Open(store_options));
+  options.store = store_.get();
+  ASSERT_OK_AND_ASSIGN(manager_, ModelManager::Create(std::move(options)));
+  ASSERT_THAT(manager_->LoadFromStore(), nbo::testing::IsOk());
 }
 
 }  // namespace nbo::serving::testing

@@ -6,12 +6,15 @@
 #define NBO_TESTS_UNIT_SERVING_TEST_MODEL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "lib/serving/model_manager.h"
 #include "lib/store/model_store.h"
+#include "lib/testing/temp_dir.h"
 #include "nbo/v1/model_service.pb.h"
 
 namespace nbo::serving::testing {
@@ -38,6 +41,20 @@ struct TestModel {
 absl::StatusOr<nbo::v1::PublishModelResponse> Publish(
     ModelManager* manager, store::ModelStore* store,
     const std::vector<nbo::v1::PublishModelRequest>& stream);
+
+// A fresh store in a temp dir and a manager over it, for the serving tests.
+class ServingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  // (Re)opens the store in the same directory and a new manager over it,
+  // loading what the store holds. `options.store` is filled in.
+  void Open(ModelManager::Options options = {});
+
+  nbo::testing::TempDir dir_;
+  std::unique_ptr<store::ModelStore> store_;
+  std::unique_ptr<ModelManager> manager_;
+};
 
 }  // namespace nbo::serving::testing
 
