@@ -3,11 +3,13 @@
 #
 #   tools/test.sh            unit and integration tests (what CI runs)
 #   tools/test.sh --heavy    also the long loops (50 crash/restart cycles),
-#                            ThreadSanitizer over the serving and store tests,
-#                            and a clang build with -Wthread-safety -Werror
+#                            ThreadSanitizer over the serving and store tests
+#                            (with Abseil built from Debian's source under
+#                            TSan, once), and a clang build with
+#                            -Wthread-safety -Werror
 #
 # Works as root or as a user with sudo. Build trees: build/, build-tsan/,
-# build-clang/.
+# build-tsan-deps/, build-clang/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
@@ -16,7 +18,7 @@ heavy=0
 for arg in "$@"; do
   case "$arg" in
     --heavy) heavy=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
   esac
 done
@@ -33,10 +35,11 @@ ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
 
 if [ $heavy -eq 1 ]; then
   nbo_log "ThreadSanitizer: store and serving tests"
-  nbo_build build-tsan -DNBO_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo -- \
-    store_test serving_test server_test
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    ctest --test-dir build-tsan -R '^(store_test|serving_test|server_test)$' --output-on-failure
+  tsan_absl=$(nbo_tsan_absl "$NBO_ROOT/build-tsan-deps/absl")
+  nbo_build build-tsan -DNBO_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_PREFIX_PATH="$tsan_absl" -- store_test serving_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$NBO_ROOT/tests/tsan.supp" \
+    ctest --test-dir build-tsan -R '^(store_test|serving_test)$' --output-on-failure
 
   nbo_log "clang -Wthread-safety build"
   CXX=clang++ nbo_build build-clang -DCMAKE_CXX_COMPILER=clang++ -DNBO_BUILD_TESTS=OFF --

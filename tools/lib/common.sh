@@ -58,3 +58,45 @@ nbo_build() {
   [ ${#targets[@]} -gt 0 ] && target_args=(--target "${targets[@]}")
   cmake --build "$dir" -j "$(nproc)" "${target_args[@]}"
 }
+
+# nbo_tsan_absl DIR: builds Abseil with -fsanitize=thread into DIR/install
+# (once) and prints that prefix. Debian's libabsl is not instrumented, and
+# ThreadSanitizer cannot see absl::Mutex (futex-based) in an uninstrumented
+# library, so every lock would look like a race. The source is Debian's own
+# abseil source package, fetched with a temporary deb-src list; the system's
+# apt configuration is not changed. It keeps upstream's inline namespace
+# (lts_20220623), so it cannot clash with Debian's (debian3).
+nbo_tsan_absl() {
+  local dir="$1"
+  local prefix="$dir/install"
+  if [ -f "$prefix/lib/cmake/absl/abslConfig.cmake" ]; then
+    echo "$prefix"
+    return 0
+  fi
+  mkdir -p "$dir/apt/lists/partial" "$dir/src"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  local list="$dir/apt/sources.list"
+  echo "deb-src http://deb.debian.org/debian bookworm main" >"$list"
+  echo "deb-src http://deb.debian.org/debian bookworm-updates main" >>"$list"
+  echo "deb-src http://deb.debian.org/debian-security bookworm-security main" >>"$list"
+  local apt_opts=(-o "Dir::Etc::SourceList=$list" -o Dir::Etc::SourceParts=/dev/null
+                  -o "Dir::State::Lists=$dir/apt/lists")
+  nbo_log "fetching Debian's abseil source for the ThreadSanitizer build"
+  "${sudo[@]}" apt-get "${apt_opts[@]}" update -qq >&2
+  (cd "$dir/src" && "${sudo[@]}" apt-get "${apt_opts[@]}" source --download-only abseil >&2)
+  "${sudo[@]}" chown -R "$(id -u):$(id -g)" "$dir"
+  local tarball
+  tarball=$(ls "$dir"/src/abseil_*.orig.tar.gz | head -n 1)
+  rm -rf "$dir/src/tree" && mkdir -p "$dir/src/tree"
+  tar -xzf "$tarball" -C "$dir/src/tree" --strip-components=1
+  nbo_log "building Abseil with -fsanitize=thread (a few minutes, once)"
+  cmake -S "$dir/src/tree" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_STANDARD=20 -DABSL_PROPAGATE_CXX_STD=ON -DABSL_BUILD_TESTING=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
+    -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+  cmake --build "$dir/build" -j "$(nproc)" >&2
+  cmake --install "$dir/build" >/dev/null
+  echo "$prefix"
+}
