@@ -125,6 +125,14 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
         return Error(next_line_, "read error");
       }
       fields->push_back(std::move(field));
+      // RFC 4180: every record has as many fields as the header (the first).
+      if (header_width_ == 0) {
+        header_width_ = fields->size();
+      } else if (fields->size() != header_width_) {
+        return Error(record_line_, absl::StrCat("row has ", fields->size(),
+                                                " fields but the header has ",
+                                                header_width_));
+      }
       return true;
     }
     if (quoted) {

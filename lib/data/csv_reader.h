@@ -35,7 +35,9 @@ class CsvReader {
   // Reads the next record into `*fields`. Returns true when a record was
   // read and false at the end of the file. INVALID_ARGUMENT, naming
   // "path:line", for an unterminated quoted field, a quote inside an
-  // unquoted field, text after a closing quote or a bare carriage return.
+  // unquoted field, text after a closing quote, a bare carriage return, or a
+  // record whose number of fields differs from the first record's (the
+  // header's).
   absl::StatusOr<bool> Next(std::vector<std::string>* fields);
 
   // The line on which the record last returned by Next() starts (1-based).
@@ -55,6 +57,8 @@ class CsvReader {
   int64_t next_line_ = 1;
   int64_t record_line_ = 0;
   bool at_start_ = true;
+  // Fields in the first record; 0 until it has been read.
+  size_t header_width_ = 0;
 };
 
 // Appends `field` to `*out`, quoted when it holds a comma, a quote, a line

@@ -45,11 +45,6 @@ absl::StatusOr<IdMap> IdMap::ReadCsv(const std::string& path) {
   for (;;) {
     NBO_ASSIGN_OR_RETURN(bool more, reader->Next(&fields));
     if (!more) break;
-    if (fields.size() != columns) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(reader->Where(), ": row has ", fields.size(),
-                       " fields but the header has ", columns));
-    }
     absl::string_view spark_text =
         absl::StripAsciiWhitespace(fields[spark_column]);
     int64_t spark_id = 0;

@@ -81,7 +81,7 @@ TEST(CsvReaderTest, AppendCsvFieldRoundTrips) {
   EXPECT_EQ(fields, values);
 }
 
-TEST(CsvReaderTest, MalformedQuotingIsInvalidArgumentWithTheLine) {
+TEST(CsvReaderTest, MalformedRecordsAreInvalidArgumentWithTheLine) {
   struct Case {
     const char* contents;
     const char* message;
@@ -92,6 +92,8 @@ TEST(CsvReaderTest, MalformedQuotingIsInvalidArgumentWithTheLine) {
       {"a,b\n\"ab\"c,d\n",
        ":2: unexpected character 'c' after a closing quote"},
       {"a,b\rc,d\n", ":1: carriage return not followed by line feed"},
+      {"a,b\n1,2\n1,2,3\n", ":3: row has 3 fields but the header has 2"},
+      {"a,b,c\n\"x,y\",z\n", ":2: row has 2 fields but the header has 3"},
   };
   for (const Case& c : cases) {
     TempDir dir;
