@@ -2,6 +2,7 @@
 
 #include "services/nbo_server/server_metrics.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -34,6 +35,10 @@ class ProcessCollector : public prometheus::Collectable {
     families.push_back(Gauge("process_resident_memory_bytes",
                              "Resident memory size in bytes.",
                              static_cast<double>(ResidentBytes())));
+    families.push_back(Family("process_cpu_seconds_total",
+                              "Total user and system CPU time spent in "
+                              "seconds.",
+                              prometheus::MetricType::Counter, CpuSeconds()));
     families.push_back(Gauge("process_start_time_seconds",
                              "Start time of the process since unix epoch.",
                              static_cast<double>(start_seconds_)));
@@ -43,14 +48,35 @@ class ProcessCollector : public prometheus::Collectable {
  private:
   static prometheus::MetricFamily Gauge(const std::string& name,
                                         const std::string& help, double value) {
+    return Family(name, help, prometheus::MetricType::Gauge, value);
+  }
+
+  static prometheus::MetricFamily Family(const std::string& name,
+                                         const std::string& help,
+                                         prometheus::MetricType type,
+                                         double value) {
     prometheus::MetricFamily family;
     family.name = name;
     family.help = help;
-    family.type = prometheus::MetricType::Gauge;
+    family.type = type;
     prometheus::ClientMetric metric;
-    metric.gauge.value = value;
+    if (type == prometheus::MetricType::Counter) {
+      metric.counter.value = value;
+    } else {
+      metric.gauge.value = value;
+    }
     family.metric.push_back(metric);
     return family;
+  }
+
+  // User + system CPU of every thread of the process.
+  static double CpuSeconds() {
+    struct rusage usage;
+    if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+    auto seconds = [](const struct timeval& t) {
+      return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
 
   static long ResidentBytes() {

@@ -42,8 +42,9 @@ class ServerMetrics {
  public:
   ServerMetrics();
 
-  // The registry to expose; also holds a process collector exporting
-  // process_resident_memory_bytes and process_start_time_seconds.
+  // The registry to expose, and a process collector exporting the standard
+  // process_resident_memory_bytes, process_cpu_seconds_total and
+  // process_start_time_seconds.
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   std::shared_ptr<prometheus::Collectable> process_collector() const {
     return process_;

@@ -21,6 +21,7 @@
 // bottleneck being measured.
 
 #include <netdb.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -109,6 +110,7 @@ constexpr int kMetricsTimeoutSeconds = 5;
 constexpr size_t kMaxMetricsBytes = 64 << 20;
 // Name of the gauge the server exports for its resident set size.
 constexpr absl::string_view kRssMetric = "process_resident_memory_bytes";
+constexpr absl::string_view kCpuMetric = "process_cpu_seconds_total";
 // Share of popularity answers above which the run is suspect.
 constexpr double kPopularityWarnFraction = 0.01;
 
@@ -234,6 +236,10 @@ struct LoadResult {
   int64_t failed = 0;
   // Wall time from the start gate to the end of the last worker's last call.
   double seconds = 0;
+  // CPU the bench process and (with --metrics) the server spent during the
+  // run: what a request costs each side, which explains the QPS ratio.
+  double client_cpu_seconds = 0;
+  std::optional<double> server_cpu_seconds;
 
   // Adds another run of the same load (another round).
   void Add(const LoadResult& other) {
@@ -241,6 +247,16 @@ struct LoadResult {
     requests += other.requests;
     failed += other.failed;
     seconds += other.seconds;
+    client_cpu_seconds += other.client_cpu_seconds;
+    if (other.server_cpu_seconds) {
+      server_cpu_seconds =
+          server_cpu_seconds.value_or(0) + *other.server_cpu_seconds;
+    }
+  }
+
+  // Microseconds of CPU per completed call.
+  static double PerCall(double cpu_seconds, int64_t calls) {
+    return calls > 0 ? cpu_seconds * 1e6 / static_cast<double>(calls) : 0;
   }
 
   // Successful calls per second: failed calls are not throughput.
@@ -810,18 +826,36 @@ absl::StatusOr<double> FindSample(absl::string_view exposition,
   return absl::NotFoundError(absl::StrCat("no sample of ", name));
 }
 
-// Reads the server's resident set size from its /metrics endpoint. Any
-// failure is printed to stderr and yields nothing: the key is then omitted.
-std::optional<int64_t> ReadServerRss(const std::string& metrics_address) {
+// Reads one sample of the server's /metrics endpoint. Any failure is printed
+// to stderr and yields nothing: the keys that need it are then omitted.
+std::optional<double> ReadServerMetric(const std::string& metrics_address,
+                                       absl::string_view name) {
   absl::StatusOr<std::string> body = FetchMetrics(metrics_address);
-  absl::StatusOr<double> rss =
-      body.ok() ? FindSample(*body, kRssMetric) : body.status();
-  if (!rss.ok()) {
-    std::fprintf(stderr, "nboctl bench: server RSS from %s: %s\n",
-                 metrics_address.c_str(), rss.status().ToString().c_str());
+  absl::StatusOr<double> value =
+      body.ok() ? FindSample(*body, name) : body.status();
+  if (!value.ok()) {
+    std::fprintf(stderr, "nboctl bench: %s from %s: %s\n",
+                 std::string(name).c_str(), metrics_address.c_str(),
+                 value.status().ToString().c_str());
     return std::nullopt;
   }
+  return *value;
+}
+
+std::optional<int64_t> ReadServerRss(const std::string& metrics_address) {
+  std::optional<double> rss = ReadServerMetric(metrics_address, kRssMetric);
+  if (!rss) return std::nullopt;
   return static_cast<int64_t>(*rss);
+}
+
+// This process's user + system CPU seconds so far (all threads).
+double ClientCpuSeconds() {
+  struct rusage usage;
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const struct timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // An ordered JSON object with numbers and plain strings, enough for one flat
@@ -1069,6 +1103,16 @@ void AddLoad(JsonObject* json, absl::string_view prefix,
                   load.latency.PercentileMicros(99.9));
   json->AddDouble(absl::StrCat(prefix, "_max_us"), load.latency.MaxMicros());
   json->AddDouble(absl::StrCat(prefix, "_seconds"), load.seconds);
+  if (load.client_cpu_seconds > 0) {
+    json->AddDouble(
+        absl::StrCat(prefix, "_client_cpu_us_per_request"),
+        LoadResult::PerCall(load.client_cpu_seconds, load.requests));
+  }
+  if (load.server_cpu_seconds) {
+    json->AddDouble(
+        absl::StrCat(prefix, "_server_cpu_us_per_request"),
+        LoadResult::PerCall(*load.server_cpu_seconds, load.requests));
+  }
 }
 
 std::string ToJson(const BenchReport& report) {
@@ -1148,6 +1192,18 @@ void PrintTable(const BenchReport& report) {
   PrintLoadRow("recommend", report.recommend);
   if (report.swaps) PrintLoadRow("recommend+swaps", report.swaps->load);
   std::printf("\nratio recommend/health: %.3f\n", report.Ratio());
+  for (const auto& [name, load] :
+       {std::pair<const char*, const LoadResult*>{"health", &report.health},
+        {"recommend", &report.recommend}}) {
+    std::printf("%s CPU per request: client %.1f us", name,
+                LoadResult::PerCall(load->client_cpu_seconds, load->requests));
+    if (load->server_cpu_seconds) {
+      std::printf(
+          ", server %.1f us",
+          LoadResult::PerCall(*load->server_cpu_seconds, load->requests));
+    }
+    std::printf("\n");
+  }
   std::printf(
       "recommend answers: %lld personalized, %lld popularity (%.2f%%)\n",
       static_cast<long long>(report.tally.personalized),
@@ -1272,14 +1328,34 @@ int Bench(const std::vector<std::string>& args) {
     };
     const auto workload = recommend_workload(3, "bench: Recommend");
     const double slice = config->duration_s / config->rounds;
+    // Runs one slice and charges it the CPU both processes spent. The server
+    // is sampled outside the measured window.
+    const auto measured = [&](ClosedLoop& loop,
+                              const std::function<void()>& during) {
+      std::optional<double> server_before;
+      if (!config->metrics.empty()) {
+        server_before = ReadServerMetric(config->metrics, kCpuMetric);
+      }
+      const double client_before = ClientCpuSeconds();
+      LoadResult result = loop.RunFor(slice, during);
+      result.client_cpu_seconds = ClientCpuSeconds() - client_before;
+      if (server_before) {
+        std::optional<double> server_after =
+            ReadServerMetric(config->metrics, kCpuMetric);
+        if (server_after) {
+          result.server_cpu_seconds = *server_after - *server_before;
+        }
+      }
+      return result;
+    };
     for (int round = 0; round < config->rounds; ++round) {
       ClosedLoop health(config->concurrency, health_call);
-      report.health.Add(health.RunFor(slice));
+      report.health.Add(measured(health, nullptr));
       ClosedLoop recommend(config->concurrency, [&workload](int worker) {
         return workload->Call(worker);
       });
       const bool last = round == config->rounds - 1;
-      report.recommend.Add(recommend.RunFor(slice, [&] {
+      report.recommend.Add(measured(recommend, [&] {
         if (last && !config->metrics.empty()) {
           report.rss_under_load = ReadServerRss(config->metrics);
         }
