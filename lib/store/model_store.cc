@@ -713,9 +713,9 @@ absl::Status ModelStore::Impl::GetCustomerFactor(absl::string_view model_name,
   rocksdb::Status s =
       db_->Get(point_read_, customers_, rocksdb::Slice(key, key_size), &value);
   if (s.IsNotFound()) {
-    return absl::NotFoundError(absl::StrCat("customer ", customer_id,
-                                            " is not in ",
-                                            VersionName(model_name, version)));
+    // The id is personal data: it stays out of the status, which callers may
+    // log or forward. This is also the cold-start path, so no formatting.
+    return absl::NotFoundError("no factors for this customer in the version");
   }
   if (!s.ok()) return StorageError("read customer factor", s);
   if (value.size() != out.size() * sizeof(float)) {
