@@ -56,6 +56,7 @@ absl::Status CsvReader::Error(int64_t line, absl::string_view reason) const {
 
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   fields->clear();
+  resumable_ = false;
   if (at_start_) {
     at_start_ = false;
     int c0 = getc_unlocked(file_);
@@ -129,6 +130,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
       if (header_width_ == 0) {
         header_width_ = fields->size();
       } else if (fields->size() != header_width_) {
+        resumable_ = true;
         return Error(record_line_, absl::StrCat("row has ", fields->size(),
                                                 " fields but the header has ",
                                                 header_width_));

@@ -40,6 +40,12 @@ class CsvReader {
   // header's).
   absl::StatusOr<bool> Next(std::vector<std::string>* fields);
 
+  // True when the last error from Next() concerned one whole record (its
+  // field count), so that Next() may be called again to read the records
+  // after it. Quoting errors leave the reader inside a record: not
+  // resumable.
+  bool resumable() const { return resumable_; }
+
   // The line on which the record last returned by Next() starts (1-based).
   int64_t line() const { return record_line_; }
   const std::string& path() const { return path_; }
@@ -59,6 +65,7 @@ class CsvReader {
   bool at_start_ = true;
   // Fields in the first record; 0 until it has been read.
   size_t header_width_ = 0;
+  bool resumable_ = false;
 };
 
 // Appends `field` to `*out`, quoted when it holds a comma, a quote, a line

@@ -85,17 +85,9 @@ absl::StatusOr<std::vector<Product>> ReadProductsCsv(const std::string& path) {
   return products;
 }
 
-absl::Status WriteProductsCsv(const std::string& path,
-                              const std::vector<Product>& products) {
-  std::string out = "product_id,name,category\n";
-  for (const Product& product : products) {
-    AppendCsvField(product.product_id, &out);
-    out.push_back(',');
-    AppendCsvField(product.name, &out);
-    out.push_back(',');
-    AppendCsvField(product.category, &out);
-    out.push_back('\n');
-  }
+namespace {
+
+absl::Status WriteWholeFile(const std::string& path, const std::string& out) {
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (file == nullptr) {
     return absl::InternalError(
@@ -107,6 +99,52 @@ absl::Status WriteProductsCsv(const std::string& path,
     return absl::InternalError(absl::StrCat(path, ": write failed"));
   }
   return absl::OkStatus();
+}
+
+void AppendIdentity(const Product& product, std::string* out) {
+  AppendCsvField(product.product_id, out);
+  out->push_back(',');
+  AppendCsvField(product.name, out);
+  out->push_back(',');
+  AppendCsvField(product.category, out);
+}
+
+template <typename T>
+void AppendOptional(const std::optional<T>& value, std::string* out) {
+  out->push_back(',');
+  if (value.has_value()) absl::StrAppend(out, *value);
+}
+
+}  // namespace
+
+absl::Status WriteProductsCsv(const std::string& path,
+                              const std::vector<Product>& products) {
+  std::string out = "product_id,name,category\n";
+  for (const Product& product : products) {
+    AppendIdentity(product, &out);
+    out.push_back('\n');
+  }
+  return WriteWholeFile(path, out);
+}
+
+absl::Status WriteCatalogCsv(const std::string& path,
+                             const std::vector<Product>& products) {
+  std::string out =
+      "product_id,name,category,business_value,min_age,max_age,min_income,"
+      "segments,min_credit_score,kyc_required\n";
+  for (const Product& product : products) {
+    const Eligibility& rules = product.eligibility;
+    AppendIdentity(product, &out);
+    absl::StrAppend(&out, ",", product.business_value);
+    AppendOptional(rules.min_age, &out);
+    AppendOptional(rules.max_age, &out);
+    AppendOptional(rules.min_income, &out);
+    out.push_back(',');
+    AppendCsvField(absl::StrJoin(rules.segments, ";"), &out);
+    AppendOptional(rules.min_credit_score, &out);
+    absl::StrAppend(&out, ",", rules.kyc_required ? "true" : "false", "\n");
+  }
+  return WriteWholeFile(path, out);
 }
 
 }  // namespace nbo::data

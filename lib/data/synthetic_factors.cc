@@ -11,24 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "lib/common/status_macros.h"
 #include "lib/data/spark_factor_writer.h"
+#include "lib/data/split_mix.h"
 
 namespace nbo::data {
 namespace {
-
-// SplitMix64 (Steele, Lea, Flood): tiny, fast and, unlike the standard
-// library's distributions, the same on every platform, which is what
-// "reproducible by seed" needs.
-uint64_t NextRandom(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// Uniform in (0, 1): never 0, so that log() is safe.
-double Uniform(uint64_t* state) {
-  return (static_cast<double>(NextRandom(state) >> 11) + 0.5) * 0x1.0p-53;
-}
 
 // Fills `out[0..n)` with normal draws of standard deviation `scale`
 // (Marsaglia's polar method: pairs, no trigonometry).

@@ -14,6 +14,8 @@ namespace nbo::nboctl {
 
 // gen-factors: synthetic Spark-format factors with planted structure.
 int GenFactors(const std::vector<std::string>& args);
+// datagen: synthetic customers.csv, products.csv and transactions.csv.
+int Datagen(const std::vector<std::string>& args);
 // publish: Spark-format factors + products.csv -> ModelService.PublishModel.
 int Publish(const std::vector<std::string>& args);
 // models list|status|label|split|delete.

@@ -29,6 +29,13 @@ Commands:
                  --out=DIR [--customers=N (10000)] [--products=P (8)]
                  [--rank=F (10)] [--seed=S (1)] [--segments=K (5)]
                  [--rows_per_file=N (500000)]
+  datagen      Write synthetic bank data with planted structure (segments,
+               life stages, product sequences over time): customers.csv,
+               products.csv (business values, eligibility) and
+               transactions.csv, reproducible by seed.
+                 --out=DIR [--customers=N (10000)]
+                 [--catalog=demo8|santander24 (demo8)] [--seed=S (1)]
+                 [--days=D (730)]
   publish      Publish Spark-format factors and a catalog as a new version
                over ModelService.PublishModel, with progress.
                  --server=HOST:PORT --factors=DIR --version=N [--model=NAME]
@@ -86,6 +93,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (command == "gen-factors") return nbo::nboctl::GenFactors(args);
+  if (command == "datagen") return nbo::nboctl::Datagen(args);
   if (command == "publish") return nbo::nboctl::Publish(args);
   if (command == "models") return nbo::nboctl::Models(args);
   if (command == "recommend") return nbo::nboctl::Recommend(args);
