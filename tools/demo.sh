@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Brings nbo up on this machine: installs what is missing, builds, starts
-# nbo-server on an embedded data directory (.demo/nbo-data), generates a demo
-# model (10,000 customers x the 8-product demo catalog, rank 10), publishes it
-# over gRPC, shows a Recommend call, and keeps the server running until Ctrl-C.
+# nbo-server on an embedded data directory (.demo/nbo-data), generates demo
+# bank data (10,000 customers, the 8-product demo catalog), trains ALS on it
+# with nbo-trainer (evaluation against popularity, calibration, the publish
+# gate), publishes the model to the server over gRPC, shows a Recommend call,
+# and keeps the server running until Ctrl-C.
 #
 # Environment: NBO_DEMO_GRPC_ADDR (default 127.0.0.1:50051),
 # NBO_DEMO_METRICS_ADDR (default 127.0.0.1:9464). If a port is taken the demo
@@ -12,9 +14,10 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
 
 nbo_install_packages "${NBO_PACKAGES[@]}"
-nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- nbo-server nboctl
+nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- nbo-server nboctl nbo-trainer
 SERVER_BIN="$NBO_ROOT/build/services/nbo_server/nbo-server"
 NBOCTL="$NBO_ROOT/build/tools/nboctl/nboctl"
+TRAINER="$NBO_ROOT/build/services/trainer/nbo-trainer"
 
 DEMO="$NBO_ROOT/.demo"
 rm -rf "$DEMO"
@@ -59,12 +62,12 @@ GRPC_PORT=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['grpc
 METRICS_PORT=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['metrics'])" "$DEMO/ports.json")
 SERVER="127.0.0.1:$GRPC_PORT"
 
-nbo_log "generating a demo model (Spark MLlib factor format)"
-"$NBOCTL" gen-factors --customers=10000 --products=8 --rank=10 --seed=42 \
-  --out="$DEMO/factors"
+nbo_log "generating demo bank data (customers, products, transactions)"
+"$NBOCTL" datagen --customers=10000 --catalog=demo8 --seed=42 --out="$DEMO/bank"
 
-nbo_log "publishing it as version 1 over ModelService.PublishModel"
-"$NBOCTL" publish --server="$SERVER" --factors="$DEMO/factors" --version=1
+nbo_log "training, evaluating and publishing with nbo-trainer"
+"$TRAINER" train --data_dir="$DEMO/bank" --publish_to="$SERVER" \
+  --report_json="$DEMO/training_report.json"
 
 nbo_log "a recommendation"
 REQUEST='{"customer_id":"C0000042","num_offers":3}'
@@ -83,6 +86,7 @@ nbo is up.
   gRPC     $SERVER   (reflection and grpc.health.v1.Health on)
   metrics  http://127.0.0.1:$METRICS_PORT/metrics
   data     $DEMO/nbo-data      server log: $DEMO/server.log
+  bank data $DEMO/bank         training report: $DEMO/training_report.json
 
 Try:
   grpcurl -plaintext $SERVER list
@@ -92,6 +96,7 @@ Try:
   $NBOCTL models list --server=$SERVER
   $NBOCTL recommend --server=$SERVER --customer=C0000007
   $NBOCTL bench --server=$SERVER --duration=5 --concurrency=8
+  $TRAINER train --data_dir=$DEMO/bank --publish_to=$SERVER   # a new version; the gate compares it
   curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep ^nbo_
 
 Press Ctrl-C to stop.

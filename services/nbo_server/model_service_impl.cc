@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/serving/names.h"
-#include "services/nbo_server/grpc_status.h"
+#include "services/common/grpc_status.h"
 
 namespace nbo::server {
 namespace {
@@ -90,7 +90,7 @@ grpc::Status ModelServiceImpl::DoPublish(
     const absl::Status added = session.Add(message);
     metrics_->RecordPublishBytes(session.bytes_received() - recorded);
     recorded = session.bytes_received();
-    if (!added.ok()) return ToGrpcStatus(added);
+    if (!added.ok()) return services::ToGrpcStatus(added);
   }
   if (context->IsCancelled()) {
     // The session's destructor deletes the partial version.
@@ -98,7 +98,7 @@ grpc::Status ModelServiceImpl::DoPublish(
                         "publish cancelled; nothing was published");
   }
   absl::StatusOr<nbo::v1::PublishModelResponse> done = session.Finish();
-  if (!done.ok()) return ToGrpcStatus(done.status());
+  if (!done.ok()) return services::ToGrpcStatus(done.status());
   *response = *std::move(done);
   return grpc::Status::OK;
 }
@@ -121,7 +121,7 @@ grpc::Status ModelServiceImpl::GetModelStatus(
   CallRecorder call(metrics_, Method::kGetModelStatus);
   absl::StatusOr<nbo::v1::ModelStatus> status =
       manager_->GetModelStatus(manager_->ResolveName(request->model_name()));
-  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  if (!status.ok()) return call.Done(services::ToGrpcStatus(status.status()));
   *response->mutable_model() = *std::move(status);
   return call.Done(grpc::Status::OK);
 }
@@ -137,7 +137,7 @@ grpc::Status ModelServiceImpl::SetVersionLabel(
   absl::StatusOr<nbo::v1::ModelStatus> status =
       manager_->SetLabel(manager_->ResolveName(request->model_name()),
                          request->label(), request->version());
-  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  if (!status.ok()) return call.Done(services::ToGrpcStatus(status.status()));
   *response->mutable_model() = *std::move(status);
   return call.Done(grpc::Status::OK);
 }
@@ -156,7 +156,7 @@ grpc::Status ModelServiceImpl::SetTrafficSplit(
     out.weight = arm.weight();
     if (arm.has_label()) {
       if (absl::Status s = serving::ValidateLabel(arm.label()); !s.ok()) {
-        return call.Done(ToGrpcStatus(s));
+        return call.Done(services::ToGrpcStatus(s));
       }
       out.label = arm.label();
     } else {
@@ -166,7 +166,7 @@ grpc::Status ModelServiceImpl::SetTrafficSplit(
   }
   absl::StatusOr<nbo::v1::ModelStatus> status = manager_->SetTrafficSplit(
       manager_->ResolveName(request->model_name()), arms, request->salt());
-  if (!status.ok()) return call.Done(ToGrpcStatus(status.status()));
+  if (!status.ok()) return call.Done(services::ToGrpcStatus(status.status()));
   *response->mutable_model() = *std::move(status);
   return call.Done(grpc::Status::OK);
 }
@@ -178,7 +178,7 @@ grpc::Status ModelServiceImpl::DeleteVersion(
   if (grpc::Status auth = Authorize(context); !auth.ok()) {
     return call.Done(auth);
   }
-  return call.Done(ToGrpcStatus(manager_->DeleteVersion(
+  return call.Done(services::ToGrpcStatus(manager_->DeleteVersion(
       manager_->ResolveName(request->model_name()), request->version())));
 }
 
@@ -206,10 +206,10 @@ grpc::Status ModelServiceImpl::DoExport(
   const std::string name = manager_->ResolveName(request.model_name());
   absl::StatusOr<store::VersionRecord> record =
       store_->GetVersion(name, request.version());
-  if (!record.ok()) return ToGrpcStatus(record.status());
+  if (!record.ok()) return services::ToGrpcStatus(record.status());
   absl::StatusOr<std::vector<float>> items =
       store_->ReadItemFactors(name, request.version());
-  if (!items.ok()) return ToGrpcStatus(items.status());
+  if (!items.ok()) return services::ToGrpcStatus(items.status());
 
   nbo::v1::PublishModelRequest message;
   nbo::v1::PublishHeader* header = message.mutable_header();
@@ -265,7 +265,7 @@ grpc::Status ModelServiceImpl::DoExport(
         }
         return absl::OkStatus();
       });
-  if (!scanned.ok()) return ToGrpcStatus(scanned);
+  if (!scanned.ok()) return services::ToGrpcStatus(scanned);
   if (message.has_customer_factors() && !writer->Write(message)) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   }

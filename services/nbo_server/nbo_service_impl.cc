@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "absl/time/clock.h"
-#include "services/nbo_server/grpc_status.h"
+#include "services/common/grpc_status.h"
 
 namespace nbo::server {
 namespace {
@@ -37,7 +37,7 @@ class BatchReactor
     }
     const absl::Status valid = recommender_->ValidateBatch(*request_);
     if (!valid.ok()) {
-      Complete(ToGrpcStatus(valid));
+      Complete(services::ToGrpcStatus(valid));
       return;
     }
     NextWrite();
@@ -78,7 +78,7 @@ class BatchReactor
     if (status.ok()) {
       metrics_->RecordStrategy(response_.recommendation().strategy());
     } else {
-      const grpc::Status g = ToGrpcStatus(status);
+      const grpc::Status g = services::ToGrpcStatus(status);
       response_.mutable_error()->set_code(g.error_code());
       response_.mutable_error()->set_message(g.error_message());
     }
@@ -155,7 +155,8 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
   if (DeadlinePassed(context)) {
     status = kDeadlineExceeded;
   } else {
-    status = ToGrpcStatus(recommender_->Recommend(*request, response));
+    status =
+        services::ToGrpcStatus(recommender_->Recommend(*request, response));
     if (status.ok()) metrics_->RecordStrategy(response->strategy());
   }
   metrics_->RecordRequest(Method::kRecommend, status.error_code(),

@@ -1,21 +1,21 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
 // The one place absl::Status becomes grpc::Status (after TF Serving's
-// model_servers/grpc_status_util.h).
+// model_servers/grpc_status_util.h), shared by nbo-server and nbo-trainer.
 
-#ifndef NBO_SERVICES_NBO_SERVER_GRPC_STATUS_H_
-#define NBO_SERVICES_NBO_SERVER_GRPC_STATUS_H_
+#ifndef NBO_SERVICES_COMMON_GRPC_STATUS_H_
+#define NBO_SERVICES_COMMON_GRPC_STATUS_H_
 
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
 
-namespace nbo::server {
+namespace nbo::services {
 
 // Same code and message, except INTERNAL, UNKNOWN and DATA_LOSS: those are
 // logged in full and sent as a fixed message, so storage internals never
 // reach a client.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-}  // namespace nbo::server
+}  // namespace nbo::services
 
-#endif  // NBO_SERVICES_NBO_SERVER_GRPC_STATUS_H_
+#endif  // NBO_SERVICES_COMMON_GRPC_STATUS_H_

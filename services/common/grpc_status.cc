@@ -1,11 +1,11 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 
-#include "services/nbo_server/grpc_status.h"
+#include "services/common/grpc_status.h"
 
 #include <cstdio>
 #include <string>
 
-namespace nbo::server {
+namespace nbo::services {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -13,14 +13,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
-      std::fprintf(stderr, "nbo: internal error: %s\n",
-                   status.ToString().c_str());
+      std::fprintf(stderr, "internal error: %s\n", status.ToString().c_str());
       return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                          "internal error; see the server log");
+                          "internal error; see the service's log");
     default:
       return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                           std::string(status.message()));
   }
 }
 
-}  // namespace nbo::server
+}  // namespace nbo::services

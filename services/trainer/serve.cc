@@ -1,0 +1,127 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/trainer/serve.h"
+
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/trainer/job_manager.h"
+#include "services/trainer/trainer_service_impl.h"
+#include "services/trainer/training_run.h"
+
+ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50061",
+          "serve: address TrainerService listens on");
+ABSL_FLAG(std::string, port_file, "",
+          "serve: once listening, write {\"grpc\":PORT} here (for tests "
+          "that listen on port 0)");
+ABSL_FLAG(std::string, admin_token, "",
+          "Bearer token: serve requires it on every TrainerService RPC, and "
+          "jobs send it to the servers' ModelService when publishing. "
+          "Default: $NBO_ADMIN_TOKEN");
+
+namespace nbo::trainer {
+namespace {
+
+constexpr char kServiceName[] = "nbo.v1.TrainerService";
+
+bool WritePortFile(const std::string& path, int grpc_port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"grpc\":" << grpc_port << "}\n";
+    if (!out.good()) return false;
+  }
+  // Rename so a reader never sees a half-written file.
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+void SetHealth(grpc::Server& server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);
+  health->SetServingStatus(kServiceName, serving);
+}
+
+}  // namespace
+
+int RunServe() {
+  // As in nbo-server: Debian's Abseil keeps the deadlock detector on, which
+  // costs every lock a graph update; the tests keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  // Block the termination signals before any thread exists, so that every
+  // thread inherits the mask and only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string admin_token = absl::GetFlag(FLAGS_admin_token);
+  if (admin_token.empty()) {
+    if (const char* env = std::getenv("NBO_ADMIN_TOKEN"); env != nullptr) {
+      admin_token = env;
+    }
+  }
+
+  JobManager manager(RunTraining, JobManager::Options());
+  TrainerServiceImpl::Options service_options;
+  service_options.admin_token = admin_token;
+  service_options.publish_token = admin_token;
+  TrainerServiceImpl service(&manager, service_options);
+
+  const std::string addr = absl::GetFlag(FLAGS_grpc_addr);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "nbo-trainer: cannot listen on %s\n", addr.c_str());
+    return 1;
+  }
+  SetHealth(*server, true);
+  std::fprintf(stderr, "nbo-trainer: serving TrainerService on port %d\n",
+               port);
+  if (admin_token.empty()) {
+    std::fprintf(stderr,
+                 "nbo-trainer: WARNING: no --admin_token; any client can "
+                 "start training jobs\n");
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+    std::fprintf(stderr, "nbo-trainer: cannot write %s\n", port_file.c_str());
+    server->Shutdown();
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "nbo-trainer: %s received; shutting down\n",
+               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  SetHealth(*server, false);
+  // Cancel first: watchers then see their jobs' terminal events and their
+  // streams end on their own before the server stops.
+  manager.Shutdown();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  server->Wait();
+  std::fprintf(stderr, "nbo-trainer: stopped\n");
+  return 0;
+}
+
+}  // namespace nbo::trainer

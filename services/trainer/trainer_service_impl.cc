@@ -1,0 +1,286 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/trainer/trainer_service_impl.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "services/common/grpc_status.h"
+
+namespace nbo::trainer {
+namespace {
+
+nbo::v1::JobState ToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued:
+      return nbo::v1::JOB_STATE_QUEUED;
+    case JobState::kRunning:
+      return nbo::v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded:
+      return nbo::v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed:
+      return nbo::v1::JOB_STATE_FAILED;
+    case JobState::kCancelled:
+      return nbo::v1::JOB_STATE_CANCELLED;
+  }
+  return nbo::v1::JOB_STATE_UNSPECIFIED;
+}
+
+nbo::v1::JobEvent::Kind ToProto(TrainingEvent::Kind kind) {
+  switch (kind) {
+    case TrainingEvent::Kind::kPhase:
+      return nbo::v1::JobEvent::KIND_PHASE;
+    case TrainingEvent::Kind::kIteration:
+      return nbo::v1::JobEvent::KIND_ITERATION;
+    case TrainingEvent::Kind::kEvaluation:
+      return nbo::v1::JobEvent::KIND_EVALUATION;
+    case TrainingEvent::Kind::kGate:
+      return nbo::v1::JobEvent::KIND_GATE;
+    case TrainingEvent::Kind::kPublish:
+      return nbo::v1::JobEvent::KIND_PUBLISH;
+  }
+  return nbo::v1::JobEvent::KIND_UNSPECIFIED;
+}
+
+// Unset (InfinitePast) times stay unset in the proto.
+void SetTime(absl::Time t, google::protobuf::Timestamp* proto) {
+  if (t == absl::InfinitePast()) return;
+  const int64_t nanos = absl::ToUnixNanos(t);
+  proto->set_seconds(nanos / 1000000000);
+  proto->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  if (proto->nanos() < 0) {
+    proto->set_seconds(proto->seconds() - 1);
+    proto->set_nanos(proto->nanos() + 1000000000);
+  }
+}
+
+void JobEventToProto(const JobEvent& event, nbo::v1::JobEvent* proto) {
+  if (event.finished) {
+    proto->set_kind(nbo::v1::JobEvent::KIND_FINISHED);
+  } else {
+    proto->set_kind(ToProto(event.progress.kind));
+  }
+  proto->set_phase(event.progress.phase);
+  proto->set_iteration(event.progress.iteration);
+  proto->set_loss(event.progress.loss);
+  proto->set_seconds(event.progress.seconds);
+  proto->set_message(event.progress.message);
+  proto->set_state(ToProto(event.state));
+}
+
+}  // namespace
+
+absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
+    const nbo::v1::TrainingSpec& proto) {
+  TrainingSpec spec;
+  if (proto.data_dir().empty()) {
+    return absl::InvalidArgumentError("spec.data_dir is required");
+  }
+  spec.data_dir = proto.data_dir();
+  auto positive = [](const char* name, int64_t value) -> absl::Status {
+    if (value > 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.", name, " must be positive, got ", value));
+  };
+  auto non_negative = [](const char* name, double value) -> absl::Status {
+    if (value >= 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.", name, " must not be negative, got ", value));
+  };
+  for (const absl::Status& s :
+       {positive("factors", proto.factors()),
+        positive("iterations", proto.iterations()),
+        positive("threads", proto.threads()), positive("k", proto.k()),
+        non_negative("cg_steps", proto.cg_steps()),
+        non_negative("max_bad_rows", static_cast<double>(proto.max_bad_rows())),
+        non_negative("regularization", proto.regularization()),
+        non_negative("alpha", proto.alpha())}) {
+    if (!s.ok()) return s;
+  }
+  spec.factors = proto.factors();
+  spec.iterations = proto.iterations();
+  spec.threads = proto.threads();
+  spec.k = proto.k();
+  spec.cg_steps = proto.cg_steps();
+  spec.max_bad_rows = proto.max_bad_rows();
+  spec.regularization = proto.regularization();
+  spec.alpha = proto.alpha();
+  spec.seed = proto.seed();
+  if (!proto.split().empty()) spec.split = proto.split();
+  if (spec.split != "time" && spec.split != "random" &&
+      spec.split != "leave_k_out") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.split must be time, random or leave_k_out, got '",
+                     spec.split, "'"));
+  }
+  if (!proto.gate_metric().empty()) spec.gate_metric = proto.gate_metric();
+  spec.min_lift = proto.min_lift();
+  spec.force = proto.force();
+  for (const std::string& target : proto.publish_to()) {
+    if (target.empty()) {
+      return absl::InvalidArgumentError("spec.publish_to has an empty target");
+    }
+    spec.publish_to.push_back(target);
+  }
+  spec.model_name = proto.model_name();
+  if (proto.version() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.version must not be negative, got ", proto.version()));
+  }
+  spec.version = proto.version();
+  return spec;
+}
+
+void TrainingSpecToProto(const TrainingSpec& spec,
+                         nbo::v1::TrainingSpec* proto) {
+  proto->set_data_dir(spec.data_dir);
+  proto->set_factors(spec.factors);
+  proto->set_iterations(spec.iterations);
+  proto->set_regularization(spec.regularization);
+  proto->set_alpha(spec.alpha);
+  proto->set_cg_steps(spec.cg_steps);
+  proto->set_threads(spec.threads);
+  proto->set_seed(spec.seed);
+  proto->set_split(spec.split);
+  proto->set_k(spec.k);
+  proto->set_max_bad_rows(spec.max_bad_rows);
+  proto->set_gate_metric(spec.gate_metric);
+  proto->set_min_lift(spec.min_lift);
+  proto->set_force(spec.force);
+  for (const std::string& target : spec.publish_to) {
+    proto->add_publish_to(target);
+  }
+  proto->set_model_name(spec.model_name);
+  proto->set_version(spec.version);
+}
+
+void JobInfoToProto(const JobInfo& info, nbo::v1::Job* proto) {
+  proto->set_job_id(info.job_id);
+  proto->set_state(ToProto(info.state));
+  TrainingSpecToProto(info.spec, proto->mutable_spec());
+  SetTime(info.create_time, proto->mutable_create_time());
+  if (info.start_time != absl::InfinitePast()) {
+    SetTime(info.start_time, proto->mutable_start_time());
+  }
+  if (info.finish_time != absl::InfinitePast()) {
+    SetTime(info.finish_time, proto->mutable_finish_time());
+  }
+  proto->set_last_iteration(info.last_iteration);
+  proto->set_last_loss(info.last_loss);
+  if (!info.error.ok()) {
+    // A failed run's message is the trainer's own (file:line of bad input,
+    // the gate's refusal); INTERNAL ones stay in the log.
+    proto->set_error_message(
+        services::ToGrpcStatus(info.error).error_message());
+  }
+  if (info.outcome.has_value()) {
+    const TrainingOutcome& outcome = *info.outcome;
+    proto->set_published_version(outcome.version);
+    proto->set_passed_gate(outcome.passed_gate);
+    proto->set_gate_reason(outcome.gate_reason);
+    proto->set_report_json(outcome.report_json);
+    for (const PublishTargetResult& target : outcome.targets) {
+      nbo::v1::PublishTargetResult* out = proto->add_targets();
+      out->set_target(target.target);
+      out->set_ok(target.ok);
+      out->set_message(target.message);
+    }
+  }
+}
+
+TrainerServiceImpl::TrainerServiceImpl(JobManager* manager, Options options)
+    : manager_(manager), options_(std::move(options)) {}
+
+grpc::Status TrainerServiceImpl::Authorize(
+    const grpc::ServerContext* context) const {
+  if (options_.admin_token.empty()) return grpc::Status::OK;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this RPC needs 'authorization: Bearer <token>'");
+  }
+  const std::string expected = "Bearer " + options_.admin_token;
+  const grpc::string_ref& got = it->second;
+  // Compare in constant time; the token is a secret.
+  unsigned char diff = got.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(expected[i] ^
+                                       (i < got.size() ? got.data()[i] : 0));
+  }
+  if (diff != 0) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the bearer token is not valid");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainerServiceImpl::StartTraining(
+    grpc::ServerContext* context, const nbo::v1::StartTrainingRequest* request,
+    nbo::v1::StartTrainingResponse* response) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  absl::StatusOr<TrainingSpec> spec = TrainingSpecFromProto(request->spec());
+  if (!spec.ok()) return services::ToGrpcStatus(spec.status());
+  spec->admin_token = options_.publish_token;
+  const std::string job_id = manager_->Start(*std::move(spec));
+  absl::StatusOr<JobInfo> info = manager_->Get(job_id);
+  if (!info.ok()) {
+    // Only possible if the history bound is smaller than the jobs finishing
+    // concurrently; report the id so the client can still list jobs.
+    response->mutable_job()->set_job_id(job_id);
+    return grpc::Status::OK;
+  }
+  JobInfoToProto(*info, response->mutable_job());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainerServiceImpl::GetJob(grpc::ServerContext* context,
+                                        const nbo::v1::GetJobRequest* request,
+                                        nbo::v1::GetJobResponse* response) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  absl::StatusOr<JobInfo> info = manager_->Get(request->job_id());
+  if (!info.ok()) return services::ToGrpcStatus(info.status());
+  JobInfoToProto(*info, response->mutable_job());
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainerServiceImpl::ListJobs(
+    grpc::ServerContext* context, const nbo::v1::ListJobsRequest* /*request*/,
+    nbo::v1::ListJobsResponse* response) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  for (const JobInfo& info : manager_->List()) {
+    JobInfoToProto(info, response->add_jobs());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status TrainerServiceImpl::WatchJob(
+    grpc::ServerContext* context, const nbo::v1::WatchJobRequest* request,
+    grpc::ServerWriter<nbo::v1::WatchJobResponse>* writer) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  const absl::Status status = manager_->Watch(
+      request->job_id(),
+      [writer](const JobEvent& event) {
+        nbo::v1::WatchJobResponse response;
+        JobEventToProto(event, response.mutable_event());
+        // False once the stream is broken: the client is gone.
+        return writer->Write(response);
+      },
+      [context] { return context->IsCancelled(); });
+  return services::ToGrpcStatus(status);
+}
+
+grpc::Status TrainerServiceImpl::CancelJob(
+    grpc::ServerContext* context, const nbo::v1::CancelJobRequest* request,
+    nbo::v1::CancelJobResponse* response) {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  absl::StatusOr<JobInfo> info = manager_->Cancel(request->job_id());
+  if (!info.ok()) return services::ToGrpcStatus(info.status());
+  JobInfoToProto(*info, response->mutable_job());
+  return grpc::Status::OK;
+}
+
+}  // namespace nbo::trainer

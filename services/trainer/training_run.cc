@@ -1,0 +1,866 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// RunTraining: the phases of one run, in order. Each phase is a function of
+// the previous phases' results; the serving version is fetched over
+// ModelService.ExportModel, and the result is streamed to every target over
+// ModelService.PublishModel, in the format nboctl publish uses.
+
+#include "services/trainer/training_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "lib/als/als.h"
+#include "lib/als/interaction_matrix.h"
+#include "lib/common/status_macros.h"
+#include "lib/data/bank_data.h"
+#include "lib/eval/calibration_sample.h"
+#include "lib/eval/evaluator.h"
+#include "lib/eval/platt_scaling.h"
+#include "lib/eval/popularity.h"
+#include "lib/eval/publish_gate.h"
+#include "lib/eval/report_format.h"
+#include "lib/eval/split.h"
+#include "nbo/v1/model_service.grpc.pb.h"
+
+namespace nbo::trainer {
+namespace {
+
+constexpr char kTrainerVersion[] = "nbo-trainer 0.1.0";
+// Rows per FactorChunk: well under the server's chunk limit at rank 1024.
+constexpr int kChunkRows = 1024;
+// Attempts per publish target, and the first backoff (doubled each time).
+constexpr int kPublishAttempts = 4;
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
+// Deadlines of the RPCs to the servers.
+constexpr absl::Duration kStatusDeadline = absl::Seconds(10);
+constexpr absl::Duration kTransferDeadline = absl::Minutes(10);
+// Holdout pairs Platt scaling is fitted on, at most (taken evenly).
+constexpr size_t kMaxCalibrationSamples = 2000000;
+
+using Emit = std::function<void(const TrainingEvent&)>;
+
+void EmitPhase(const Emit& emit, const std::string& phase,
+               std::string message = "") {
+  TrainingEvent event;
+  event.kind = TrainingEvent::Kind::kPhase;
+  event.phase = phase;
+  event.message = std::move(message);
+  emit(event);
+}
+
+absl::Status CheckCancelled(const std::function<bool()>& cancelled) {
+  if (cancelled && cancelled()) {
+    return absl::CancelledError("training run cancelled");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ToAbsl(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+void PrepareContext(grpc::ClientContext* context, const std::string& token,
+                    absl::Duration deadline) {
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+}
+
+// VmHWM of this process, in bytes; 0 when /proc is not there.
+int64_t PeakRssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::atoll(line.c_str() + 6) * 1024;
+    }
+  }
+  return 0;
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonNumber(double value) {
+  if (!std::isfinite(value)) return "null";
+  return absl::StrFormat("%.10g", value);
+}
+
+absl::Status ValidateSpec(const TrainingSpec& spec) {
+  if (spec.data_dir.empty()) {
+    return absl::InvalidArgumentError("no data directory (--data_dir)");
+  }
+  if (spec.factors < 1 || spec.factors > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("factors must be in [1, 1024], got ", spec.factors));
+  }
+  if (spec.iterations < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("iterations must be >= 1, got ", spec.iterations));
+  }
+  if (spec.k < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("k must be >= 1, got ", spec.k));
+  }
+  if (spec.max_bad_rows < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_bad_rows must be >= 0, got ", spec.max_bad_rows));
+  }
+  if (spec.version < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version must be >= 0, got ", spec.version));
+  }
+  for (const std::string& target : spec.publish_to) {
+    if (target.empty()) {
+      return absl::InvalidArgumentError("empty publish target");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// What the first publish target serves now.
+struct ServingInfo {
+  // Highest version of the model in any state; 0 when none.
+  int64_t max_version = 0;
+  // Highest AVAILABLE version; 0 when none.
+  int64_t serving_version = 0;
+  // The serving version's "data_max_time" label (set by nbo-trainer), empty
+  // when it has none (e.g. imported from Spark).
+  std::string serving_data_max_time;
+};
+
+absl::StatusOr<ServingInfo> QueryServing(const TrainingSpec& spec) {
+  std::unique_ptr<v1::ModelService::Stub> stub =
+      v1::ModelService::NewStub(MakeChannel(spec.publish_to.front()));
+  grpc::ClientContext context;
+  PrepareContext(&context, spec.admin_token, kStatusDeadline);
+  v1::GetModelStatusRequest request;
+  request.set_model_name(spec.model_name);
+  v1::GetModelStatusResponse response;
+  grpc::Status status = stub->GetModelStatus(&context, request, &response);
+  ServingInfo info;
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return info;
+  if (!status.ok()) {
+    return absl::Status(
+        static_cast<absl::StatusCode>(status.error_code()),
+        absl::StrCat(spec.publish_to.front(),
+                     ": GetModelStatus: ", status.error_message()));
+  }
+  for (const v1::VersionStatus& version : response.model().versions()) {
+    info.max_version = std::max(info.max_version, version.version());
+    if (version.state() == v1::VERSION_STATE_AVAILABLE &&
+        version.version() > info.serving_version) {
+      info.serving_version = version.version();
+      auto it = version.metadata().labels().find("data_max_time");
+      info.serving_data_max_time =
+          it == version.metadata().labels().end() ? "" : it->second;
+    }
+  }
+  return info;
+}
+
+// A version exported from a server, mapped onto this run's indices.
+struct ServingModel {
+  int rank = 0;
+  // item_factors[p]: empty when the version does not know product p.
+  std::vector<std::vector<float>> item_factors;
+  // customer_factors[u]: empty when the version does not know customer u.
+  std::vector<std::vector<float>> customer_factors;
+  // Per product; the version's popularity, or our train popularity when it
+  // carries none.
+  std::vector<float> popularity;
+};
+
+absl::StatusOr<ServingModel> ExportServing(
+    const TrainingSpec& spec, int64_t version, const data::BankData& data,
+    const std::vector<int64_t>& train_popularity) {
+  std::unique_ptr<v1::ModelService::Stub> stub =
+      v1::ModelService::NewStub(MakeChannel(spec.publish_to.front()));
+  grpc::ClientContext context;
+  PrepareContext(&context, spec.admin_token, kTransferDeadline);
+  v1::ExportModelRequest request;
+  request.set_model_name(spec.model_name);
+  request.set_version(version);
+  std::unique_ptr<grpc::ClientReader<v1::PublishModelRequest>> reader =
+      stub->ExportModel(&context, request);
+
+  absl::flat_hash_map<std::string, int32_t> product_index;
+  for (size_t p = 0; p < data.products.size(); ++p) {
+    product_index[data.products[p].product_id] = static_cast<int32_t>(p);
+  }
+  absl::flat_hash_map<std::string, int32_t> customer_index;
+  for (size_t u = 0; u < data.customer_ids.size(); ++u) {
+    customer_index[data.customer_ids[u]] = static_cast<int32_t>(u);
+  }
+  ServingModel model;
+  model.item_factors.resize(data.products.size());
+  model.customer_factors.resize(data.customer_ids.size());
+  model.popularity.assign(data.products.size(),
+                          std::numeric_limits<float>::quiet_NaN());
+  v1::PublishModelRequest part;
+  while (reader->Read(&part)) {
+    if (part.has_header()) {
+      model.rank = part.header().rank();
+      for (const auto& [id, value] : part.header().popularity()) {
+        auto it = product_index.find(id);
+        if (it != product_index.end()) {
+          model.popularity[it->second] = static_cast<float>(value);
+        }
+      }
+    } else if (part.has_item_factors()) {
+      for (const v1::FactorRow& row : part.item_factors().rows()) {
+        auto it = product_index.find(row.id());
+        if (it == product_index.end()) continue;
+        model.item_factors[it->second].assign(row.values().begin(),
+                                              row.values().end());
+      }
+    } else if (part.has_customer_factors()) {
+      for (const v1::FactorRow& row : part.customer_factors().rows()) {
+        auto it = customer_index.find(row.id());
+        if (it == customer_index.end()) continue;
+        model.customer_factors[it->second].assign(row.values().begin(),
+                                                  row.values().end());
+      }
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::Status(
+        static_cast<absl::StatusCode>(status.error_code()),
+        absl::StrCat(spec.publish_to.front(), ": ExportModel version ", version,
+                     ": ", status.error_message()));
+  }
+  // A version without popularity is scored, for customers it lacks, by ours:
+  // the closest thing to what the server would fall back to.
+  const bool has_popularity =
+      std::none_of(model.popularity.begin(), model.popularity.end(),
+                   [](float value) { return std::isnan(value); });
+  if (!has_popularity) {
+    for (size_t p = 0; p < model.popularity.size(); ++p) {
+      model.popularity[p] = static_cast<float>(train_popularity[p]);
+    }
+  }
+  return model;
+}
+
+// Streams one publish to `target`. The server's answer, or why it failed.
+absl::StatusOr<v1::PublishModelResponse> PublishOnce(
+    const std::string& target, const std::string& token,
+    const v1::PublishModelRequest& header, const als::FactorMatrix& items,
+    const als::FactorMatrix& customers, const data::BankData& data,
+    const std::vector<int32_t>& published_customers) {
+  std::unique_ptr<v1::ModelService::Stub> stub =
+      v1::ModelService::NewStub(MakeChannel(target));
+  grpc::ClientContext context;
+  PrepareContext(&context, token, kTransferDeadline);
+  v1::PublishModelResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::PublishModelRequest>> writer =
+      stub->PublishModel(&context, &response);
+  auto broken = [&]() -> absl::Status {
+    grpc::Status status = writer->Finish();
+    if (status.ok()) {
+      return absl::UnavailableError(
+          "the server closed the publish stream before the commit");
+    }
+    return ToAbsl(status);
+  };
+  if (!writer->Write(header)) return broken();
+  const int rank = static_cast<int>(items.cols());
+  for (int64_t begin = 0; begin < items.rows(); begin += kChunkRows) {
+    v1::PublishModelRequest request;
+    auto* rows = request.mutable_item_factors()->mutable_rows();
+    for (int64_t p = begin;
+         p < std::min<int64_t>(items.rows(), begin + kChunkRows); ++p) {
+      v1::FactorRow* row = rows->Add();
+      row->set_id(data.products[p].product_id);
+      row->mutable_values()->Add(items.row(p).data(),
+                                 items.row(p).data() + rank);
+    }
+    if (!writer->Write(request)) return broken();
+  }
+  for (size_t begin = 0; begin < published_customers.size();
+       begin += kChunkRows) {
+    v1::PublishModelRequest request;
+    auto* rows = request.mutable_customer_factors()->mutable_rows();
+    const size_t end = std::min(published_customers.size(), begin + kChunkRows);
+    for (size_t i = begin; i < end; ++i) {
+      const int32_t u = published_customers[i];
+      v1::FactorRow* row = rows->Add();
+      row->set_id(data.customer_ids[u]);
+      row->mutable_values()->Add(customers.row(u).data(),
+                                 customers.row(u).data() + rank);
+    }
+    if (!writer->Write(request)) return broken();
+  }
+  v1::PublishModelRequest commit;
+  commit.mutable_commit()->set_expected_product_count(items.rows());
+  commit.mutable_commit()->set_expected_customer_count(
+      static_cast<int64_t>(published_customers.size()));
+  if (!writer->Write(commit)) return broken();
+  if (!writer->WritesDone()) return broken();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return ToAbsl(status);
+  if (response.state() != v1::VERSION_STATE_AVAILABLE) {
+    // The version exists now, FAILED: retrying it would only collide.
+    return absl::FailedPreconditionError(
+        absl::StrCat("version ", response.version(), " ended in state ",
+                     v1::VersionState_Name(response.state())));
+  }
+  return response;
+}
+
+bool Retryable(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnavailable ||
+         code == absl::StatusCode::kDeadlineExceeded ||
+         code == absl::StatusCode::kResourceExhausted ||
+         code == absl::StatusCode::kAborted ||
+         code == absl::StatusCode::kInternal ||
+         code == absl::StatusCode::kUnknown;
+}
+
+// Dot products of one row against every item row.
+void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
+              int32_t user, absl::Span<float> scores) {
+  const auto x = users.row(user);
+  for (int64_t p = 0; p < items.rows(); ++p) {
+    scores[p] = x.dot(items.row(p));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<TrainingOutcome> RunTraining(
+    const TrainingSpec& spec,
+    const std::function<void(const TrainingEvent&)>& on_event,
+    const std::function<bool()>& cancelled) {
+  const Emit emit = [&on_event](const TrainingEvent& event) {
+    if (on_event) on_event(event);
+  };
+  const absl::Time run_start = absl::Now();
+  NBO_RETURN_IF_ERROR(ValidateSpec(spec));
+  NBO_ASSIGN_OR_RETURN(eval::SplitKind split_kind,
+                       eval::ParseSplitKind(spec.split));
+
+  // Reading.
+  EmitPhase(emit, "reading data", spec.data_dir);
+  data::BankDataOptions read_options;
+  read_options.products_path = spec.data_dir + "/products.csv";
+  read_options.transactions_path = spec.data_dir + "/transactions.csv";
+  {
+    std::error_code ec;
+    if (std::filesystem::exists(spec.data_dir + "/customers.csv", ec)) {
+      read_options.customers_path = spec.data_dir + "/customers.csv";
+    }
+  }
+  read_options.max_bad_rows = spec.max_bad_rows;
+  NBO_ASSIGN_OR_RETURN(data::BankData data, data::ReadBankData(read_options));
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  const int32_t num_users = static_cast<int32_t>(data.customer_ids.size());
+  const int32_t num_items = static_cast<int32_t>(data.products.size());
+  // Events that say something for a product (a close says nothing) are the
+  // implicit feedback, and held out they are what a customer "took".
+  std::vector<eval::Interaction> events;
+  events.reserve(data.interactions.size());
+  int64_t min_time = std::numeric_limits<int64_t>::max();
+  int64_t max_time = std::numeric_limits<int64_t>::min();
+  for (const data::Interaction& in : data.interactions) {
+    min_time = std::min(min_time, in.unix_seconds);
+    max_time = std::max(max_time, in.unix_seconds);
+    if (in.weight <= 0) continue;
+    events.push_back({in.customer, in.product, in.weight, in.unix_seconds});
+  }
+  if (events.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        read_options.transactions_path, ": no events with a positive weight"));
+  }
+  EmitPhase(
+      emit, "read data",
+      absl::StrFormat("%d customers, %d products, %d transactions "
+                      "(%d skipped rows), %s .. %s",
+                      num_users, num_items, data.interactions.size(),
+                      data.skipped_rows(), data::FormatTimestamp(min_time),
+                      data::FormatTimestamp(max_time)));
+
+  // The version now serving, first: an unreachable first target should fail
+  // the run before minutes of training.
+  ServingInfo serving_info;
+  if (!spec.publish_to.empty()) {
+    EmitPhase(emit, "querying serving version", spec.publish_to.front());
+    absl::StatusOr<ServingInfo> info = QueryServing(spec);
+    if (!info.ok()) {
+      if (spec.version == 0) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot choose a version: ", info.status().message()));
+      }
+      EmitPhase(emit, "querying serving version",
+                absl::StrCat("no comparison with the serving version: ",
+                             info.status().message()));
+    } else {
+      serving_info = *info;
+    }
+  }
+
+  // Splitting.
+  EmitPhase(emit, "splitting", spec.split);
+  eval::SplitOptions split_options;
+  split_options.kind = split_kind;
+  split_options.num_users = num_users;
+  split_options.num_items = num_items;
+  split_options.seed = spec.seed;
+  NBO_ASSIGN_OR_RETURN(eval::Split split,
+                       eval::MakeSplit(events, split_options));
+  int64_t test_users = 0;
+  for (const auto& items : split.test) test_users += items.empty() ? 0 : 1;
+
+  auto to_matrix = [&](const std::vector<eval::Interaction>& in)
+      -> absl::StatusOr<als::InteractionMatrix> {
+    std::vector<als::Interaction> cells;
+    cells.reserve(in.size());
+    for (const eval::Interaction& e : in) {
+      cells.push_back({e.user, e.item, static_cast<float>(e.weight)});
+    }
+    return als::InteractionMatrix::Create(num_users, num_items, cells);
+  };
+
+  // Training on the train part.
+  als::AlsOptions als_options;
+  als_options.factors = spec.factors;
+  als_options.iterations = spec.iterations;
+  als_options.regularization = static_cast<float>(spec.regularization);
+  als_options.alpha = static_cast<float>(spec.alpha);
+  als_options.cg_steps = spec.cg_steps;
+  als_options.threads = spec.threads;
+  als_options.seed = spec.seed;
+  als_options.should_cancel = cancelled;
+  auto progress_for = [&](const std::string& phase) {
+    return [&emit, phase, &spec](const als::IterationStats& stats) {
+      TrainingEvent event;
+      event.kind = TrainingEvent::Kind::kIteration;
+      event.phase = phase;
+      event.iteration = stats.iteration;
+      event.loss = stats.loss;
+      event.seconds = stats.seconds;
+      event.message = absl::StrFormat("%s iteration %d/%d: loss %.6g, %.3f s",
+                                      phase, stats.iteration, spec.iterations,
+                                      stats.loss, stats.seconds);
+      emit(event);
+    };
+  };
+  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix train_matrix,
+                       to_matrix(split.train));
+  EmitPhase(emit, "training",
+            absl::StrFormat("%d train interactions, %d nonzeros",
+                            split.train.size(), train_matrix.nnz()));
+  als_options.progress = progress_for("training");
+  const absl::Time train_start = absl::Now();
+  NBO_ASSIGN_OR_RETURN(als::AlsModel model,
+                       als::TrainImplicit(train_matrix, als_options));
+  const double train_seconds = absl::ToDoubleSeconds(absl::Now() - train_start);
+  const double seconds_per_iteration =
+      model.history.empty() ? 0 : train_seconds / model.history.size();
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  // Evaluating.
+  EmitPhase(emit, "evaluating", absl::StrCat("K = ", spec.k));
+  eval::EvaluationOptions eval_options;
+  eval_options.k = spec.k;
+  eval_options.num_threads = std::max(1, spec.threads);
+  NBO_ASSIGN_OR_RETURN(eval::PopularityScorer popularity,
+                       eval::PopularityScorer::Create(split));
+  // Customers with nothing in train have no factors worth the name; they
+  // get popularity, as the server gives customers its model lacks.
+  const als::CsrMatrix& train_rows = train_matrix.by_user();
+  auto model_score = [&](int32_t user, absl::Span<float> scores) {
+    if (train_rows.RowIndices(user).empty()) {
+      popularity.Score(user, scores);
+    } else {
+      ScoreRow(model.user_factors, model.item_factors, user, scores);
+    }
+  };
+  NBO_ASSIGN_OR_RETURN(eval::EvaluationReport model_report,
+                       eval::Evaluate(split, model_score, eval_options));
+  NBO_ASSIGN_OR_RETURN(
+      eval::EvaluationReport popularity_report,
+      eval::Evaluate(split, popularity.AsScoreFn(), eval_options));
+  std::optional<eval::EvaluationReport> serving_report;
+  // A serving version trained on events of the holdout has seen the answers:
+  // it would score near-perfectly and block every new model. It is compared
+  // only when its data ended before the holdout begins (or when it does not
+  // say when its data ended).
+  std::string serving_skipped;
+  if (serving_info.serving_version > 0 &&
+      !serving_info.serving_data_max_time.empty()) {
+    const int64_t holdout_start =
+        split.cutoff_unix_seconds > 0 ? split.cutoff_unix_seconds : min_time;
+    absl::StatusOr<int64_t> serving_end =
+        data::ParseTimestamp(serving_info.serving_data_max_time);
+    if (serving_end.ok() && *serving_end >= holdout_start) {
+      serving_skipped = absl::StrFormat(
+          "version %d was trained on data up to %s, inside the holdout "
+          "(from %s): not compared",
+          serving_info.serving_version, serving_info.serving_data_max_time,
+          data::FormatTimestamp(holdout_start));
+      EmitPhase(emit, "evaluating serving version", serving_skipped);
+    }
+  }
+  if (serving_info.serving_version > 0 && serving_skipped.empty()) {
+    EmitPhase(emit, "evaluating serving version",
+              absl::StrCat(spec.publish_to.front(), " version ",
+                           serving_info.serving_version));
+    absl::StatusOr<ServingModel> serving = ExportServing(
+        spec, serving_info.serving_version, data, popularity.counts());
+    if (!serving.ok()) {
+      EmitPhase(emit, "evaluating serving version",
+                absl::StrCat("skipped: ", serving.status().ToString()));
+    } else {
+      const ServingModel& s = *serving;
+      auto serving_score = [&s](int32_t user, absl::Span<float> scores) {
+        const std::vector<float>& x = s.customer_factors[user];
+        for (size_t p = 0; p < scores.size(); ++p) {
+          const std::vector<float>& y = s.item_factors[p];
+          if (x.empty()) {
+            scores[p] = s.popularity[p];
+          } else if (y.size() != x.size()) {
+            scores[p] = std::numeric_limits<float>::lowest();
+          } else {
+            float dot = 0;
+            for (size_t f = 0; f < x.size(); ++f) dot += x[f] * y[f];
+            scores[p] = dot;
+          }
+        }
+      };
+      NBO_ASSIGN_OR_RETURN(serving_report,
+                           eval::Evaluate(split, serving_score, eval_options));
+    }
+  }
+  const eval::EvaluationReport* serving_ptr =
+      serving_report.has_value() ? &*serving_report : nullptr;
+  {
+    TrainingEvent event;
+    event.kind = TrainingEvent::Kind::kEvaluation;
+    event.phase = "evaluating";
+    event.message = eval::FormatEvaluationTable(model_report, popularity_report,
+                                                serving_ptr);
+    emit(event);
+  }
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  // Calibrating: every (evaluated customer, candidate product) pair of the
+  // holdout, labelled by whether the customer took the product.
+  EmitPhase(emit, "calibrating");
+  std::vector<eval::CalibrationSample> samples;
+  {
+    std::vector<float> scores(num_items);
+    std::vector<char> excluded(num_items);
+    size_t pairs = 0;
+    for (int32_t u = 0; u < num_users; ++u) {
+      if (!split.test[u].empty()) pairs += num_items;
+    }
+    const size_t stride = std::max<size_t>(
+        1, (pairs + kMaxCalibrationSamples - 1) / kMaxCalibrationSamples);
+    size_t index = 0;
+    for (int32_t u = 0; u < num_users; ++u) {
+      if (split.test[u].empty()) continue;
+      std::fill(scores.begin(), scores.end(), 0.0f);
+      model_score(u, absl::MakeSpan(scores));
+      std::fill(excluded.begin(), excluded.end(), 0);
+      for (int32_t p : train_rows.RowIndices(u)) excluded[p] = 1;
+      for (int32_t p = 0; p < num_items; ++p) {
+        if (excluded[p] || index++ % stride != 0) continue;
+        const bool took =
+            std::binary_search(split.test[u].begin(), split.test[u].end(), p);
+        samples.push_back({scores[p], took});
+      }
+    }
+  }
+  double calibration_a = 0;
+  double calibration_b = 0;
+  {
+    absl::StatusOr<eval::PlattScaling> platt = eval::PlattScaling::Fit(samples);
+    if (platt.ok()) {
+      calibration_a = platt->a();
+      calibration_b = platt->b();
+      EmitPhase(emit, "calibrating",
+                absl::StrFormat("Platt a=%.6g b=%.6g on %d pairs",
+                                calibration_a, calibration_b, samples.size()));
+    } else {
+      EmitPhase(emit, "calibrating",
+                absl::StrCat("no calibration: ", platt.status().message()));
+    }
+  }
+
+  // Gating.
+  eval::PublishGateOptions gate_options;
+  gate_options.metric = spec.gate_metric;
+  gate_options.min_relative_lift = spec.min_lift;
+  gate_options.force = spec.force;
+  NBO_ASSIGN_OR_RETURN(eval::PublishDecision decision,
+                       eval::DecidePublish(model_report, popularity_report,
+                                           serving_ptr, gate_options));
+  {
+    TrainingEvent event;
+    event.kind = TrainingEvent::Kind::kGate;
+    event.phase = "gating";
+    event.message = decision.reason;
+    emit(event);
+  }
+
+  TrainingOutcome outcome;
+  outcome.passed_gate = decision.publish;
+  outcome.gate_reason = decision.reason;
+  outcome.seconds_per_iteration = seconds_per_iteration;
+
+  auto make_report = [&]() {
+    std::string json = "{\"evaluation\":";
+    absl::StrAppend(
+        &json,
+        eval::EvaluationTableToJson(model_report, popularity_report,
+                                    serving_ptr),
+        ",\"gate\":", eval::PublishDecisionToJson(decision),
+        ",\"calibration\":{\"a\":", JsonNumber(calibration_a),
+        ",\"b\":", JsonNumber(calibration_b), ",\"samples\":", samples.size(),
+        "}", ",\"seconds_per_iteration\":", JsonNumber(seconds_per_iteration),
+        ",\"training_seconds\":", JsonNumber(train_seconds),
+        ",\"peak_rss_bytes\":", PeakRssBytes());
+    absl::StrAppend(&json, ",\"loss\":[");
+    for (size_t i = 0; i < model.history.size(); ++i) {
+      absl::StrAppend(&json, i ? "," : "", JsonNumber(model.history[i].loss));
+    }
+    absl::StrAppend(&json, "]");
+    if (!serving_skipped.empty()) {
+      absl::StrAppend(&json,
+                      ",\"serving_skipped\":", JsonString(serving_skipped));
+    }
+    absl::StrAppend(
+        &json, ",\"serving_version\":",
+        serving_report.has_value() ? serving_info.serving_version : 0,
+        ",\"version\":", outcome.version, ",\"targets\":[");
+    for (size_t i = 0; i < outcome.targets.size(); ++i) {
+      const PublishTargetResult& t = outcome.targets[i];
+      absl::StrAppend(&json, i ? "," : "", "{\"target\":", JsonString(t.target),
+                      ",\"ok\":", t.ok ? "true" : "false",
+                      ",\"message\":", JsonString(t.message), "}");
+    }
+    absl::StrAppend(&json, "],\"total_seconds\":",
+                    JsonNumber(absl::ToDoubleSeconds(absl::Now() - run_start)),
+                    "}");
+    return json;
+  };
+
+  if (!decision.publish) {
+    outcome.peak_rss_bytes = PeakRssBytes();
+    absl::Status refused = decision.ToStatus();
+    refused.SetPayload(kReportJsonPayloadUrl, absl::Cord(make_report()));
+    return refused;
+  }
+  if (spec.publish_to.empty()) {
+    outcome.peak_rss_bytes = PeakRssBytes();
+    outcome.report_json = make_report();
+    return outcome;
+  }
+
+  // The published model is retrained on every event with the same
+  // hyperparameters, so that it knows the latest ones; the evaluation above
+  // stands for it.
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix full_matrix, to_matrix(events));
+  EmitPhase(emit, "retraining on all data",
+            absl::StrFormat("%d interactions, %d nonzeros", events.size(),
+                            full_matrix.nnz()));
+  als_options.progress = progress_for("retraining");
+  NBO_ASSIGN_OR_RETURN(als::AlsModel final_model,
+                       als::TrainImplicit(full_matrix, als_options));
+  const double total_training_seconds =
+      absl::ToDoubleSeconds(absl::Now() - train_start);
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  outcome.version =
+      spec.version > 0 ? spec.version : serving_info.max_version + 1;
+  std::vector<int32_t> published_customers;
+  for (int32_t u = 0; u < num_users; ++u) {
+    if (!full_matrix.by_user().RowIndices(u).empty()) {
+      published_customers.push_back(u);
+    }
+  }
+
+  v1::PublishModelRequest header_request;
+  {
+    v1::PublishHeader* header = header_request.mutable_header();
+    header->set_model_name(spec.model_name);
+    header->set_version(outcome.version);
+    header->set_rank(spec.factors);
+    for (const data::Product& product : data.products) {
+      v1::Product* out = header->add_catalog();
+      out->set_product_id(product.product_id);
+      out->set_name(product.name);
+      out->set_category(product.category);
+    }
+    // Take-up in the train split: the share of customers with an event for
+    // the product.
+    for (int32_t p = 0; p < num_items; ++p) {
+      (*header->mutable_popularity())[data.products[p].product_id] =
+          num_users > 0
+              ? static_cast<double>(popularity.counts()[p]) / num_users
+              : 0.0;
+    }
+    v1::ModelMetadata* metadata = header->mutable_metadata();
+    metadata->set_description(absl::StrFormat(
+        "implicit ALS, %d factors, trained by %s on %s (%s .. %s); "
+        "retrained on all data after evaluation on the %s split",
+        spec.factors, kTrainerVersion, spec.data_dir,
+        data::FormatTimestamp(min_time), data::FormatTimestamp(max_time),
+        spec.split));
+    auto& labels = *metadata->mutable_labels();
+    labels["trainer"] = kTrainerVersion;
+    labels["algorithm"] = "implicit_als";
+    labels["factors"] = absl::StrCat(spec.factors);
+    labels["iterations"] = absl::StrCat(spec.iterations);
+    labels["regularization"] = absl::StrCat(spec.regularization);
+    labels["alpha"] = absl::StrCat(spec.alpha);
+    labels["cg_steps"] = absl::StrCat(spec.cg_steps);
+    labels["seed"] = absl::StrCat(spec.seed);
+    labels["data_dir"] = spec.data_dir;
+    labels["data_min_time"] = data::FormatTimestamp(min_time);
+    labels["data_max_time"] = data::FormatTimestamp(max_time);
+    labels["customers"] = absl::StrCat(num_users);
+    labels["products"] = absl::StrCat(num_items);
+    labels["transactions"] = absl::StrCat(data.interactions.size());
+    labels["skipped_rows"] = absl::StrCat(data.skipped_rows());
+    labels["split"] = spec.split;
+    if (split.cutoff_unix_seconds > 0) {
+      labels["split_cutoff"] = data::FormatTimestamp(split.cutoff_unix_seconds);
+    }
+    labels["train_interactions"] = absl::StrCat(split.train.size());
+    labels["test_customers"] = absl::StrCat(test_users);
+    labels["k"] = absl::StrCat(spec.k);
+    labels["final_model"] = "retrained on all data";
+    labels["gate_metric"] = decision.metric;
+    labels["gate_min_lift"] = absl::StrCat(decision.min_relative_lift);
+    labels["gate_passed"] = decision.passed_gate ? "true" : "false";
+    labels["gate_forced"] = decision.forced ? "true" : "false";
+    labels["gate_reason"] = decision.reason;
+    labels["score_model"] = absl::StrCat(decision.candidate_score);
+    labels["score_popularity"] = absl::StrCat(decision.popularity_score);
+    if (!serving_skipped.empty()) labels["serving_skipped"] = serving_skipped;
+    if (decision.serving_score.has_value()) {
+      labels["score_serving"] = absl::StrCat(*decision.serving_score);
+      labels["serving_version"] = absl::StrCat(serving_info.serving_version);
+    }
+    labels["training_seconds"] =
+        absl::StrFormat("%.3f", total_training_seconds);
+    labels["seconds_per_iteration"] =
+        absl::StrFormat("%.4f", seconds_per_iteration);
+    auto& metrics = *metadata->mutable_metrics();
+    for (const std::string& name : eval::MetricNames(spec.k)) {
+      absl::StatusOr<double> value = model_report.Metric(name);
+      if (value.ok() && std::isfinite(*value)) metrics[name] = *value;
+    }
+    metadata->set_calibration_a(calibration_a);
+    metadata->set_calibration_b(calibration_b);
+  }
+
+  // Publishing: every target gets its own retries; one failing does not
+  // stop the others.
+  EmitPhase(emit, "publishing",
+            absl::StrFormat("version %d to %s", outcome.version,
+                            absl::StrJoin(spec.publish_to, ",")));
+  int ok_targets = 0;
+  for (const std::string& target : spec.publish_to) {
+    PublishTargetResult result;
+    result.target = target;
+    absl::Duration backoff = kFirstBackoff;
+    for (int attempt = 1; attempt <= kPublishAttempts; ++attempt) {
+      absl::StatusOr<v1::PublishModelResponse> response = PublishOnce(
+          target, spec.admin_token, header_request, final_model.item_factors,
+          final_model.user_factors, data, published_customers);
+      if (response.ok()) {
+        result.ok = true;
+        result.message = absl::StrFormat(
+            "version %d AVAILABLE (%d customers, %d products, %d bytes)",
+            response->version(), response->customer_count(),
+            response->product_count(), response->bytes_received());
+        break;
+      }
+      result.message = absl::StrCat(response.status().ToString(), " (attempt ",
+                                    attempt, "/", kPublishAttempts, ")");
+      if (!Retryable(response.status().code()) || attempt == kPublishAttempts) {
+        break;
+      }
+      // Cancellation is noticed between attempts.
+      const absl::Time wake = absl::Now() + backoff;
+      while (absl::Now() < wake) {
+        if (cancelled && cancelled()) break;
+        absl::SleepFor(std::min(absl::Milliseconds(50), wake - absl::Now()));
+      }
+      NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+      backoff *= 2;
+    }
+    ok_targets += result.ok ? 1 : 0;
+    TrainingEvent event;
+    event.kind = TrainingEvent::Kind::kPublish;
+    event.phase = "publishing";
+    event.message = absl::StrCat(target, ": ", result.ok ? "ok, " : "error, ",
+                                 result.message);
+    emit(event);
+    outcome.targets.push_back(std::move(result));
+  }
+  outcome.peak_rss_bytes = PeakRssBytes();
+  outcome.report_json = make_report();
+  if (ok_targets == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "publishing version ", outcome.version, " failed on every target: ",
+        outcome.targets.front().target, ": ", outcome.targets.front().message));
+  }
+  return outcome;
+}
+
+}  // namespace nbo::trainer
