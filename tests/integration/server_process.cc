@@ -52,8 +52,13 @@ std::string ReadFile(const std::string& path) {
   return content.str();
 }
 
-// Parses {"grpc":PORT,"metrics":PORT}; false if the file is not that.
-bool ParsePortFile(const std::string& content, int* grpc, int* metrics) {
+// Parses {"grpc":PORT,"metrics":PORT} (or {"grpc":PORT} for a process
+// without metrics); false if the file is not that.
+bool ParsePortFile(const std::string& content, bool with_metrics, int* grpc,
+                   int* metrics) {
+  if (!with_metrics) {
+    return std::sscanf(content.c_str(), "{\"grpc\":%d", grpc) == 1 && *grpc > 0;
+  }
   return std::sscanf(content.c_str(), "{\"grpc\":%d,\"metrics\":%d}", grpc,
                      metrics) == 2 &&
          *grpc > 0;
@@ -120,13 +125,12 @@ absl::Status ServerProcess::Spawn() {
 
   // Everything the child needs is built before fork: between fork and exec
   // only async-signal-safe calls are allowed (the parent has threads).
-  std::vector<std::string> args = {
-      options_.binary,
-      absl::StrCat("--data_dir=", options_.data_dir),
-      "--grpc_addr=127.0.0.1:0",
-      "--metrics_addr=127.0.0.1:0",
-      absl::StrCat("--port_file=", options_.port_file),
-  };
+  std::vector<std::string> args = {options_.binary};
+  args.insert(args.end(), options_.command.begin(), options_.command.end());
+  args.push_back(absl::StrCat("--data_dir=", options_.data_dir));
+  args.push_back("--grpc_addr=127.0.0.1:0");
+  if (options_.metrics) args.push_back("--metrics_addr=127.0.0.1:0");
+  args.push_back(absl::StrCat("--port_file=", options_.port_file));
   args.insert(args.end(), options_.extra_flags.begin(),
               options_.extra_flags.end());
   std::vector<char*> argv;
@@ -182,7 +186,8 @@ absl::Status ServerProcess::Spawn() {
   while (true) {
     int grpc = 0;
     int metrics = 0;
-    if (ParsePortFile(ReadFile(options_.port_file), &grpc, &metrics)) {
+    if (ParsePortFile(ReadFile(options_.port_file), options_.metrics, &grpc,
+                      &metrics)) {
       grpc_port_ = grpc;
       metrics_port_ = metrics;
       break;

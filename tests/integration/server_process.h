@@ -60,6 +60,13 @@ class ServerProcess {
     // --metrics_addr, --port_file), so they can override them.
     // Default: none.
     std::vector<std::string> extra_flags;
+    // Words before every flag, e.g. {"serve"} for `nbo-trainer serve`.
+    // Default: none.
+    std::vector<std::string> command;
+    // Whether the process serves Prometheus metrics: --metrics_addr is passed
+    // and the port file must name a "metrics" port. nbo-trainer has none.
+    // Default: true.
+    bool metrics = true;
     // The nbo-server binary.
     // Default: the one built with the tests (NBO_SERVER_PATH).
     std::string binary;
