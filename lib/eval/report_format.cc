@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "lib/common/json.h"
 
 namespace nbo::eval {
 namespace {
@@ -20,41 +21,11 @@ std::vector<double> Values(const EvaluationReport& r) {
           r.ndcg_at_k,      r.auc,         r.coverage_at_k};
 }
 
-std::string JsonNumber(double v) {
-  if (!std::isfinite(v)) return "null";
-  return absl::StrFormat("%.10g", v);
-}
+using ::nbo::common::JsonNumber;
+using ::nbo::common::JsonString;
 
 std::string JsonNumber(const std::optional<double>& v) {
   return v.has_value() ? JsonNumber(*v) : "null";
-}
-
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
-  return out;
 }
 
 std::string Lift(double model, double reference) {

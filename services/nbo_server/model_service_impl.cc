@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/serving/names.h"
+#include "services/common/bearer_auth.h"
 #include "services/common/grpc_status.h"
 
 namespace nbo::server {
@@ -48,26 +49,7 @@ ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
 
 grpc::Status ModelServiceImpl::Authorize(
     const grpc::ServerContext* context) const {
-  if (options_.admin_token.empty()) return grpc::Status::OK;
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this RPC needs 'authorization: Bearer <token>'");
-  }
-  const std::string expected = "Bearer " + options_.admin_token;
-  const grpc::string_ref& got = it->second;
-  // Compare in constant time; the token is a secret.
-  unsigned char diff = got.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    diff |= static_cast<unsigned char>(expected[i] ^
-                                       (i < got.size() ? got.data()[i] : 0));
-  }
-  if (diff != 0) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "the bearer token is not valid");
-  }
-  return grpc::Status::OK;
+  return services::CheckBearerToken(*context, options_.admin_token);
 }
 
 grpc::Status ModelServiceImpl::PublishModel(

@@ -31,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "lib/als/als.h"
 #include "lib/als/interaction_matrix.h"
+#include "lib/common/json.h"
 #include "lib/common/status_macros.h"
 #include "lib/data/bank_data.h"
 #include "lib/eval/calibration_sample.h"
@@ -106,34 +107,8 @@ int64_t PeakRssBytes() {
   return 0;
 }
 
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonNumber(double value) {
-  if (!std::isfinite(value)) return "null";
-  return absl::StrFormat("%.10g", value);
-}
+using ::nbo::common::JsonNumber;
+using ::nbo::common::JsonString;
 
 absl::Status ValidateSpec(const TrainingSpec& spec) {
   if (spec.data_dir.empty()) {

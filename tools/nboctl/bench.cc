@@ -58,6 +58,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "lib/common/json.h"
 #include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
@@ -867,41 +868,17 @@ class JsonObject {
   }
   // Non-finite values become null: JSON has no NaN or infinity.
   void AddDouble(absl::string_view key, double value) {
-    AddRaw(key, std::isfinite(value) ? absl::StrFormat("%.10g", value)
-                                     : std::string("null"));
+    AddRaw(key, common::JsonNumber(value));
   }
   void AddString(absl::string_view key, absl::string_view value) {
-    AddRaw(key, Quote(value));
+    AddRaw(key, common::JsonString(value));
   }
   // `json` must be a valid JSON value.
   void AddRaw(absl::string_view key, absl::string_view json) {
-    absl::StrAppend(&text_, text_.empty() ? "{" : ",", Quote(key), ":", json);
+    absl::StrAppend(&text_, text_.empty() ? "{" : ",", common::JsonString(key),
+                    ":", json);
   }
   std::string Close() const { return text_.empty() ? "{}" : text_ + "}"; }
-
-  static std::string Quote(absl::string_view value) {
-    std::string out = "\"";
-    for (const char c : value) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            absl::StrAppendFormat(&out, "\\u%04x", c);
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
-  }
 
  private:
   std::string text_;
