@@ -272,8 +272,10 @@ absl::Status ReadCustomers(const std::string& path, BadRows* bad,
         }
         if (const int32_t seen = ids->Find(customer.customer_id); seen >= 0) {
           return absl::InvalidArgumentError(
-              absl::StrCat("duplicate customer_id '", customer.customer_id,
-                           "' (first at line ", first_line[seen], ")"));
+              // The id itself stays out: it is personal data, and the line
+              // numbers locate it.
+              absl::StrCat("duplicate customer_id (first at line ",
+                           first_line[seen], ")"));
         }
         NBO_RETURN_IF_ERROR(
             ParseCount(fields, age_column, "age", &customer.age));
@@ -388,8 +390,7 @@ absl::Status ReadTransactions(const BankDataOptions& options, BadRows* bad,
         int32_t customer = customers->Find(customer_id);
         if (customer < 0 && known_customers) {
           return absl::InvalidArgumentError(
-              absl::StrCat("unknown customer_id '", customer_id, "' (not in ",
-                           options.customers_path, ")"));
+              absl::StrCat("customer_id not in ", options.customers_path));
         }
         if (product_id.empty()) {
           return absl::InvalidArgumentError("empty product_id");

@@ -140,7 +140,7 @@ TEST(BankDataTest, EachMalformedRowIsInvalidArgumentNamingFileAndLine) {
        "header has 5"},
       {'c', ",40,1000,mass,700", "customers.csv:4: empty customer_id"},
       {'c', "C1,40,1000,mass,700",
-       "customers.csv:4: duplicate customer_id 'C1' (first at line 2)"},
+       "customers.csv:4: duplicate customer_id (first at line 2)"},
       {'c', "C3,forty,1000,mass,700",
        "customers.csv:4: age 'forty' is not an integer"},
       {'c', "C3,-1,1000,mass,700", "customers.csv:4: age -1 is negative"},
@@ -154,7 +154,7 @@ TEST(BankDataTest, EachMalformedRowIsInvalidArgumentNamingFileAndLine) {
        "transactions.csv:2: row has 3 fields but the "
        "header has 4"},
       {'t', "C5,P01,view,1709287200",
-       "transactions.csv:2: unknown customer_id 'C5'"},
+       "transactions.csv:2: customer_id not in "},
       {'t', "C1,P99,view,1709287200",
        "transactions.csv:2: unknown product_id 'P99'"},
       {'t', "C1,,view,1709287200", "transactions.csv:2: empty product_id"},
