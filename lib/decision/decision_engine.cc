@@ -1,0 +1,421 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "lib/decision/decision_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace nbo::decision {
+namespace {
+
+absl::Status ValidatePolicy(const ContactPolicy& policy,
+                            absl::string_view what) {
+  if (policy.max_declines <= 0 || policy.max_impressions <= 0 ||
+      policy.suppression_days <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " has max_declines=", policy.max_declines,
+        ", max_impressions=", policy.max_impressions,
+        ", suppression_days=", policy.suppression_days, "; all must be > 0"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRule(const ProductRule& rule) {
+  if (rule.product_id.empty()) {
+    return absl::InvalidArgumentError("catalog product with an empty id");
+  }
+  if (!std::isfinite(rule.business_value) || rule.business_value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("product '", rule.product_id, "' has business value ",
+                     rule.business_value, "; it must be finite and >= 0"));
+  }
+  const EligibilityRules& e = rule.eligibility;
+  if ((e.min_age && *e.min_age < 0) || (e.max_age && *e.max_age < 0) ||
+      (e.min_income && !(*e.min_income >= 0)) ||
+      (e.min_credit_score && *e.min_credit_score < 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "product '", rule.product_id, "' has a negative eligibility bound"));
+  }
+  if (e.min_age && e.max_age && *e.min_age > *e.max_age) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("product '", rule.product_id, "' has min_age ", *e.min_age,
+                     " above max_age ", *e.max_age));
+  }
+  return absl::OkStatus();
+}
+
+// The first rule of `rules` that `customer` fails, filled into
+// `*suppression`; false when every rule holds.
+bool FailsEligibility(const EligibilityRules& rules,
+                      const CustomerProfile& customer,
+                      Suppression* suppression) {
+  auto fail = [&](EligibilityRule rule, bool unknown, std::string detail) {
+    suppression->reason = SuppressionReason::kIneligible;
+    suppression->rule = rule;
+    suppression->attribute_unknown = unknown;
+    suppression->detail = std::move(detail);
+    return true;
+  };
+  if (rules.min_age) {
+    if (!customer.age) {
+      return fail(
+          EligibilityRule::kMinAge, true,
+          absl::StrCat("age unknown; MIN_AGE requires >= ", *rules.min_age));
+    }
+    if (*customer.age < *rules.min_age) {
+      return fail(
+          EligibilityRule::kMinAge, false,
+          absl::StrCat("age ", *customer.age, " < MIN_AGE ", *rules.min_age));
+    }
+  }
+  if (rules.max_age) {
+    if (!customer.age) {
+      return fail(
+          EligibilityRule::kMaxAge, true,
+          absl::StrCat("age unknown; MAX_AGE requires <= ", *rules.max_age));
+    }
+    if (*customer.age > *rules.max_age) {
+      return fail(
+          EligibilityRule::kMaxAge, false,
+          absl::StrCat("age ", *customer.age, " > MAX_AGE ", *rules.max_age));
+    }
+  }
+  if (rules.min_income) {
+    if (!customer.income) {
+      return fail(EligibilityRule::kMinIncome, true,
+                  absl::StrCat("income unknown; MIN_INCOME requires >= ",
+                               *rules.min_income));
+    }
+    if (!(*customer.income >= *rules.min_income)) {
+      return fail(EligibilityRule::kMinIncome, false,
+                  absl::StrCat("income ", *customer.income, " < MIN_INCOME ",
+                               *rules.min_income));
+    }
+  }
+  if (!rules.segments.empty()) {
+    const std::string joined = absl::StrJoin(rules.segments, ";");
+    if (!customer.segment) {
+      return fail(
+          EligibilityRule::kSegment, true,
+          absl::StrCat("segment unknown; SEGMENT requires one of ", joined));
+    }
+    if (std::find(rules.segments.begin(), rules.segments.end(),
+                  *customer.segment) == rules.segments.end()) {
+      return fail(EligibilityRule::kSegment, false,
+                  absl::StrCat("segment '", *customer.segment,
+                               "' not in SEGMENT ", joined));
+    }
+  }
+  if (rules.min_credit_score) {
+    if (!customer.credit_score) {
+      return fail(
+          EligibilityRule::kMinCreditScore, true,
+          absl::StrCat("credit score unknown; MIN_CREDIT_SCORE requires >= ",
+                       *rules.min_credit_score));
+    }
+    if (*customer.credit_score < *rules.min_credit_score) {
+      return fail(
+          EligibilityRule::kMinCreditScore, false,
+          absl::StrCat("credit score ", *customer.credit_score,
+                       " < MIN_CREDIT_SCORE ", *rules.min_credit_score));
+    }
+  }
+  if (rules.kyc_required) {
+    if (!customer.kyc_verified) {
+      return fail(EligibilityRule::kKyc, true,
+                  "KYC status unknown; KYC requires verified");
+    }
+    if (!*customer.kyc_verified) {
+      return fail(EligibilityRule::kKyc, false,
+                  "KYC not verified; KYC requires verified");
+    }
+  }
+  return false;
+}
+
+// The end of the suppression that `events` trigger under a threshold of
+// `threshold` contacts and a window of `window`, or InfinitePast when they
+// trigger none. Only events at or before `now` count.
+absl::Time FatigueEnd(const std::vector<absl::Time>& events, int threshold,
+                      absl::Duration window, absl::Time now) {
+  std::vector<absl::Time> past;
+  past.reserve(events.size());
+  for (absl::Time t : events) {
+    if (t <= now) past.push_back(t);
+  }
+  if (past.size() < static_cast<size_t>(threshold)) {
+    return absl::InfinitePast();
+  }
+  // The threshold-th most recent contact.
+  auto nth = past.begin() + (threshold - 1);
+  std::nth_element(past.begin(), nth, past.end(), std::greater<absl::Time>());
+  return *nth + window;
+}
+
+struct Survivor {
+  size_t candidate_index;
+  const ProductRule* rule;
+  double priority;
+};
+
+}  // namespace
+
+absl::string_view SuppressionReasonName(SuppressionReason reason) {
+  switch (reason) {
+    case SuppressionReason::kIneligible:
+      return "INELIGIBLE";
+    case SuppressionReason::kOwned:
+      return "OWNED";
+    case SuppressionReason::kFatigued:
+      return "FATIGUED";
+    case SuppressionReason::kFilteredByRequest:
+      return "FILTERED_BY_REQUEST";
+    case SuppressionReason::kBelowTopN:
+      return "BELOW_TOP_N";
+    case SuppressionReason::kNotInCatalog:
+      return "NOT_IN_CATALOG";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view EligibilityRuleName(EligibilityRule rule) {
+  switch (rule) {
+    case EligibilityRule::kMinAge:
+      return "MIN_AGE";
+    case EligibilityRule::kMaxAge:
+      return "MAX_AGE";
+    case EligibilityRule::kMinIncome:
+      return "MIN_INCOME";
+    case EligibilityRule::kSegment:
+      return "SEGMENT";
+    case EligibilityRule::kMinCreditScore:
+      return "MIN_CREDIT_SCORE";
+    case EligibilityRule::kKyc:
+      return "KYC";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view FatigueCauseName(FatigueCause cause) {
+  switch (cause) {
+    case FatigueCause::kDeclines:
+      return "DECLINES";
+    case FatigueCause::kImpressions:
+      return "IMPRESSIONS";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view NoActionReasonName(NoActionReason reason) {
+  switch (reason) {
+    case NoActionReason::kNoCandidates:
+      return "NO_CANDIDATES";
+    case NoActionReason::kIneligible:
+      return "INELIGIBLE";
+    case NoActionReason::kOwned:
+      return "OWNED";
+    case NoActionReason::kFatigued:
+      return "FATIGUED";
+    case NoActionReason::kFilteredByRequest:
+      return "FILTERED_BY_REQUEST";
+    case NoActionReason::kNotInCatalog:
+      return "NOT_IN_CATALOG";
+  }
+  return "UNKNOWN";
+}
+
+absl::StatusOr<std::unique_ptr<DecisionEngine>> DecisionEngine::Create(
+    std::vector<ProductRule> catalog, DecisionEngineOptions options) {
+  absl::flat_hash_map<std::string, ProductRule> by_id;
+  for (ProductRule& rule : catalog) {
+    if (absl::Status s = ValidateRule(rule); !s.ok()) return s;
+    std::string id = rule.product_id;
+    if (!by_id.emplace(id, std::move(rule)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("product '", id, "' is in the catalog twice"));
+    }
+  }
+  if (absl::Status s =
+          ValidatePolicy(options.contact_policy, "default contact policy");
+      !s.ok()) {
+    return s;
+  }
+  for (const auto& [product_id, policy] : options.contact_policy_overrides) {
+    if (!by_id.contains(product_id)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("contact policy override for product '", product_id,
+                       "', which is not in the catalog"));
+    }
+    if (absl::Status s = ValidatePolicy(
+            policy,
+            absl::StrCat("contact policy of product '", product_id, "'"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return std::unique_ptr<DecisionEngine>(
+      new DecisionEngine(std::move(by_id), std::move(options)));
+}
+
+const ProductRule* DecisionEngine::FindProduct(
+    absl::string_view product_id) const {
+  auto it = catalog_.find(product_id);
+  return it == catalog_.end() ? nullptr : &it->second;
+}
+
+const ContactPolicy& DecisionEngine::PolicyFor(
+    absl::string_view product_id) const {
+  auto it = options_.contact_policy_overrides.find(product_id);
+  return it == options_.contact_policy_overrides.end() ? options_.contact_policy
+                                                       : it->second;
+}
+
+absl::StatusOr<Decision> DecisionEngine::Decide(
+    const DecisionRequest& request) const {
+  if (request.num_offers <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_offers is ", request.num_offers, "; it must be > 0"));
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const ScoredCandidate& c : request.candidates) {
+    if (c.product_id.empty()) {
+      return absl::InvalidArgumentError("candidate with an empty product id");
+    }
+    if (!(c.propensity >= 0 && c.propensity <= 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("candidate '", c.product_id, "' has propensity ",
+                       c.propensity, "; it must be in [0, 1]"));
+    }
+    if (!seen.insert(c.product_id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("candidate '", c.product_id, "' is listed twice"));
+    }
+  }
+
+  const Levers& levers =
+      request.levers != nullptr ? *request.levers : *Levers::Neutral();
+  // Suppressions of candidates that fail a stage, by candidate index.
+  std::vector<std::optional<Suppression>> suppressed(request.candidates.size());
+  std::vector<Survivor> survivors;
+  for (size_t i = 0; i < request.candidates.size(); ++i) {
+    const ScoredCandidate& c = request.candidates[i];
+    Suppression s;
+    s.product_id = c.product_id;
+    const ProductRule* rule = FindProduct(c.product_id);
+    if (rule == nullptr) {
+      s.reason = SuppressionReason::kNotInCatalog;
+      s.detail = "product not in the catalog";
+      suppressed[i] = std::move(s);
+      continue;
+    }
+    if (FailsEligibility(rule->eligibility, request.customer, &s)) {
+      suppressed[i] = std::move(s);
+      continue;
+    }
+    if (request.holdings.contains(c.product_id)) {
+      s.reason = SuppressionReason::kOwned;
+      s.detail = "customer holds the product";
+      suppressed[i] = std::move(s);
+      continue;
+    }
+    if (auto it = request.contacts.find(c.product_id);
+        it != request.contacts.end()) {
+      const ContactPolicy& policy = PolicyFor(c.product_id);
+      const absl::Duration window = absl::Hours(24) * policy.suppression_days;
+      const absl::Time by_declines = FatigueEnd(
+          it->second.declines, policy.max_declines, window, request.now);
+      const absl::Time by_impressions = FatigueEnd(
+          it->second.impressions, policy.max_impressions, window, request.now);
+      const bool declines_bind = by_declines >= by_impressions;
+      const absl::Time until = declines_bind ? by_declines : by_impressions;
+      if (request.now < until) {
+        s.reason = SuppressionReason::kFatigued;
+        s.fatigue_cause = declines_bind ? FatigueCause::kDeclines
+                                        : FatigueCause::kImpressions;
+        s.suppressed_until = until;
+        s.detail = absl::StrCat(
+            declines_bind ? policy.max_declines : policy.max_impressions, " ",
+            declines_bind ? "declines" : "impressions", " within ",
+            policy.suppression_days, " days; suppressed until ",
+            absl::FormatTime(absl::RFC3339_sec, until, absl::UTCTimeZone()));
+        suppressed[i] = std::move(s);
+        continue;
+      }
+    }
+    if (request.excluded_products.contains(c.product_id)) {
+      s.reason = SuppressionReason::kFilteredByRequest;
+      s.detail = "excluded by the request";
+      suppressed[i] = std::move(s);
+      continue;
+    }
+    survivors.push_back(Survivor{
+        i, rule,
+        c.propensity * rule->business_value * levers.Get(c.product_id)});
+  }
+
+  std::sort(
+      survivors.begin(), survivors.end(),
+      [&](const Survivor& a, const Survivor& b) {
+        const bool a_mandatory = a.rule->offer_type == OfferType::kMandatory;
+        const bool b_mandatory = b.rule->offer_type == OfferType::kMandatory;
+        if (a_mandatory != b_mandatory) return a_mandatory;
+        if (a.priority != b.priority) return a.priority > b.priority;
+        return a.rule->product_id < b.rule->product_id;
+      });
+
+  Decision decision;
+  for (size_t r = 0; r < survivors.size(); ++r) {
+    const Survivor& sv = survivors[r];
+    const ScoredCandidate& c = request.candidates[sv.candidate_index];
+    if (r < static_cast<size_t>(request.num_offers)) {
+      decision.offers.push_back(Offer{c.product_id, sv.rule->offer_type,
+                                      c.propensity, sv.priority,
+                                      static_cast<int>(r) + 1});
+    } else {
+      Suppression s;
+      s.product_id = c.product_id;
+      s.reason = SuppressionReason::kBelowTopN;
+      s.detail = absl::StrCat("ranked ", r + 1, " of ", survivors.size(),
+                              " with priority ", sv.priority, "; top ",
+                              request.num_offers, " offered");
+      suppressed[sv.candidate_index] = std::move(s);
+    }
+  }
+  for (std::optional<Suppression>& s : suppressed) {
+    if (s.has_value()) decision.suppressions.push_back(std::move(*s));
+  }
+
+  if (decision.offers.empty()) {
+    NoAction no_action;
+    if (!request.candidates.empty()) {
+      // Candidate order of the stages, for ties.
+      constexpr SuppressionReason kStages[] = {
+          SuppressionReason::kIneligible, SuppressionReason::kOwned,
+          SuppressionReason::kFatigued, SuppressionReason::kFilteredByRequest,
+          SuppressionReason::kNotInCatalog};
+      constexpr NoActionReason kNoActionReasons[] = {
+          NoActionReason::kIneligible, NoActionReason::kOwned,
+          NoActionReason::kFatigued, NoActionReason::kFilteredByRequest,
+          NoActionReason::kNotInCatalog};
+      for (size_t k = 0; k < std::size(kStages); ++k) {
+        const int count = static_cast<int>(std::count_if(
+            decision.suppressions.begin(), decision.suppressions.end(),
+            [&](const Suppression& s) { return s.reason == kStages[k]; }));
+        if (count > no_action.count) {
+          no_action.reason = kNoActionReasons[k];
+          no_action.count = count;
+        }
+      }
+    }
+    decision.no_action = no_action;
+  }
+  return decision;
+}
+
+}  // namespace nbo::decision
