@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/common/env_flags.h"
+#include "lib/common/file_util.h"
 #include "services/nbo_server/server.h"
 
 namespace {
@@ -62,21 +63,7 @@ ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
           "On SIGTERM, after draining: time in-flight calls get to finish");
 
-namespace {
-
-bool WritePortFile(const std::string& path, int grpc_port, int metrics_port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"grpc\":" << grpc_port << ",\"metrics\":" << metrics_port
-        << "}\n";
-    if (!out.good()) return false;
-  }
-  // Rename so a reader never sees a half-written file.
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -138,10 +125,15 @@ int main(int argc, char** argv) {
                  "open to any client\n");
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty() && !WritePortFile(port_file, (*server)->grpc_port(),
-                                           (*server)->metrics_port())) {
-    std::fprintf(stderr, "nbo-server: cannot write %s\n", port_file.c_str());
-    return 1;
+  if (!port_file.empty()) {
+    const absl::Status written = nbo::common::WriteFileAtomically(
+        port_file,
+        absl::StrCat("{\"grpc\":", (*server)->grpc_port(),
+                     ",\"metrics\":", (*server)->metrics_port(), "}\n"));
+    if (!written.ok()) {
+      std::fprintf(stderr, "nbo-server: %s\n", written.ToString().c_str());
+      return 1;
+    }
   }
 
   int signal_number = 0;

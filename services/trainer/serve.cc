@@ -12,12 +12,14 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "lib/common/file_util.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
 #include "services/trainer/training_run.h"
@@ -36,17 +38,6 @@ namespace nbo::trainer {
 namespace {
 
 constexpr char kServiceName[] = "nbo.v1.TrainerService";
-
-bool WritePortFile(const std::string& path, int grpc_port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"grpc\":" << grpc_port << "}\n";
-    if (!out.good()) return false;
-  }
-  // Rename so a reader never sees a half-written file.
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 void SetHealth(grpc::Server& server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
@@ -104,10 +95,14 @@ int RunServe() {
                  "start training jobs\n");
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty() && !WritePortFile(port_file, port)) {
-    std::fprintf(stderr, "nbo-trainer: cannot write %s\n", port_file.c_str());
-    server->Shutdown();
-    return 1;
+  if (!port_file.empty()) {
+    const absl::Status written = common::WriteFileAtomically(
+        port_file, absl::StrCat("{\"grpc\":", port, "}\n"));
+    if (!written.ok()) {
+      std::fprintf(stderr, "nbo-trainer: %s\n", written.ToString().c_str());
+      server->Shutdown();
+      return 1;
+    }
   }
 
   int signal_number = 0;

@@ -1,0 +1,46 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "lib/common/file_util.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
+
+namespace nbo::common {
+namespace {
+
+using ::nbo::testing::IsOk;
+using ::nbo::testing::StatusIs;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+TEST(FileUtilTest, WritesAndReplacesWithoutLeavingTheTemporary) {
+  nbo::testing::TempDir dir;
+  const std::string path = dir.Sub("ports.json");
+  ASSERT_THAT(WriteFileAtomically(path, "{\"grpc\":1}\n"), IsOk());
+  EXPECT_EQ(Read(path), "{\"grpc\":1}\n");
+  ASSERT_THAT(WriteFileAtomically(path, "{\"grpc\":2}\n"), IsOk());
+  EXPECT_EQ(Read(path), "{\"grpc\":2}\n");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(FileUtilTest, MissingDirectoryIsInternalNamingThePath) {
+  nbo::testing::TempDir dir;
+  const std::string path = dir.Sub("no/such/dir/ports.json");
+  EXPECT_THAT(WriteFileAtomically(path, "x"),
+              StatusIs(absl::StatusCode::kInternal,
+                       ::testing::HasSubstr("no/such/dir/ports.json")));
+}
+
+}  // namespace
+}  // namespace nbo::common
