@@ -1,0 +1,1 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.

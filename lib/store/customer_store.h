@@ -1,0 +1,227 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// CustomerStore keeps what nbo learns about customers at run time, in its own
+// RocksDB database (next to the ModelStore's, under the server's data
+// directory): profiles and holdings (for eligibility and owned-product
+// exclusion), transactions (for real-time fold-in and the compliance view),
+// the decision log, and feedback (for contact fatigue, experiment statistics
+// and the next training run).
+//
+// Durability: UpsertProfiles, AppendTransactions and RecordFeedback return
+// only after one synced WriteBatch (fsync of the WAL) holds every change they
+// made, so what they acknowledge survives kill -9 and power loss. LogDecision
+// writes to the WAL without syncing: a decision survives the process dying
+// (the OS has the bytes), and costs the request path no fsync.
+//
+// Consistency: each customer's derived state (holdings, contact history,
+// newest transaction time) is read-modify-written under a lock striped by
+// customer id, and written in the same batch as the records it derives from.
+//
+// Values are the public nbo.v1 messages (fields are only ever added to them,
+// so they are a stable storage format) or lib/store's internal ones.
+
+#ifndef NBO_LIB_STORE_CUSTOMER_STORE_H_
+#define NBO_LIB_STORE_CUSTOMER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "nbo/v1/customer.pb.h"
+#include "nbo/v1/model_service.pb.h"
+#include "nbo/v1/nbo_service.pb.h"
+
+namespace nbo::store {
+
+// A new decision id for a decision made at `now`: 32 lowercase hex
+// characters, the first 16 the big-endian microseconds since the epoch and
+// the last 16 random. Ids of one customer therefore sort by time, which is
+// how the log lists a customer's decisions newest first.
+std::string MakeDecisionId(absl::Time now);
+
+// The time MakeDecisionId encoded into `decision_id`. INVALID_ARGUMENT when
+// it is not 32 lowercase hex characters.
+absl::StatusOr<absl::Time> DecisionIdTime(absl::string_view decision_id);
+
+// A product the customer holds now.
+struct HoldingState {
+  std::string product_id;
+  // Time of the open or purchase that started it.
+  absl::Time since = absl::InfinitePast();
+};
+
+// The customer's contacts about one product, from feedback. Oldest first;
+// only the newest Options::max_contacts_per_product of each kind are kept.
+struct ContactHistory {
+  std::string product_id;
+  std::vector<absl::Time> impressions;
+  std::vector<absl::Time> declines;
+};
+
+// Everything the request path needs about a customer, from one point read.
+struct CustomerState {
+  // Unset when the bank never upserted a profile.
+  std::optional<nbo::v1::CustomerProfile> profile;
+  // Sorted by product id.
+  std::vector<HoldingState> holdings;
+  // Sorted by product id.
+  std::vector<ContactHistory> contacts;
+  // Number of transactions recorded (retention does not lower it), and the
+  // newest transaction's time (InfinitePast when none).
+  int64_t transaction_count = 0;
+  absl::Time newest_transaction = absl::InfinitePast();
+};
+
+// What AppendTransactions did with a batch.
+struct AppendResult {
+  // Written now.
+  int32_t accepted = 0;
+  // Recognised by (customer_id, transaction_id) as already recorded, in this
+  // batch or before; not written again.
+  int32_t duplicates = 0;
+};
+
+// What RecordFeedback did.
+struct FeedbackResult {
+  // The same (decision, product, outcome) was recorded before; nothing was
+  // written.
+  bool duplicate = false;
+  // This is the first feedback of any outcome for (decision, product): the
+  // offer counts as shown once in experiment statistics.
+  bool first_for_offer = false;
+  // From the logged decision.
+  std::string model_name;
+  int64_t model_version = 0;
+  std::string experiment_arm;
+};
+
+// Feedback counts of one experiment arm, kept by the store in the same
+// batches as the feedback itself.
+struct ArmCounts {
+  std::string model_name;
+  std::string arm;
+  // Distinct (decision, product) pairs with any feedback.
+  int64_t impressions = 0;
+  int64_t accepted = 0;
+  int64_t declined = 0;
+};
+
+// What DeleteExpired removed.
+struct RetentionReport {
+  int64_t decisions = 0;
+  int64_t feedback = 0;
+  int64_t transactions = 0;
+};
+
+// Thread-safe: every method may be called concurrently.
+class CustomerStore {
+ public:
+  struct Options {
+    // Directory of the RocksDB database; created if missing. Required.
+    std::string path;
+    // Shared LRU block cache.
+    // Default: 32 MiB.
+    size_t block_cache_bytes = 32 << 20;
+    // Sync acknowledged writes. Only tests and benchmarks that measure
+    // something else turn this off.
+    // Default: true.
+    bool sync = true;
+    // Impressions and declines kept per customer and product (the newest).
+    // Must exceed every contact policy's counts.
+    // Default: 64.
+    int max_contacts_per_product = 64;
+  };
+
+  // INVALID_ARGUMENT for an empty path or max_contacts_per_product < 1;
+  // INTERNAL if RocksDB cannot open it (the message names the path only).
+  static absl::StatusOr<std::unique_ptr<CustomerStore>> Open(
+      const Options& options);
+
+  ~CustomerStore();
+  CustomerStore(const CustomerStore&) = delete;
+  CustomerStore& operator=(const CustomerStore&) = delete;
+
+  // Replaces the profiles (whole, per customer) in one synced batch. The
+  // caller has validated them; a customer listed twice keeps the last.
+  absl::Status UpsertProfiles(
+      absl::Span<const nbo::v1::CustomerProfile> profiles);
+
+  // Records transactions in one synced batch and updates each customer's
+  // holdings: a product is held when its newest open or purchase is later
+  // than its newest close (by timestamp; equal timestamps by arrival
+  // order), whatever order the transactions arrive in. The caller has
+  // validated them (timestamp set, event known).
+  absl::StatusOr<AppendResult> AppendTransactions(
+      absl::Span<const nbo::v1::Transaction> transactions);
+
+  // The customer's state; NOT_FOUND when the store has nothing for them
+  // (no profile, transaction or feedback).
+  absl::StatusOr<CustomerState> GetState(absl::string_view customer_id) const;
+
+  // Up to `limit` of the customer's transactions, newest first (empty when
+  // none).
+  absl::StatusOr<std::vector<nbo::v1::Transaction>> RecentTransactions(
+      absl::string_view customer_id, int limit) const;
+
+  // The customer's newest `limit` transactions, oldest first: the input of
+  // fold-in.
+  absl::StatusOr<std::vector<nbo::v1::Transaction>> TransactionsForFoldIn(
+      absl::string_view customer_id, int limit) const;
+
+  // Logs a decision (record.decision_id from MakeDecisionId) under
+  // `customer_id`; WAL, not synced (see the file comment).
+  // record.feedback is ignored.
+  absl::Status LogDecision(absl::string_view customer_id,
+                           const nbo::v1::DecisionRecord& record);
+
+  // Up to `limit` of the customer's logged decisions, newest first, each
+  // with its feedback (oldest first) in record.feedback.
+  absl::StatusOr<std::vector<nbo::v1::DecisionRecord>> RecentDecisions(
+      absl::string_view customer_id, int limit) const;
+
+  // Records feedback about product `event.product_id` of decision
+  // `decision_id` in one synced batch, with the contact history it adds
+  // (IMPRESSION: an impression; DECLINED: a decline; ACCEPTED: neither) and
+  // the arm's counts. Idempotent: the same (decision, product, outcome)
+  // again returns duplicate = true and writes nothing.
+  // NOT_FOUND: no such decision for this customer (unknown, or removed by
+  // retention). INVALID_ARGUMENT: the decision did not offer the product.
+  absl::StatusOr<FeedbackResult> RecordFeedback(
+      absl::string_view customer_id, absl::string_view decision_id,
+      const nbo::v1::FeedbackEvent& event);
+
+  // Counts of every arm of `model_name` (every model when empty), ordered
+  // by (model, arm).
+  absl::StatusOr<std::vector<ArmCounts>> ExperimentCounts(
+      absl::string_view model_name) const;
+
+  // Calls `fn` for every retained feedback record at or after `since`,
+  // ordered by customer, decision, product; stops early and returns fn's
+  // status if fn fails.
+  absl::Status ScanFeedback(
+      absl::Time since,
+      const std::function<absl::Status(const nbo::v1::ExportedFeedback&)>& fn)
+      const;
+
+  // Deletes decisions (and their feedback) made before `decisions_before`
+  // and transactions that happened before `transactions_before`. Holdings,
+  // contact histories and experiment counts are kept.
+  absl::StatusOr<RetentionReport> DeleteExpired(
+      absl::Time decisions_before, absl::Time transactions_before);
+
+ private:
+  class Impl;
+  explicit CustomerStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nbo::store
+
+#endif  // NBO_LIB_STORE_CUSTOMER_STORE_H_
