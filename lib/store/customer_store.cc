@@ -1,1 +1,1300 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// Layout of the RocksDB database:
+//
+//   column family "default":
+//     'F'                                      -> StoreFormat
+//   column family "state":
+//     customer_id                              -> CustomerStateValue
+//   column family "transactions":
+//     customer_id '\0' be64(micros ^ 2^63) be64(seq)   -> nbo.v1.Transaction
+//   column family "txn_ids":
+//     customer_id '\0' transaction_id          -> its "transactions" key
+//   column family "decisions":
+//     customer_id '\0' decision_id             -> nbo.v1.DecisionRecord
+//   column family "feedback":
+//     customer_id '\0' decision_id '\0' product_id '\0' byte(outcome)
+//                                              -> FeedbackRecordValue
+//   column family "counts" (merge operator adding int64 counters):
+//     model_name '\0' experiment_arm           -> 3 x int64 (LE): impressions,
+//                                                 accepted, declined
+//
+// Customer ids never contain '\0' (callers validate them), so a customer's
+// records are exactly the keys in [id '\0', id '\1'): "C1" and "C10" never
+// mix. Flipping the sign bit of a transaction's time makes negative times
+// sort before positive ones; big-endian integers make keys sort like their
+// numbers.
+//
+// Every change to a customer's state is a read-modify-write under the
+// customer's lock stripe, written in the same WriteBatch as the records it
+// derives from. Experiment counts are merge operands, so feedback about
+// different customers never waits on a shared lock.
+
+#include "lib/store/customer_store.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "lib/common/stable_hash.h"
+#include "lib/common/status_macros.h"
+#include "lib/store/store_records.pb.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/merge_operator.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/snapshot.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace nbo::store {
+namespace {
+
+using ::nbo::v1::CustomerProfile;
+using ::nbo::v1::DecisionRecord;
+using ::nbo::v1::ExportedFeedback;
+using ::nbo::v1::FeedbackEvent;
+using ::nbo::v1::FeedbackOutcome;
+using ::nbo::v1::Transaction;
+
+constexpr int32_t kFormatVersion = 1;
+constexpr char kFormatKey[] = "F";
+
+constexpr char kStateColumnFamily[] = "state";
+constexpr char kTransactionsColumnFamily[] = "transactions";
+constexpr char kTransactionIdsColumnFamily[] = "txn_ids";
+constexpr char kDecisionsColumnFamily[] = "decisions";
+constexpr char kFeedbackColumnFamily[] = "feedback";
+constexpr char kCountsColumnFamily[] = "counts";
+
+constexpr size_t kLockStripes = 256;
+// Deletions per retention batch: bounds the batch's memory and how long the
+// stripes it locks are held.
+constexpr size_t kRetentionBatchKeys = 1024;
+// be64(time) be64(seq) after a transaction key's customer prefix.
+constexpr size_t kTransactionSuffixSize = 16;
+constexpr size_t kDecisionIdSize = 32;
+
+// Counters of a "counts" value, in order.
+enum CounterIndex { kImpressions = 0, kAccepted = 1, kDeclined = 2 };
+constexpr size_t kCounterCount = 3;
+
+// Keys.
+
+void AppendBigEndian64(uint64_t v, std::string* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+uint64_t ReadBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+// Sign bit flipped: negative times sort before positive ones.
+uint64_t OrderedMicros(int64_t micros) {
+  return static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63);
+}
+
+int64_t MicrosFromOrdered(uint64_t ordered) {
+  return static_cast<int64_t>(ordered ^ (uint64_t{1} << 63));
+}
+
+// customer_id '\0': the prefix of every record of the customer.
+std::string CustomerPrefix(absl::string_view customer_id) {
+  std::string key;
+  key.reserve(customer_id.size() + 1 + kDecisionIdSize + 1);
+  key.append(customer_id.data(), customer_id.size());
+  key.push_back('\0');
+  return key;
+}
+
+// The exclusive end of the keys starting with `prefix`, which ends in '\0'.
+std::string PrefixEnd(std::string prefix) {
+  prefix.back() = '\1';
+  return prefix;
+}
+
+// customer_id '\0' part: a key of "txn_ids" or "decisions".
+std::string CustomerKey(absl::string_view customer_id, absl::string_view part) {
+  std::string key = CustomerPrefix(customer_id);
+  key.append(part.data(), part.size());
+  return key;
+}
+
+std::string TransactionKey(absl::string_view customer_id, int64_t micros,
+                           uint64_t seq) {
+  std::string key = CustomerPrefix(customer_id);
+  AppendBigEndian64(OrderedMicros(micros), &key);
+  AppendBigEndian64(seq, &key);
+  return key;
+}
+
+// customer '\0' decision '\0' product '\0': the feedback keys of one offer.
+std::string OfferPrefix(absl::string_view customer_id,
+                        absl::string_view decision_id,
+                        absl::string_view product_id) {
+  std::string key = CustomerKey(customer_id, decision_id);
+  key.push_back('\0');
+  key.append(product_id.data(), product_id.size());
+  key.push_back('\0');
+  return key;
+}
+
+std::string CountsKey(absl::string_view model_name,
+                      absl::string_view experiment_arm) {
+  std::string key(model_name);
+  key.push_back('\0');
+  key.append(experiment_arm.data(), experiment_arm.size());
+  return key;
+}
+
+// The customer a key of any customer column family belongs to: everything
+// before the first '\0' (the whole key in "state").
+absl::string_view KeyCustomer(absl::string_view key) {
+  return key.substr(0, key.find('\0'));
+}
+
+// Counters: fixed-width little-endian int64, whatever the host.
+
+void PutCounter(int64_t v, char* out) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+}
+
+int64_t GetCounter(const char* p) {
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; --i) u = (u << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<int64_t>(u);
+}
+
+std::string EncodeCounters(const std::array<int64_t, kCounterCount>& counters) {
+  std::string value(kCounterCount * 8, '\0');
+  for (size_t i = 0; i < kCounterCount; ++i) {
+    PutCounter(counters[i], value.data() + 8 * i);
+  }
+  return value;
+}
+
+// Adds "counts" values element-wise. A shorter value (written before a
+// counter was added) counts as zeros in the missing places.
+class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/,
+             const rocksdb::Slice* existing_value, const rocksdb::Slice& value,
+             std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    if (value.size() % 8 != 0) return false;
+    if (existing_value == nullptr) {
+      new_value->assign(value.data(), value.size());
+      return true;
+    }
+    if (existing_value->size() % 8 != 0) return false;
+    const rocksdb::Slice& longer =
+        existing_value->size() >= value.size() ? *existing_value : value;
+    const rocksdb::Slice& shorter =
+        existing_value->size() >= value.size() ? value : *existing_value;
+    new_value->assign(longer.data(), longer.size());
+    for (size_t at = 0; at < shorter.size(); at += 8) {
+      const uint64_t sum =
+          static_cast<uint64_t>(GetCounter(new_value->data() + at)) +
+          static_cast<uint64_t>(GetCounter(shorter.data() + at));
+      PutCounter(static_cast<int64_t>(sum), new_value->data() + at);
+    }
+    return true;
+  }
+
+  // Persisted in the OPTIONS file: never rename.
+  const char* Name() const override { return "nbo.CounterAdd"; }
+};
+
+// Times.
+
+absl::Time TimeFromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+int64_t MicrosFromProto(const google::protobuf::Timestamp& t) {
+  return absl::ToUnixMicros(TimeFromProto(t));
+}
+
+// Errors.
+
+absl::string_view ToStringView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+// The one place RocksDB statuses become absl ones. The caller sees which
+// operation failed; RocksDB's text (paths, file numbers, errno) goes to
+// stderr for the operator. Neither names a customer.
+absl::Status StorageError(absl::string_view operation,
+                          const rocksdb::Status& status) {
+  std::string line = absl::StrCat("nbo customer store: ", operation,
+                                  " failed: ", status.ToString(), "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return absl::InternalError(
+      absl::StrCat("customer store: ", operation, " failed"));
+}
+
+// `where` is a column family, never a key: keys hold customer ids.
+absl::Status CorruptRecord(absl::string_view what, absl::string_view where) {
+  std::string line = absl::StrCat("nbo customer store: corrupt ", what,
+                                  " in column family ", where, "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return absl::InternalError(absl::StrCat("customer store: corrupt ", what));
+}
+
+absl::Status CheckLimit(int limit) {
+  if (limit < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must not be negative, got ", limit));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Message>
+bool ParseSlice(const rocksdb::Slice& bytes, Message* message) {
+  return message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// Derived state.
+
+bool StartIsNewer(const internal::HoldingValue& h) {
+  if (!h.started()) return false;
+  if (!h.closed()) return true;
+  return std::make_pair(h.start_unix_micros(), h.start_seq()) >
+         std::make_pair(h.close_unix_micros(), h.close_seq());
+}
+
+template <typename Value>
+Value* FindOrAddProduct(google::protobuf::RepeatedPtrField<Value>* values,
+                        absl::string_view product_id) {
+  for (Value& v : *values) {
+    if (v.product_id() == product_id) return &v;
+  }
+  Value* v = values->Add();
+  v->set_product_id(std::string(product_id));
+  // Keep the field sorted by product id; lists are a few dozen at most.
+  std::sort(values->pointer_begin(), values->pointer_end(),
+            [](const Value* a, const Value* b) {
+              return a->product_id() < b->product_id();
+            });
+  return v;
+}
+
+// Applies an accepted transaction to the customer's holdings and totals.
+void ApplyTransaction(const Transaction& t, int64_t micros, uint64_t seq,
+                      internal::CustomerStateValue* state) {
+  state->set_transaction_count(state->transaction_count() + 1);
+  if (!state->has_newest_transaction_unix_micros() ||
+      micros > state->newest_transaction_unix_micros()) {
+    state->set_newest_transaction_unix_micros(micros);
+  }
+  const bool start = t.event() == nbo::v1::TRANSACTION_EVENT_OPEN ||
+                     t.event() == nbo::v1::TRANSACTION_EVENT_PURCHASE;
+  const bool close = t.event() == nbo::v1::TRANSACTION_EVENT_CLOSE;
+  if (!start && !close) return;
+  internal::HoldingValue* h =
+      FindOrAddProduct(state->mutable_holdings(), t.product_id());
+  const auto when = std::make_pair(micros, seq);
+  if (start) {
+    if (!h->started() ||
+        when > std::make_pair(h->start_unix_micros(), h->start_seq())) {
+      h->set_started(true);
+      h->set_start_unix_micros(micros);
+      h->set_start_seq(seq);
+    }
+  } else if (!h->closed() ||
+             when > std::make_pair(h->close_unix_micros(), h->close_seq())) {
+    h->set_closed(true);
+    h->set_close_unix_micros(micros);
+    h->set_close_seq(seq);
+  }
+}
+
+// Inserts `micros` in time order and keeps the newest `max` entries.
+void AddContact(int64_t micros, int max,
+                google::protobuf::RepeatedField<int64_t>* times) {
+  std::vector<int64_t> v(times->begin(), times->end());
+  v.insert(std::upper_bound(v.begin(), v.end(), micros), micros);
+  if (v.size() > static_cast<size_t>(max)) {
+    v.erase(v.begin(), v.end() - max);
+  }
+  times->Assign(v.begin(), v.end());
+}
+
+absl::StatusOr<CustomerState> ToCustomerState(
+    const internal::CustomerStateValue& value) {
+  CustomerState state;
+  if (value.has_profile()) {
+    CustomerProfile profile;
+    if (!profile.ParseFromString(value.profile())) {
+      return CorruptRecord("customer profile", kStateColumnFamily);
+    }
+    state.profile = std::move(profile);
+  }
+  for (const internal::HoldingValue& h : value.holdings()) {
+    if (!StartIsNewer(h)) continue;
+    state.holdings.push_back(
+        {h.product_id(), absl::FromUnixMicros(h.start_unix_micros())});
+  }
+  for (const internal::ContactHistoryValue& c : value.contacts()) {
+    ContactHistory& history = state.contacts.emplace_back();
+    history.product_id = c.product_id();
+    for (int64_t micros : c.impression_unix_micros()) {
+      history.impressions.push_back(absl::FromUnixMicros(micros));
+    }
+    for (int64_t micros : c.decline_unix_micros()) {
+      history.declines.push_back(absl::FromUnixMicros(micros));
+    }
+  }
+  state.transaction_count = value.transaction_count();
+  if (value.has_newest_transaction_unix_micros()) {
+    state.newest_transaction =
+        absl::FromUnixMicros(value.newest_transaction_unix_micros());
+  }
+  return state;
+}
+
+// Column family options.
+
+rocksdb::ColumnFamilyOptions TableColumnFamilyOptions(
+    size_t write_buffer_bytes, bool point_lookups,
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  // Small protobuf values; not worth the CPU on the request path.
+  cf.compression = rocksdb::kNoCompression;
+  cf.write_buffer_size = write_buffer_bytes;
+  cf.max_write_buffer_number = 2;
+  cf.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.format_version = 5;
+  if (point_lookups) {
+    // Whole-key reads (a customer's state, a transaction id, the decision
+    // feedback names) skip the files a bloom filter rules out.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+size_t StripeIndex(absl::string_view customer_id) {
+  return common::StableHash("", customer_id) % kLockStripes;
+}
+
+// The lock stripe of each customer in `customer_ids`, ascending, each once.
+std::vector<size_t> StripesOf(
+    absl::Span<const absl::string_view> customer_ids) {
+  std::vector<size_t> stripes;
+  stripes.reserve(customer_ids.size());
+  for (absl::string_view id : customer_ids) stripes.push_back(StripeIndex(id));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  return stripes;
+}
+
+}  // namespace
+
+// The RocksDB instance and the customer lock stripes. Owns the database and
+// its column family handles; CustomerStore owns the Impl. Thread-safe:
+// RocksDB is, and every read-modify-write of a customer's state holds the
+// customer's stripe.
+class CustomerStore::Impl {
+ public:
+  Impl(const Options& options, std::unique_ptr<rocksdb::DB> db,
+       std::vector<rocksdb::ColumnFamilyHandle*> handles,
+       const std::vector<std::string>& names)
+      : options_(options), db_(std::move(db)), handles_(std::move(handles)) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == rocksdb::kDefaultColumnFamilyName) default_ = handles_[i];
+      if (names[i] == kStateColumnFamily) state_ = handles_[i];
+      if (names[i] == kTransactionsColumnFamily) transactions_ = handles_[i];
+      if (names[i] == kTransactionIdsColumnFamily) txn_ids_ = handles_[i];
+      if (names[i] == kDecisionsColumnFamily) decisions_ = handles_[i];
+      if (names[i] == kFeedbackColumnFamily) feedback_ = handles_[i];
+      if (names[i] == kCountsColumnFamily) counts_ = handles_[i];
+    }
+    ack_write_.sync = options.sync;
+    log_write_.sync = false;
+    scan_read_.fill_cache = false;
+    next_seq_.store(static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())));
+  }
+
+  ~Impl() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
+      if (!s.ok()) {
+        // Nothing to return to; the database is closing anyway.
+        (void)StorageError("close column family", s);
+      }
+    }
+    rocksdb::Status s = db_->Close();
+    if (!s.ok()) {
+      // Acknowledged writes are in the WAL already.
+      (void)StorageError(absl::StrCat("close ", options_.path), s);
+    }
+  }
+
+  absl::Status CheckFormat();
+
+  absl::Status UpsertProfiles(absl::Span<const CustomerProfile> profiles);
+  absl::StatusOr<AppendResult> AppendTransactions(
+      absl::Span<const Transaction> transactions);
+  absl::StatusOr<CustomerState> GetState(absl::string_view customer_id) const;
+  absl::StatusOr<std::vector<Transaction>> RecentTransactions(
+      absl::string_view customer_id, int limit) const;
+  absl::Status LogDecision(absl::string_view customer_id,
+                           const DecisionRecord& record);
+  absl::StatusOr<std::vector<DecisionRecord>> RecentDecisions(
+      absl::string_view customer_id, int limit) const;
+  absl::StatusOr<FeedbackResult> RecordFeedback(absl::string_view customer_id,
+                                                absl::string_view decision_id,
+                                                const FeedbackEvent& event);
+  absl::StatusOr<std::vector<ArmCounts>> ExperimentCounts(
+      absl::string_view model_name) const;
+  absl::Status ScanFeedback(
+      absl::Time since,
+      const std::function<absl::Status(const ExportedFeedback&)>& fn) const;
+  absl::StatusOr<RetentionReport> DeleteExpired(absl::Time decisions_before,
+                                                absl::Time transactions_before);
+
+ private:
+  // One lock stripe, on its own cache line.
+  struct alignas(64) Stripe {
+    absl::Mutex mu;
+  };
+
+  // Holds the stripes of a set of customers, locked in ascending order so
+  // that two batches sharing stripes never deadlock. The set is only known
+  // at run time, which the thread-safety analysis cannot follow.
+  class StripeLock {
+   public:
+    StripeLock(const Impl* impl,
+               std::vector<size_t> stripes) ABSL_NO_THREAD_SAFETY_ANALYSIS
+        : impl_(impl),
+          stripes_(std::move(stripes)) {
+      for (size_t s : stripes_) impl_->stripes_[s].mu.Lock();
+    }
+    ~StripeLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
+        impl_->stripes_[*it].mu.Unlock();
+      }
+    }
+    StripeLock(const StripeLock&) = delete;
+    StripeLock& operator=(const StripeLock&) = delete;
+
+   private:
+    const Impl* impl_;
+    const std::vector<size_t> stripes_;
+  };
+
+  // Reads the customer's state into `state` (cleared first); sets `*found`
+  // to whether there was one. The caller holds the customer's stripe when
+  // it is going to write the state back.
+  absl::Status ReadState(absl::string_view customer_id,
+                         internal::CustomerStateValue* state,
+                         bool* found) const;
+
+  // Deletes `keys` (pairs of column family and key) in one batch, holding
+  // the stripes of the customers they belong to.
+  absl::Status DeleteKeys(
+      const std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>>&
+          keys,
+      absl::string_view operation);
+
+  const Options options_;
+  const std::unique_ptr<rocksdb::DB> db_;
+  // Every open column family handle (including "default"), owned.
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  rocksdb::ColumnFamilyHandle* transactions_ = nullptr;
+  rocksdb::ColumnFamilyHandle* txn_ids_ = nullptr;
+  rocksdb::ColumnFamilyHandle* decisions_ = nullptr;
+  rocksdb::ColumnFamilyHandle* feedback_ = nullptr;
+  rocksdb::ColumnFamilyHandle* counts_ = nullptr;
+
+  // Acknowledged writes: synced unless Options::sync is off.
+  rocksdb::WriteOptions ack_write_;
+  // Decision log and retention: WAL, not synced.
+  rocksdb::WriteOptions log_write_;
+  rocksdb::ReadOptions point_read_;
+  rocksdb::ReadOptions scan_read_;
+
+  // Arrival order of transactions; see the header's "Time order". Taken
+  // while holding the stripes of the customers it numbers, so that one
+  // customer's numbers follow the order its batches are written in.
+  std::atomic<uint64_t> next_seq_{0};
+
+  mutable std::array<Stripe, kLockStripes> stripes_;
+};
+
+absl::Status CustomerStore::Impl::CheckFormat() {
+  rocksdb::PinnableSlice bytes;
+  rocksdb::Status s = db_->Get(point_read_, default_, kFormatKey, &bytes);
+  if (s.IsNotFound()) {
+    internal::StoreFormat format;
+    format.set_format_version(kFormatVersion);
+    s = db_->Put(ack_write_, default_, kFormatKey, format.SerializeAsString());
+    if (!s.ok()) return StorageError("write store format", s);
+    return absl::OkStatus();
+  }
+  if (!s.ok()) return StorageError("read store format", s);
+  internal::StoreFormat format;
+  if (!ParseSlice(bytes, &format)) {
+    return CorruptRecord("store format", rocksdb::kDefaultColumnFamilyName);
+  }
+  if (format.format_version() > kFormatVersion) {
+    return absl::InternalError(
+        absl::StrCat("customer store at ", options_.path, " has format ",
+                     format.format_version(), "; this binary reads format ",
+                     kFormatVersion, " at most"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CustomerStore::Impl::ReadState(absl::string_view customer_id,
+                                            internal::CustomerStateValue* state,
+                                            bool* found) const {
+  state->Clear();
+  *found = false;
+  rocksdb::PinnableSlice bytes;
+  rocksdb::Status s =
+      db_->Get(point_read_, state_, ToSlice(customer_id), &bytes);
+  if (s.IsNotFound()) return absl::OkStatus();
+  if (!s.ok()) return StorageError("read customer state", s);
+  if (!ParseSlice(bytes, state)) {
+    return CorruptRecord("customer state", kStateColumnFamily);
+  }
+  *found = true;
+  return absl::OkStatus();
+}
+
+absl::Status CustomerStore::Impl::UpsertProfiles(
+    absl::Span<const CustomerProfile> profiles) {
+  if (profiles.empty()) return absl::OkStatus();
+  // The last profile of each customer wins.
+  std::map<absl::string_view, const CustomerProfile*> last;
+  for (const CustomerProfile& p : profiles) last[p.customer_id()] = &p;
+  std::vector<absl::string_view> ids;
+  ids.reserve(last.size());
+  for (const auto& [id, profile] : last) ids.push_back(id);
+
+  StripeLock lock(this, StripesOf(ids));
+  rocksdb::WriteBatch batch;
+  internal::CustomerStateValue state;
+  for (const auto& [id, profile] : last) {
+    bool found = false;
+    NBO_RETURN_IF_ERROR(ReadState(id, &state, &found));
+    state.set_profile(profile->SerializeAsString());
+    rocksdb::Status s =
+        batch.Put(state_, ToSlice(id), state.SerializeAsString());
+    if (!s.ok()) return StorageError("batch customer profiles", s);
+  }
+  rocksdb::Status s = db_->Write(ack_write_, &batch);
+  if (!s.ok()) return StorageError("write customer profiles", s);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> CustomerStore::Impl::AppendTransactions(
+    absl::Span<const Transaction> transactions) {
+  AppendResult result;
+  if (transactions.empty()) return result;
+  // Each customer's transactions, in arrival order.
+  std::map<absl::string_view, std::vector<size_t>> by_customer;
+  for (size_t i = 0; i < transactions.size(); ++i) {
+    by_customer[transactions[i].customer_id()].push_back(i);
+  }
+  std::vector<absl::string_view> ids;
+  ids.reserve(by_customer.size());
+  for (const auto& [id, indexes] : by_customer) ids.push_back(id);
+
+  StripeLock lock(this, StripesOf(ids));
+  // Transaction i of the batch arrives as first_seq + i.
+  const uint64_t first_seq = next_seq_.fetch_add(transactions.size());
+  rocksdb::WriteBatch batch;
+  internal::CustomerStateValue state;
+  for (const auto& [customer_id, indexes] : by_customer) {
+    bool found = false;
+    NBO_RETURN_IF_ERROR(ReadState(customer_id, &state, &found));
+    absl::flat_hash_set<absl::string_view> batch_ids;
+    bool changed = false;
+    for (size_t i : indexes) {
+      const Transaction& t = transactions[i];
+      const uint64_t seq = first_seq + i;
+      std::string id_key;
+      if (!t.transaction_id().empty()) {
+        if (!batch_ids.insert(t.transaction_id()).second) {
+          ++result.duplicates;
+          continue;
+        }
+        id_key = CustomerKey(customer_id, t.transaction_id());
+        rocksdb::PinnableSlice ignored;
+        rocksdb::Status s = db_->Get(point_read_, txn_ids_, id_key, &ignored);
+        if (s.ok()) {
+          ++result.duplicates;
+          continue;
+        }
+        if (!s.IsNotFound()) return StorageError("read transaction id", s);
+      }
+      const int64_t micros = MicrosFromProto(t.timestamp());
+      const std::string key = TransactionKey(customer_id, micros, seq);
+      rocksdb::Status s = batch.Put(transactions_, key, t.SerializeAsString());
+      if (s.ok() && !id_key.empty()) s = batch.Put(txn_ids_, id_key, key);
+      if (!s.ok()) return StorageError("batch transactions", s);
+      ApplyTransaction(t, micros, seq, &state);
+      ++result.accepted;
+      changed = true;
+    }
+    if (changed) {
+      rocksdb::Status s =
+          batch.Put(state_, ToSlice(customer_id), state.SerializeAsString());
+      if (!s.ok()) return StorageError("batch customer state", s);
+    }
+  }
+  if (result.accepted == 0) return result;
+  rocksdb::Status s = db_->Write(ack_write_, &batch);
+  if (!s.ok()) return StorageError("write transactions", s);
+  return result;
+}
+
+absl::StatusOr<CustomerState> CustomerStore::Impl::GetState(
+    absl::string_view customer_id) const {
+  internal::CustomerStateValue value;
+  bool found = false;
+  NBO_RETURN_IF_ERROR(ReadState(customer_id, &value, &found));
+  if (!found) {
+    // The id is personal data: it stays out of the status.
+    return absl::NotFoundError("no state for this customer");
+  }
+  return ToCustomerState(value);
+}
+
+absl::StatusOr<std::vector<Transaction>>
+CustomerStore::Impl::RecentTransactions(absl::string_view customer_id,
+                                        int limit) const {
+  NBO_RETURN_IF_ERROR(CheckLimit(limit));
+  std::vector<Transaction> transactions;
+  if (limit == 0) return transactions;
+  const std::string lower = CustomerPrefix(customer_id);
+  const std::string upper = PrefixEnd(lower);
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, transactions_));
+  for (it->SeekToLast();
+       it->Valid() && transactions.size() < static_cast<size_t>(limit);
+       it->Prev()) {
+    if (!ParseSlice(it->value(), &transactions.emplace_back())) {
+      return CorruptRecord("transaction", kTransactionsColumnFamily);
+    }
+  }
+  if (!it->status().ok()) {
+    return StorageError("read transactions", it->status());
+  }
+  return transactions;
+}
+
+absl::Status CustomerStore::Impl::LogDecision(absl::string_view customer_id,
+                                              const DecisionRecord& record) {
+  NBO_RETURN_IF_ERROR(DecisionIdTime(record.decision_id()).status());
+  std::string value;
+  if (record.feedback_size() == 0) {
+    value = record.SerializeAsString();
+  } else {
+    DecisionRecord copy = record;
+    copy.clear_feedback();
+    value = copy.SerializeAsString();
+  }
+  rocksdb::Status s =
+      db_->Put(log_write_, decisions_,
+               CustomerKey(customer_id, record.decision_id()), value);
+  if (!s.ok()) return StorageError("log decision", s);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<DecisionRecord>>
+CustomerStore::Impl::RecentDecisions(absl::string_view customer_id,
+                                     int limit) const {
+  NBO_RETURN_IF_ERROR(CheckLimit(limit));
+  std::vector<DecisionRecord> decisions;
+  if (limit == 0) return decisions;
+  // Decisions and feedback from the same point in time.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  const std::string lower = CustomerPrefix(customer_id);
+  const std::string upper = PrefixEnd(lower);
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, decisions_));
+  std::unique_ptr<rocksdb::Iterator> feedback(
+      db_->NewIterator(read, feedback_));
+  for (it->SeekToLast();
+       it->Valid() && decisions.size() < static_cast<size_t>(limit);
+       it->Prev()) {
+    DecisionRecord& record = decisions.emplace_back();
+    if (!ParseSlice(it->value(), &record)) {
+      return CorruptRecord("decision", kDecisionsColumnFamily);
+    }
+    // customer '\0' decision_id '\0': this decision's feedback.
+    std::string prefix(ToStringView(it->key()));
+    prefix.push_back('\0');
+    for (feedback->Seek(prefix);
+         feedback->Valid() && feedback->key().starts_with(prefix);
+         feedback->Next()) {
+      internal::FeedbackRecordValue value;
+      if (!ParseSlice(feedback->value(), &value) ||
+          !record.add_feedback()->ParseFromString(value.event())) {
+        return CorruptRecord("feedback", kFeedbackColumnFamily);
+      }
+    }
+    if (!feedback->status().ok()) {
+      return StorageError("read feedback", feedback->status());
+    }
+    std::stable_sort(record.mutable_feedback()->pointer_begin(),
+                     record.mutable_feedback()->pointer_end(),
+                     [](const FeedbackEvent* a, const FeedbackEvent* b) {
+                       return TimeFromProto(a->timestamp()) <
+                              TimeFromProto(b->timestamp());
+                     });
+  }
+  if (!it->status().ok()) return StorageError("read decisions", it->status());
+  return decisions;
+}
+
+absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
+    absl::string_view customer_id, absl::string_view decision_id,
+    const FeedbackEvent& event) {
+  NBO_RETURN_IF_ERROR(DecisionIdTime(decision_id).status());
+  const FeedbackOutcome outcome = event.outcome();
+  if (outcome != nbo::v1::FEEDBACK_OUTCOME_IMPRESSION &&
+      outcome != nbo::v1::FEEDBACK_OUTCOME_ACCEPTED &&
+      outcome != nbo::v1::FEEDBACK_OUTCOME_DECLINED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown feedback outcome ", static_cast<int>(outcome)));
+  }
+  if (!event.has_timestamp()) {
+    return absl::InvalidArgumentError("feedback has no timestamp");
+  }
+
+  absl::MutexLock lock(&stripes_[StripeIndex(customer_id)].mu);
+  rocksdb::PinnableSlice decision_bytes;
+  rocksdb::Status s =
+      db_->Get(point_read_, decisions_, CustomerKey(customer_id, decision_id),
+               &decision_bytes);
+  if (s.IsNotFound()) {
+    // Neither the customer id nor the decision id (which only that customer
+    // should know) goes into the status.
+    return absl::NotFoundError("no such decision for this customer");
+  }
+  if (!s.ok()) return StorageError("read decision", s);
+  DecisionRecord decision;
+  if (!ParseSlice(decision_bytes, &decision)) {
+    return CorruptRecord("decision", kDecisionsColumnFamily);
+  }
+  // A product id with a NUL byte would make its keys ambiguous; no catalog
+  // has one, so no decision offers one.
+  const bool offered =
+      event.product_id().find('\0') == std::string::npos &&
+      std::any_of(decision.offers().begin(), decision.offers().end(),
+                  [&](const nbo::v1::Offer& o) {
+                    return o.product_id() == event.product_id();
+                  });
+  if (!offered) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the decision did not offer product \"", event.product_id(), "\""));
+  }
+
+  FeedbackResult result;
+  result.model_name = decision.model_name();
+  result.model_version = decision.model_version();
+  result.experiment_arm = decision.experiment_arm();
+
+  const std::string offer_prefix =
+      OfferPrefix(customer_id, decision_id, event.product_id());
+  const std::string key =
+      absl::StrCat(offer_prefix, std::string(1, static_cast<char>(outcome)));
+  {
+    // One seek answers both questions: is this outcome recorded, and is any?
+    const std::string upper = PrefixEnd(offer_prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read = point_read_;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, feedback_));
+    it->Seek(offer_prefix);
+    result.first_for_offer = !it->Valid();
+    for (; it->Valid(); it->Next()) {
+      if (ToStringView(it->key()) == key) {
+        result.duplicate = true;
+        break;
+      }
+    }
+    if (!it->status().ok()) return StorageError("read feedback", it->status());
+  }
+  if (result.duplicate) return result;
+
+  internal::FeedbackRecordValue value;
+  value.set_event(event.SerializeAsString());
+  value.set_model_name(decision.model_name());
+  value.set_model_version(decision.model_version());
+  value.set_experiment_arm(decision.experiment_arm());
+
+  std::array<int64_t, kCounterCount> delta{};
+  delta[kImpressions] = result.first_for_offer ? 1 : 0;
+  delta[kAccepted] = outcome == nbo::v1::FEEDBACK_OUTCOME_ACCEPTED ? 1 : 0;
+  delta[kDeclined] = outcome == nbo::v1::FEEDBACK_OUTCOME_DECLINED ? 1 : 0;
+
+  internal::CustomerStateValue state;
+  bool found = false;
+  NBO_RETURN_IF_ERROR(ReadState(customer_id, &state, &found));
+  const bool contact = outcome != nbo::v1::FEEDBACK_OUTCOME_ACCEPTED;
+  if (contact) {
+    internal::ContactHistoryValue* history =
+        FindOrAddProduct(state.mutable_contacts(), event.product_id());
+    AddContact(MicrosFromProto(event.timestamp()),
+               options_.max_contacts_per_product,
+               outcome == nbo::v1::FEEDBACK_OUTCOME_IMPRESSION
+                   ? history->mutable_impression_unix_micros()
+                   : history->mutable_decline_unix_micros());
+  }
+
+  rocksdb::WriteBatch batch;
+  s = batch.Put(feedback_, key, value.SerializeAsString());
+  if (s.ok() && (contact || !found)) {
+    s = batch.Put(state_, ToSlice(customer_id), state.SerializeAsString());
+  }
+  if (s.ok()) {
+    s = batch.Merge(counts_,
+                    CountsKey(decision.model_name(), decision.experiment_arm()),
+                    EncodeCounters(delta));
+  }
+  if (!s.ok()) return StorageError("batch feedback", s);
+  s = db_->Write(ack_write_, &batch);
+  if (!s.ok()) return StorageError("write feedback", s);
+  return result;
+}
+
+absl::StatusOr<std::vector<ArmCounts>> CustomerStore::Impl::ExperimentCounts(
+    absl::string_view model_name) const {
+  std::vector<ArmCounts> counts;
+  // No model is named with a NUL byte; such a name would match another's.
+  if (model_name.find('\0') != absl::string_view::npos) return counts;
+  std::string lower;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  rocksdb::ReadOptions read;
+  if (!model_name.empty()) {
+    lower = CountsKey(model_name, "");
+    upper = PrefixEnd(lower);
+    upper_slice = rocksdb::Slice(upper);
+    read.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, counts_));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    const absl::string_view key = ToStringView(it->key());
+    const size_t nul = key.find('\0');
+    const rocksdb::Slice value = it->value();
+    if (nul == absl::string_view::npos || value.size() % 8 != 0) {
+      return CorruptRecord("experiment counts", kCountsColumnFamily);
+    }
+    std::array<int64_t, kCounterCount> c{};
+    for (size_t i = 0; i < kCounterCount && 8 * i < value.size(); ++i) {
+      c[i] = GetCounter(value.data() + 8 * i);
+    }
+    counts.push_back({std::string(key.substr(0, nul)),
+                      std::string(key.substr(nul + 1)), c[kImpressions],
+                      c[kAccepted], c[kDeclined]});
+  }
+  if (!it->status().ok()) {
+    return StorageError("read experiment counts", it->status());
+  }
+  return counts;
+}
+
+absl::Status CustomerStore::Impl::ScanFeedback(
+    absl::Time since,
+    const std::function<absl::Status(const ExportedFeedback&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(scan_read_, feedback_));
+  ExportedFeedback exported;
+  internal::FeedbackRecordValue value;
+  FeedbackEvent event;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    // customer '\0' decision '\0' product '\0' outcome
+    const absl::string_view key = ToStringView(it->key());
+    const size_t first = key.find('\0');
+    const size_t second = first == absl::string_view::npos
+                              ? absl::string_view::npos
+                              : key.find('\0', first + 1);
+    if (second == absl::string_view::npos || !ParseSlice(it->value(), &value) ||
+        !event.ParseFromString(value.event())) {
+      return CorruptRecord("feedback", kFeedbackColumnFamily);
+    }
+    if (TimeFromProto(event.timestamp()) < since) continue;
+    exported.Clear();
+    exported.set_customer_id(std::string(key.substr(0, first)));
+    exported.set_decision_id(
+        std::string(key.substr(first + 1, second - first - 1)));
+    exported.set_product_id(event.product_id());
+    exported.set_outcome(event.outcome());
+    *exported.mutable_timestamp() = event.timestamp();
+    exported.set_model_name(value.model_name());
+    exported.set_model_version(value.model_version());
+    exported.set_experiment_arm(value.experiment_arm());
+    exported.set_channel(event.channel());
+    NBO_RETURN_IF_ERROR(fn(exported));
+  }
+  if (!it->status().ok()) return StorageError("scan feedback", it->status());
+  return absl::OkStatus();
+}
+
+absl::Status CustomerStore::Impl::DeleteKeys(
+    const std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>>&
+        keys,
+    absl::string_view operation) {
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<absl::string_view> customers;
+  customers.reserve(keys.size());
+  for (const auto& [cf, key] : keys) customers.push_back(KeyCustomer(key));
+  // Under the stripes, so that no read-modify-write (feedback checking its
+  // decision, a transaction checking its id) interleaves with the deletion.
+  StripeLock lock(this, StripesOf(customers));
+  rocksdb::WriteBatch batch;
+  for (const auto& [cf, key] : keys) {
+    rocksdb::Status s = batch.Delete(cf, key);
+    if (!s.ok()) return StorageError(operation, s);
+  }
+  // Not synced: a deletion lost in a crash is simply repeated next time.
+  rocksdb::Status s = db_->Write(log_write_, &batch);
+  if (!s.ok()) return StorageError(operation, s);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
+    absl::Time decisions_before, absl::Time transactions_before) {
+  RetentionReport report;
+  std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>> doomed;
+
+  // Decisions first, then feedback: feedback is found by its decision's
+  // time (in its key), so a crash in between, or feedback recorded while
+  // its decision was being deleted, leaves nothing the next run misses.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(scan_read_, decisions_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const absl::string_view key = ToStringView(it->key());
+      const size_t nul = key.find('\0');
+      if (nul == absl::string_view::npos) {
+        return CorruptRecord("decision key", kDecisionsColumnFamily);
+      }
+      absl::StatusOr<absl::Time> made = DecisionIdTime(key.substr(nul + 1));
+      if (!made.ok()) {
+        // LogDecision checks ids; an older or foreign record falls back to
+        // the time it carries.
+        DecisionRecord record;
+        if (!ParseSlice(it->value(), &record)) {
+          return CorruptRecord("decision", kDecisionsColumnFamily);
+        }
+        made = TimeFromProto(record.timestamp());
+      }
+      if (*made >= decisions_before) continue;
+      doomed.emplace_back(decisions_, std::string(key));
+      if (doomed.size() >= kRetentionBatchKeys) {
+        NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired decisions"));
+        report.decisions += static_cast<int64_t>(doomed.size());
+        doomed.clear();
+      }
+    }
+    if (!it->status().ok()) {
+      return StorageError("scan decisions", it->status());
+    }
+    NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired decisions"));
+    report.decisions += static_cast<int64_t>(doomed.size());
+    doomed.clear();
+  }
+
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(scan_read_, feedback_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const absl::string_view key = ToStringView(it->key());
+      const size_t first = key.find('\0');
+      const size_t second = first == absl::string_view::npos
+                                ? absl::string_view::npos
+                                : key.find('\0', first + 1);
+      if (second == absl::string_view::npos) {
+        return CorruptRecord("feedback key", kFeedbackColumnFamily);
+      }
+      absl::StatusOr<absl::Time> made =
+          DecisionIdTime(key.substr(first + 1, second - first - 1));
+      if (!made.ok()) {
+        return CorruptRecord("feedback key", kFeedbackColumnFamily);
+      }
+      if (*made >= decisions_before) continue;
+      doomed.emplace_back(feedback_, std::string(key));
+      if (doomed.size() >= kRetentionBatchKeys) {
+        NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired feedback"));
+        report.feedback += static_cast<int64_t>(doomed.size());
+        doomed.clear();
+      }
+    }
+    if (!it->status().ok()) return StorageError("scan feedback", it->status());
+    NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired feedback"));
+    report.feedback += static_cast<int64_t>(doomed.size());
+    doomed.clear();
+  }
+
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(scan_read_, transactions_));
+    int64_t pending = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const absl::string_view key = ToStringView(it->key());
+      const size_t nul = key.find('\0');
+      if (nul == absl::string_view::npos ||
+          key.size() != nul + 1 + kTransactionSuffixSize) {
+        return CorruptRecord("transaction key", kTransactionsColumnFamily);
+      }
+      const int64_t micros =
+          MicrosFromOrdered(ReadBigEndian64(key.data() + nul + 1));
+      if (absl::FromUnixMicros(micros) >= transactions_before) continue;
+      Transaction t;
+      if (!ParseSlice(it->value(), &t)) {
+        return CorruptRecord("transaction", kTransactionsColumnFamily);
+      }
+      doomed.emplace_back(transactions_, std::string(key));
+      if (!t.transaction_id().empty()) {
+        doomed.emplace_back(
+            txn_ids_, CustomerKey(key.substr(0, nul), t.transaction_id()));
+      }
+      ++pending;
+      if (doomed.size() >= kRetentionBatchKeys) {
+        NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired transactions"));
+        report.transactions += pending;
+        pending = 0;
+        doomed.clear();
+      }
+    }
+    if (!it->status().ok()) {
+      return StorageError("scan transactions", it->status());
+    }
+    NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired transactions"));
+    report.transactions += pending;
+  }
+  return report;
+}
+
+// Decision ids.
+
+std::string MakeDecisionId(absl::Time now) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  thread_local absl::BitGen gen;
+  const uint64_t parts[2] = {static_cast<uint64_t>(absl::ToUnixMicros(now)),
+                             absl::Uniform<uint64_t>(gen)};
+  std::string id(kDecisionIdSize, '0');
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 16; ++i) {
+      id[16 * p + i] = kHex[(parts[p] >> (60 - 4 * i)) & 0xf];
+    }
+  }
+  return id;
+}
+
+absl::StatusOr<absl::Time> DecisionIdTime(absl::string_view decision_id) {
+  if (decision_id.size() != kDecisionIdSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "decision id must be ", kDecisionIdSize,
+        " lowercase hex characters; got ", decision_id.size(), " characters"));
+  }
+  uint64_t micros = 0;
+  for (size_t i = 0; i < decision_id.size(); ++i) {
+    const char c = decision_id[i];
+    uint64_t digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<uint64_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<uint64_t>(c - 'a' + 10);
+    } else {
+      return absl::InvalidArgumentError(
+          "decision id must be lowercase hex characters");
+    }
+    if (i < 16) micros = (micros << 4) | digit;
+  }
+  return absl::FromUnixMicros(static_cast<int64_t>(micros));
+}
+
+// CustomerStore
+
+absl::StatusOr<std::unique_ptr<CustomerStore>> CustomerStore::Open(
+    const Options& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("customer store path is empty");
+  }
+  if (options.max_contacts_per_product < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_contacts_per_product must be at least 1, got ",
+                     options.max_contacts_per_product));
+  }
+
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // Flushes and compactions; the machine serves requests too.
+  db_options.max_background_jobs = 2;
+  db_options.max_open_files = 1024;
+  // Every write goes through the WAL; a bounded WAL forces the column
+  // families that pin old log files to flush.
+  db_options.max_total_wal_size = 64 << 20;
+  db_options.keep_log_file_num = 3;
+  db_options.max_log_file_size = 8 << 20;
+
+  // Column families a newer binary may have added are opened with defaults,
+  // so that this one can still read the ones it knows.
+  std::vector<std::string> names;
+  rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
+  if (!s.ok()) names.clear();  // A new database: nothing to list yet.
+  for (const char* name :
+       {rocksdb::kDefaultColumnFamilyName.c_str(), kStateColumnFamily,
+        kTransactionsColumnFamily, kTransactionIdsColumnFamily,
+        kDecisionsColumnFamily, kFeedbackColumnFamily, kCountsColumnFamily}) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    rocksdb::ColumnFamilyOptions cf;
+    if (name == kStateColumnFamily) {
+      cf = TableColumnFamilyOptions(8 << 20, /*point_lookups=*/true, cache);
+    } else if (name == kTransactionsColumnFamily) {
+      cf = TableColumnFamilyOptions(8 << 20, /*point_lookups=*/false, cache);
+    } else if (name == kDecisionsColumnFamily) {
+      cf = TableColumnFamilyOptions(8 << 20, /*point_lookups=*/true, cache);
+    } else if (name == kTransactionIdsColumnFamily) {
+      cf = TableColumnFamilyOptions(4 << 20, /*point_lookups=*/true, cache);
+    } else if (name == kFeedbackColumnFamily) {
+      // Read by prefix only (an offer's, a decision's): no whole-key filter.
+      cf = TableColumnFamilyOptions(4 << 20, /*point_lookups=*/false, cache);
+    } else if (name == kCountsColumnFamily) {
+      cf = TableColumnFamilyOptions(1 << 20, /*point_lookups=*/false, cache);
+      cf.merge_operator = std::make_shared<CounterAddOperator>();
+    } else {
+      cf = TableColumnFamilyOptions(1 << 20, /*point_lookups=*/false, cache);
+    }
+    descriptors.emplace_back(name, cf);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles,
+                        &raw_db);
+  if (!s.ok()) {
+    return StorageError(absl::StrCat("open customer store at ", options.path),
+                        s);
+  }
+  auto impl = std::make_unique<Impl>(
+      options, std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles), names);
+  NBO_RETURN_IF_ERROR(impl->CheckFormat());
+  return std::unique_ptr<CustomerStore>(new CustomerStore(std::move(impl)));
+}
+
+CustomerStore::CustomerStore(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+CustomerStore::~CustomerStore() = default;
+
+absl::Status CustomerStore::UpsertProfiles(
+    absl::Span<const CustomerProfile> profiles) {
+  return impl_->UpsertProfiles(profiles);
+}
+
+absl::StatusOr<AppendResult> CustomerStore::AppendTransactions(
+    absl::Span<const Transaction> transactions) {
+  return impl_->AppendTransactions(transactions);
+}
+
+absl::StatusOr<CustomerState> CustomerStore::GetState(
+    absl::string_view customer_id) const {
+  return impl_->GetState(customer_id);
+}
+
+absl::StatusOr<std::vector<Transaction>> CustomerStore::RecentTransactions(
+    absl::string_view customer_id, int limit) const {
+  return impl_->RecentTransactions(customer_id, limit);
+}
+
+absl::StatusOr<std::vector<Transaction>> CustomerStore::TransactionsForFoldIn(
+    absl::string_view customer_id, int limit) const {
+  NBO_ASSIGN_OR_RETURN(std::vector<Transaction> transactions,
+                       impl_->RecentTransactions(customer_id, limit));
+  std::reverse(transactions.begin(), transactions.end());
+  return transactions;
+}
+
+absl::Status CustomerStore::LogDecision(absl::string_view customer_id,
+                                        const DecisionRecord& record) {
+  return impl_->LogDecision(customer_id, record);
+}
+
+absl::StatusOr<std::vector<DecisionRecord>> CustomerStore::RecentDecisions(
+    absl::string_view customer_id, int limit) const {
+  return impl_->RecentDecisions(customer_id, limit);
+}
+
+absl::StatusOr<FeedbackResult> CustomerStore::RecordFeedback(
+    absl::string_view customer_id, absl::string_view decision_id,
+    const FeedbackEvent& event) {
+  return impl_->RecordFeedback(customer_id, decision_id, event);
+}
+
+absl::StatusOr<std::vector<ArmCounts>> CustomerStore::ExperimentCounts(
+    absl::string_view model_name) const {
+  return impl_->ExperimentCounts(model_name);
+}
+
+absl::Status CustomerStore::ScanFeedback(
+    absl::Time since,
+    const std::function<absl::Status(const ExportedFeedback&)>& fn) const {
+  return impl_->ScanFeedback(since, fn);
+}
+
+absl::StatusOr<RetentionReport> CustomerStore::DeleteExpired(
+    absl::Time decisions_before, absl::Time transactions_before) {
+  return impl_->DeleteExpired(decisions_before, transactions_before);
+}
+
+}  // namespace nbo::store

@@ -19,6 +19,13 @@
 //
 // Values are the public nbo.v1 messages (fields are only ever added to them,
 // so they are a stable storage format) or lib/store's internal ones.
+//
+// Time order: the store orders transactions and contacts by their time to
+// the microsecond; ties are broken by arrival order, a sequence number the
+// store takes from a counter started at Open() from the wall clock in
+// microseconds. Arrival order is therefore kept across restarts unless the
+// clock goes back (or the previous run took more than one number per
+// microsecond it ran).
 
 #ifndef NBO_LIB_STORE_CUSTOMER_STORE_H_
 #define NBO_LIB_STORE_CUSTOMER_STORE_H_
@@ -26,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +50,9 @@ namespace nbo::store {
 
 // A new decision id for a decision made at `now`: 32 lowercase hex
 // characters, the first 16 the big-endian microseconds since the epoch and
-// the last 16 random. Ids of one customer therefore sort by time, which is
-// how the log lists a customer's decisions newest first.
+// the last 16 random. Ids of one customer therefore sort by time (for times
+// after the epoch), which is how the log lists a customer's decisions newest
+// first and how retention finds expired ones. Thread-safe.
 std::string MakeDecisionId(absl::Time now);
 
 // The time MakeDecisionId encoded into `decision_id`. INVALID_ARGUMENT when
@@ -166,23 +175,25 @@ class CustomerStore {
   absl::StatusOr<CustomerState> GetState(absl::string_view customer_id) const;
 
   // Up to `limit` of the customer's transactions, newest first (empty when
-  // none).
+  // none). INVALID_ARGUMENT if limit < 0.
   absl::StatusOr<std::vector<nbo::v1::Transaction>> RecentTransactions(
       absl::string_view customer_id, int limit) const;
 
   // The customer's newest `limit` transactions, oldest first: the input of
-  // fold-in.
+  // fold-in. INVALID_ARGUMENT if limit < 0.
   absl::StatusOr<std::vector<nbo::v1::Transaction>> TransactionsForFoldIn(
       absl::string_view customer_id, int limit) const;
 
   // Logs a decision (record.decision_id from MakeDecisionId) under
   // `customer_id`; WAL, not synced (see the file comment).
-  // record.feedback is ignored.
+  // record.feedback is ignored. INVALID_ARGUMENT if record.decision_id is
+  // not one MakeDecisionId could have made.
   absl::Status LogDecision(absl::string_view customer_id,
                            const nbo::v1::DecisionRecord& record);
 
   // Up to `limit` of the customer's logged decisions, newest first, each
-  // with its feedback (oldest first) in record.feedback.
+  // with its feedback (oldest first) in record.feedback. INVALID_ARGUMENT if
+  // limit < 0.
   absl::StatusOr<std::vector<nbo::v1::DecisionRecord>> RecentDecisions(
       absl::string_view customer_id, int limit) const;
 
@@ -192,7 +203,9 @@ class CustomerStore {
   // the arm's counts. Idempotent: the same (decision, product, outcome)
   // again returns duplicate = true and writes nothing.
   // NOT_FOUND: no such decision for this customer (unknown, or removed by
-  // retention). INVALID_ARGUMENT: the decision did not offer the product.
+  // retention). INVALID_ARGUMENT: the decision did not offer the product, or
+  // decision_id is not one MakeDecisionId could have made, or the event has
+  // no timestamp or no outcome (the server fills the timestamp in).
   absl::StatusOr<FeedbackResult> RecordFeedback(
       absl::string_view customer_id, absl::string_view decision_id,
       const nbo::v1::FeedbackEvent& event);
@@ -211,10 +224,12 @@ class CustomerStore {
       const;
 
   // Deletes decisions (and their feedback) made before `decisions_before`
-  // and transactions that happened before `transactions_before`. Holdings,
-  // contact histories and experiment counts are kept.
-  absl::StatusOr<RetentionReport> DeleteExpired(
-      absl::Time decisions_before, absl::Time transactions_before);
+  // (by the time in their id) and transactions that happened before
+  // `transactions_before`. Holdings, contact histories, transaction counts
+  // and experiment counts are kept. A deleted transaction's id is forgotten
+  // too: the same transaction sent again is recorded again.
+  absl::StatusOr<RetentionReport> DeleteExpired(absl::Time decisions_before,
+                                                absl::Time transactions_before);
 
  private:
   class Impl;

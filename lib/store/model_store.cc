@@ -7,6 +7,7 @@
 //     'R' model '\0' be64(version)           -> VersionRecordValue (committed)
 //     'P' model '\0' be64(version)           -> PendingMarkerValue (publishing)
 //     'C' model                              -> ModelConfigValue
+//     'K' model                              -> nbo.v1.GetCatalogResponse
 //   column family "items":
 //     model '\0' be64(version) be32(catalog index) -> rank float32 (LE)
 //   column family "customers":
@@ -64,6 +65,7 @@ constexpr char kFormatKey[] = "F";
 constexpr char kRecordKind = 'R';
 constexpr char kPendingKind = 'P';
 constexpr char kConfigKind = 'C';
+constexpr char kCatalogKind = 'K';
 
 // model '\0' be64(version).
 size_t VersionPrefixSize(absl::string_view model_name) {
@@ -352,6 +354,8 @@ class ModelStore::Impl {
                                    int64_t version) const;
   absl::StatusOr<std::vector<ModelConfig>> ListModelConfigs() const;
   absl::Status PutModelConfig(const ModelConfig& config);
+  absl::StatusOr<std::vector<nbo::v1::GetCatalogResponse>> ListCatalogs() const;
+  absl::Status PutCatalog(const nbo::v1::GetCatalogResponse& catalog);
 
  private:
   // Atomically (one synced batch) range-deletes a version's factor rows in
@@ -837,6 +841,38 @@ absl::Status ModelStore::Impl::PutModelConfig(const ModelConfig& config) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<nbo::v1::GetCatalogResponse>>
+ModelStore::Impl::ListCatalogs() const {
+  const std::string lower(1, kCatalogKind);
+  const std::string upper(1, kCatalogKind + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, meta_));
+  std::vector<nbo::v1::GetCatalogResponse> catalogs;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    nbo::v1::GetCatalogResponse value;
+    if (!value.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return CorruptRecord("catalog", ToStringView(it->key()));
+    }
+    catalogs.push_back(std::move(value));
+  }
+  if (!it->status().ok()) return StorageError("list catalogs", it->status());
+  return catalogs;
+}
+
+absl::Status ModelStore::Impl::PutCatalog(
+    const nbo::v1::GetCatalogResponse& catalog) {
+  NBO_RETURN_IF_ERROR(ValidateModelName(catalog.model_name()));
+  rocksdb::Status s = db_->Put(
+      sync_write_, meta_,
+      absl::StrCat(absl::string_view(&kCatalogKind, 1), catalog.model_name()),
+      catalog.SerializeAsString());
+  if (!s.ok()) return StorageError("write catalog", s);
+  return absl::OkStatus();
+}
+
 // ModelStore
 
 absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
@@ -980,6 +1016,16 @@ absl::StatusOr<std::vector<ModelConfig>> ModelStore::ListModelConfigs() const {
 
 absl::Status ModelStore::PutModelConfig(const ModelConfig& config) {
   return impl_->PutModelConfig(config);
+}
+
+absl::StatusOr<std::vector<nbo::v1::GetCatalogResponse>>
+ModelStore::ListCatalogs() const {
+  return impl_->ListCatalogs();
+}
+
+absl::Status ModelStore::PutCatalog(
+    const nbo::v1::GetCatalogResponse& catalog) {
+  return impl_->PutCatalog(catalog);
 }
 
 // VersionWriter

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "nbo/v1/model_service.pb.h"
 
 namespace nbo::store {
 
@@ -161,6 +162,14 @@ class ModelStore {
   absl::StatusOr<std::vector<ModelConfig>> ListModelConfigs() const;
   // Replaces a model's routing configuration (synced write).
   absl::Status PutModelConfig(const ModelConfig& config);
+
+  // Every model's decisioning configuration: its catalog with the rules and
+  // its levers, kept apart from the versions so that it changes without a
+  // publish. Stored as the API shows it (GetCatalogResponse).
+  absl::StatusOr<std::vector<nbo::v1::GetCatalogResponse>> ListCatalogs() const;
+  // Replaces catalog.model_name()'s decisioning configuration (synced
+  // write). INVALID_ARGUMENT for a bad model name.
+  absl::Status PutCatalog(const nbo::v1::GetCatalogResponse& catalog);
 
  private:
   friend class VersionWriter;
