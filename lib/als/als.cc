@@ -115,18 +115,18 @@ void SolveImplicitRow(const internal::ImplicitRow& row,
     return;
   }
   const int f = row.f;
-  // A = G + lambda I + sum alpha v y y^T (lower triangle), b = sum c y.
+  // A = G + lambda I + sum alpha |v| y y^T (lower triangle), b = sum c p y.
   Eigen::MatrixXf& a = scratch->a;
   a = Map<const Eigen::MatrixXf>(row.gram, f, f);
   a.diagonal().array() += row.lambda;
-  // sqrt(alpha v) scales each gathered row so that one rank update adds
+  // sqrt(alpha |v|) scales each gathered row so that one rank update adds
   // all of them; the scale lives in `work` (grown as needed).
   if (scratch->work.size() < static_cast<size_t>(row.nnz)) {
     scratch->work.resize(row.nnz);
   }
   float* scale = scratch->work.data();
   for (int64_t k = 0; k < row.nnz; ++k) {
-    scale[k] = std::sqrt(row.alpha * row.values[k]);
+    scale[k] = std::sqrt(row.alpha * std::fabs(row.values[k]));
   }
   if (row.nnz > 0) {
     a.selfadjointView<Eigen::Lower>().rankUpdate(
@@ -135,6 +135,8 @@ void SolveImplicitRow(const internal::ImplicitRow& row,
   Eigen::VectorXf& b = scratch->b;
   b.setZero();
   for (int64_t k = 0; k < row.nnz; ++k) {
+    // Preference 0 (a value <= 0) adds nothing to b.
+    if (!(row.values[k] > 0)) continue;
     b += (1.0f + row.alpha * row.values[k]) *
          Map<const Eigen::VectorXf>(row.other + int64_t{row.indices[k]} * f, f);
   }
@@ -198,19 +200,13 @@ absl::Status ValidateOptions(const AlsOptions& o, bool implicit) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateMatrix(const InteractionMatrix& m, bool implicit) {
+// Values need no check: InteractionMatrix::Create admits finite values
+// only, and implicit ALS gives every sign a meaning.
+absl::Status ValidateMatrix(const InteractionMatrix& m) {
   if (m.nnz() == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("interaction matrix is empty (", m.num_users(),
                      " users x ", m.num_items(), " items, no nonzeros)"));
-  }
-  if (implicit) {
-    for (float v : m.by_user().values()) {
-      if (v < 0) {
-        return absl::InvalidArgumentError(
-            "implicit feedback values must be >= 0");
-      }
-    }
   }
   return absl::OkStatus();
 }
@@ -281,7 +277,7 @@ double FrobeniusInner(const FactorMatrix& a, const FactorMatrix& b) {
 absl::StatusOr<AlsModel> Train(const InteractionMatrix& matrix,
                                const AlsOptions& options, bool implicit) {
   NBO_RETURN_IF_ERROR(ValidateOptions(options, implicit));
-  NBO_RETURN_IF_ERROR(ValidateMatrix(matrix, implicit));
+  NBO_RETURN_IF_ERROR(ValidateMatrix(matrix));
   const int f = options.factors;
   const double lambda = options.regularization;
   const CsrMatrix& by_user = matrix.by_user();
@@ -432,10 +428,9 @@ absl::StatusOr<Eigen::VectorXf> SolveUserRow(const FactorMatrix& item_factors,
                                                      " is out of range [0, ",
                                                      item_factors.rows(), ")"));
     }
-    if (!std::isfinite(values[k]) || values[k] < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("value for item ", items[k],
-                       " must be finite and >= 0, got ", values[k]));
+    if (!std::isfinite(values[k])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "value for item ", items[k], " must be finite, got ", values[k]));
     }
   }
   Eigen::VectorXf x = Eigen::VectorXf::Zero(f);

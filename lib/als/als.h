@@ -9,12 +9,15 @@
 //   absl::StatusOr<AlsModel> model = TrainImplicit(m, options);
 //
 // Implicit feedback follows Hu, Koren and Volinsky (2008), "Collaborative
-// Filtering for Implicit Feedback Datasets": confidence c_ui = 1 + alpha r_ui,
-// preference p_ui = 1 on observed cells, and the loss
+// Filtering for Implicit Feedback Datasets", with negative feedback as the
+// `implicit` library reads it: confidence c_ui = 1 + alpha |r_ui|,
+// preference p_ui = 1 where r_ui > 0 and 0 elsewhere, and the loss
 //   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum ||x_u||^2 + sum ||y_i||^2)
-// over all cells, observed or not. Each row is solved against G = Y^T Y plus
-// its own nonzeros, so a row costs O(nnz_row f + f^2 cg_steps), never
-// O(items f).
+// over all cells, observed or not (an unobserved cell is r_ui = 0). So a
+// negative r_ui (a declined offer) is a confident 0, pushing x_u.y_i down
+// harder than not knowing; a stored 0 is the same as no entry. Each row is
+// solved against G = Y^T Y plus its own nonzeros, so a row costs
+// O(nnz_row f + f^2 cg_steps), never O(items f).
 //
 // Explicit feedback (ratings) fits observed cells only, with the
 // weighted-lambda regularization of Zhou et al. (2008): row u's penalty is
@@ -80,7 +83,7 @@ struct AlsOptions {
   // Default: 0.01
   float regularization = 0.01f;
 
-  // Implicit only: confidence c_ui = 1 + alpha * r_ui. Must be >= 0.
+  // Implicit only: confidence c_ui = 1 + alpha * |r_ui|. Must be >= 0.
   // Default: 40
   float alpha = 40.0f;
 
@@ -130,10 +133,11 @@ struct AlsModel {
   std::vector<IterationStats> history;
 };
 
-// Trains implicit-feedback ALS on `matrix` (values are interaction
-// strengths). INVALID_ARGUMENT when the options are out of range (see
-// AlsOptions), the matrix has no nonzeros, or a value is negative;
-// CANCELLED when options.should_cancel fires.
+// Trains implicit-feedback ALS on `matrix` (values are signed interaction
+// strengths r_ui: positive for interest, negative for a refusal; see
+// above). INVALID_ARGUMENT when the options are out of range (see
+// AlsOptions) or the matrix has no nonzeros; CANCELLED when
+// options.should_cancel fires.
 absl::StatusOr<AlsModel> TrainImplicit(const InteractionMatrix& matrix,
                                        const AlsOptions& options);
 
@@ -152,9 +156,10 @@ FactorMatrix ComputeGramian(const FactorMatrix& factors, int threads);
 // function training runs for every user row, and the one that folds in a
 // customer the model has not seen. `yty` is ComputeGramian(item_factors)
 // (without regularization). `items`/`values` are the row's nonzeros, items
-// distinct. `initial` is the conjugate-gradient starting point (training
-// passes the user's previous factor; empty means zeros); kCholesky ignores
-// it. Uses options.factors, regularization, alpha, cg_steps and solver.
+// distinct, values signed as in TrainImplicit. `initial` is the
+// conjugate-gradient starting point (training passes the user's previous
+// factor; empty means zeros); kCholesky ignores it. Uses options.factors,
+// regularization, alpha, cg_steps and solver.
 //
 // Given a model's previous item factors, yty and the user's previous factor,
 // the result equals what TrainImplicit computed for that user.
@@ -162,7 +167,7 @@ FactorMatrix ComputeGramian(const FactorMatrix& factors, int threads);
 // INVALID_ARGUMENT when item_factors does not have options.factors columns,
 // yty is not factors x factors, initial is neither empty nor factors long,
 // items and values differ in length, an item is out of range, a value is
-// negative or not finite, or the options are out of range.
+// not finite, or the options are out of range.
 absl::StatusOr<Eigen::VectorXf> SolveUserRow(
     const FactorMatrix& item_factors, const FactorMatrix& yty,
     absl::Span<const int32_t> items, absl::Span<const float> values,

@@ -2,6 +2,7 @@
 
 #include "lib/als/row_kernels.h"
 
+#include <cmath>
 #include <cstdint>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

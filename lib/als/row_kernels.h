@@ -16,15 +16,17 @@ namespace nbo::als::internal {
 
 // One row's implicit-feedback least-squares problem (Hu, Koren, Volinsky):
 //   minimize sum_i c_i (p_i - x.y_i)^2 + lambda ||x||^2
-// over all columns i, with c_i = 1 + alpha * value_i and p_i = 1 on the row's
-// nonzeros and c_i = 1, p_i = 0 elsewhere. Its normal equations are
-//   (G + lambda I + sum_nz alpha value_i y_i y_i^T) x = sum_nz c_i y_i
+// over all columns i, with c_i = 1 + alpha * |value_i| on the row's
+// nonzeros, p_i = 1 where value_i > 0 and 0 where value_i <= 0 (a negative
+// value is a confident "no", as in the `implicit` library), and c_i = 1,
+// p_i = 0 elsewhere. Its normal equations are
+//   (G + lambda I + sum_nz alpha |value_i| y_i y_i^T) x = sum_nz c_i p_i y_i
 // where G = Y^T Y over all of the other side's rows.
 struct ImplicitRow {
   const float* other = nullptr;      // Other side's factors, row-major, f wide.
   const float* gram = nullptr;       // G, f x f, row-major (symmetric).
   const int32_t* indices = nullptr;  // The row's nonzero columns.
-  const float* values = nullptr;     // Their values (>= 0).
+  const float* values = nullptr;     // Their values (any sign, finite).
   int64_t nnz = 0;
   int f = 0;
   float alpha = 0;
@@ -37,7 +39,7 @@ struct ImplicitRow {
 void ImplicitConjugateGradient(const ImplicitRow& row, int cg_steps, float* x,
                                float* work);
 
-// sum over the row's nonzeros of c_i (1 - s_i)^2 - s_i^2, s_i = x.y_i: the
+// sum over the row's nonzeros of c_i (p_i - s_i)^2 - s_i^2, s_i = x.y_i: the
 // correction that turns x^T G x into the row's share of the implicit loss.
 double ImplicitRowLossCorrection(const ImplicitRow& row, const float* x);
 

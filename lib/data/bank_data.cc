@@ -19,8 +19,45 @@
 namespace nbo::data {
 namespace {
 
-constexpr absl::string_view kEventNames[] = {"view", "apply", "purchase",
-                                             "open", "close"};
+// Indexed by Event.
+constexpr absl::string_view kEventNames[] = {
+    "view", "apply", "purchase", "open", "close", "accept", "decline"};
+
+// The field of `*weights` that holds `event`'s magnitude (const when
+// `weights` is).
+template <typename Weights>
+auto WeightField(Weights* weights, Event event) -> decltype(&weights->view) {
+  switch (event) {
+    case Event::kView:
+      return &weights->view;
+    case Event::kApply:
+      return &weights->apply;
+    case Event::kPurchase:
+      return &weights->purchase;
+    case Event::kOpen:
+      return &weights->open;
+    case Event::kClose:
+      return &weights->close;
+    case Event::kAccept:
+      return &weights->accept;
+    case Event::kDecline:
+      return &weights->decline;
+  }
+  return nullptr;
+}
+
+// The shortest %g form of `value` that reads back as the same float.
+std::string ShortestFloat(float value) {
+  char buffer[32];
+  for (int precision = 6; precision < 9; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision,
+                  static_cast<double>(value));
+    float back;
+    if (absl::SimpleAtof(buffer, &back) && back == value) return buffer;
+  }
+  std::snprintf(buffer, sizeof(buffer), "%.9g", static_cast<double>(value));
+  return buffer;
+}
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
 // Hinnant's algorithms, exact over the whole int64 range we use).
@@ -84,6 +121,8 @@ absl::Status BadTimestamp(absl::string_view text, absl::string_view why) {
 class BadRows {
  public:
   explicit BadRows(const BankDataOptions& options)
+      : max_(options.max_bad_rows), sink_(options.on_bad_row) {}
+  explicit BadRows(const FeedbackOptions& options)
       : max_(options.max_bad_rows), sink_(options.on_bad_row) {}
 
   // OK when the row may be skipped (counted in `*skipped`); else the error
@@ -439,20 +478,14 @@ absl::StatusOr<Event> ParseEvent(absl::string_view name) {
                    "' (known: ", absl::StrJoin(kEventNames, ", "), ")"));
 }
 
+bool IsOfferResponse(Event event) {
+  return event == Event::kAccept || event == Event::kDecline;
+}
+
 float EventWeights::Of(Event event) const {
-  switch (event) {
-    case Event::kView:
-      return view;
-    case Event::kApply:
-      return apply;
-    case Event::kPurchase:
-      return purchase;
-    case Event::kOpen:
-      return open;
-    case Event::kClose:
-      return close;
-  }
-  return 0;
+  const float* field = WeightField(this, event);
+  if (field == nullptr) return 0;
+  return event == Event::kDecline ? -*field : *field;
 }
 
 absl::Status ParseEventWeights(absl::string_view spec, EventWeights* weights) {
@@ -468,25 +501,19 @@ absl::Status ParseEventWeights(absl::string_view spec, EventWeights* weights) {
           absl::StrCat("event weight '", item,
                        "' is not event=W with W a finite number >= 0"));
     }
-    switch (event) {
-      case Event::kView:
-        weights->view = weight;
-        break;
-      case Event::kApply:
-        weights->apply = weight;
-        break;
-      case Event::kPurchase:
-        weights->purchase = weight;
-        break;
-      case Event::kOpen:
-        weights->open = weight;
-        break;
-      case Event::kClose:
-        weights->close = weight;
-        break;
-    }
+    *WeightField(weights, event) = weight;
   }
   return absl::OkStatus();
+}
+
+std::string FormatEventWeights(const EventWeights& weights) {
+  std::string spec;
+  for (size_t i = 0; i < std::size(kEventNames); ++i) {
+    absl::StrAppend(
+        &spec, i == 0 ? "" : ",", kEventNames[i], "=",
+        ShortestFloat(*WeightField(&weights, static_cast<Event>(i))));
+  }
+  return spec;
 }
 
 absl::StatusOr<int64_t> ParseTimestamp(absl::string_view text) {
@@ -629,6 +656,96 @@ absl::StatusOr<BankData> ReadBankData(const BankDataOptions& options) {
                                        &customers, products, &data));
   data.customer_ids = customers.ids();
   return data;
+}
+
+std::string FeedbackCsvRow(absl::string_view customer_id,
+                           absl::string_view product_id, Event event,
+                           int64_t unix_seconds) {
+  std::string row;
+  AppendCsvField(customer_id, &row);
+  row.push_back(',');
+  AppendCsvField(product_id, &row);
+  absl::StrAppend(&row, ",", EventName(event), ",",
+                  FormatTimestamp(unix_seconds), "\n");
+  return row;
+}
+
+absl::StatusOr<Feedback> ReadFeedback(const FeedbackOptions& options,
+                                      const BankData& data) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("feedback file path is required");
+  }
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
+                       CsvReader::Open(options.path));
+  NBO_ASSIGN_OR_RETURN(
+      Header header,
+      Header::Read(reader.get(), "customer_id,product_id,event,timestamp"));
+  NBO_ASSIGN_OR_RETURN(const int customer_column,
+                       header.Require("customer_id"));
+  NBO_ASSIGN_OR_RETURN(const int product_column, header.Require("product_id"));
+  NBO_ASSIGN_OR_RETURN(const int event_column, header.Require("event"));
+  NBO_ASSIGN_OR_RETURN(const int time_column, header.Require("timestamp"));
+  IdInterner customers;
+  for (const std::string& id : data.customer_ids) customers.Intern(id);
+  IdInterner products;
+  for (const Product& product : data.products) {
+    products.Intern(product.product_id);
+  }
+  Feedback feedback;
+  BadRows bad(options);
+  NBO_RETURN_IF_ERROR(ForEachRow(
+      reader.get(), &bad, &feedback.skipped_rows,
+      [&](const std::vector<std::string>& fields) -> absl::Status {
+        const std::string& customer_id = fields[customer_column];
+        const std::string& product_id = fields[product_column];
+        if (customer_id.empty()) {
+          return absl::InvalidArgumentError("empty customer_id");
+        }
+        if (product_id.empty()) {
+          return absl::InvalidArgumentError("empty product_id");
+        }
+        const std::string& event_name = fields[event_column];
+        const bool impression =
+            absl::EqualsIgnoreCase(event_name, "impression");
+        Event event = Event::kAccept;
+        if (!impression) {
+          absl::StatusOr<Event> parsed = ParseEvent(event_name);
+          if (!parsed.ok() || !IsOfferResponse(*parsed)) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("event '", event_name,
+                             "' is not feedback (want accept, decline or "
+                             "impression)"));
+          }
+          event = *parsed;
+        }
+        NBO_ASSIGN_OR_RETURN(const int64_t seconds,
+                             ParseTimestamp(fields[time_column]));
+        if (seconds < options.min_unix_seconds ||
+            seconds >= options.max_unix_seconds) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("timestamp '", fields[time_column], "' is outside [",
+                           FormatTimestamp(options.min_unix_seconds), ", ",
+                           FormatTimestamp(options.max_unix_seconds), ")"));
+        }
+        if (impression) {
+          ++feedback.impression_rows;
+          return absl::OkStatus();
+        }
+        const int32_t customer = customers.Find(customer_id);
+        if (customer < 0) {
+          ++feedback.unknown_customer_rows;
+          return absl::OkStatus();
+        }
+        const int32_t product = products.Find(product_id);
+        if (product < 0) {
+          ++feedback.unknown_product_rows;
+          return absl::OkStatus();
+        }
+        feedback.interactions.push_back(Interaction{
+            seconds, customer, product, options.weights.Of(event), event});
+        return absl::OkStatus();
+      }));
+  return feedback;
 }
 
 }  // namespace nbo::data

@@ -19,7 +19,9 @@
 // category in products.csv; a missing column or an empty cell leaves the
 // value unset (eligibility: no bound; business_value: 1). Timestamps are
 // ISO-8601 (2024-03-01T10:00:00Z, fractions and +hh:mm offsets allowed) or
-// unix seconds. Events are view, apply, purchase, open and close.
+// unix seconds. Events are view, apply, purchase, open and close, and the
+// answers to an offer, accept and decline (what nbo-server's RecordFeedback
+// records and `nboctl export-feedback` writes in this same format).
 //
 // Reading is strict and streaming: each transaction becomes a 24-byte
 // Interaction over dense customer and product indices, so memory grows with
@@ -53,7 +55,17 @@ enum class Event : uint8_t {
   kOpen = 3,
   // Ends the holding a purchase or open started.
   kClose = 4,
+  // The customer accepted an offer of the product. Says nothing about
+  // holdings: the open or purchase that may follow is its own event.
+  kAccept = 5,
+  // The customer declined an offer of the product: negative preference.
+  kDecline = 6,
 };
+
+// Whether `event` answers an offer (kAccept, kDecline) rather than being
+// something the customer did with the product on their own. Offer answers
+// train the model but are never what a customer "took" in evaluation.
+bool IsOfferResponse(Event event);
 
 // "view" for Event::kView, and so on.
 absl::string_view EventName(Event event);
@@ -63,7 +75,11 @@ absl::string_view EventName(Event event);
 absl::StatusOr<Event> ParseEvent(absl::string_view name);
 
 // How much each event says about a customer's preference: the implicit
-// feedback r_ui that ALS's confidence 1 + alpha * r is built from.
+// feedback r_ui of implicit ALS, whose confidence is 1 + alpha * |r| and
+// whose preference is 1 when r > 0 and 0 otherwise. Every field is a
+// magnitude (>= 0); the sign comes from the event: Of() is the signed
+// weight, negative for kDecline only, and is the one place that sign is
+// decided (Interaction::weight is Of(event)).
 struct EventWeights {
   // Default: 1.
   float view = 1;
@@ -75,14 +91,29 @@ struct EventWeights {
   float open = 5;
   // Default: 0 (a close says nothing for or against; it ends the holding).
   float close = 0;
+  // An accepted offer: interest, but weaker than the product itself.
+  // Default: 2.
+  float accept = 2;
+  // A declined offer, as a magnitude: Of(kDecline) is -decline.
+  // Default: 5.
+  float decline = 5;
 
+  // The signed weight r of `event`: the field for `event`, negated for
+  // kDecline. So Of() >= 0 for every event but kDecline, and Of(kDecline)
+  // <= 0.
   float Of(Event event) const;
 };
 
 // Parses "view=1,apply=2.5" into `*weights`, changing only the events named.
-// INVALID_ARGUMENT for an unknown event or a weight that is not a finite
-// number >= 0.
+// Weights are magnitudes, "decline=5" included. INVALID_ARGUMENT for an
+// unknown event or a weight that is not a finite number >= 0.
 absl::Status ParseEventWeights(absl::string_view spec, EventWeights* weights);
+
+// Every weight as the spec ParseEventWeights reads back into the same
+// weights: "view=1,apply=2,purchase=5,open=5,close=0,accept=2,decline=5"
+// for the defaults (magnitudes, in Event order, shortest round-tripping
+// decimal).
+std::string FormatEventWeights(const EventWeights& weights);
 
 // Seconds since the Unix epoch for `text`: ISO-8601 with a date, 'T', a
 // time, optional fraction (dropped) and 'Z' or a +hh:mm / -hh:mm offset, or
@@ -112,7 +143,7 @@ struct Interaction {
   int32_t customer;
   // Index into BankData::products.
   int32_t product;
-  // EventWeights::Of(event).
+  // EventWeights::Of(event): negative for a decline.
   float weight;
   Event event;
 };
@@ -187,6 +218,7 @@ struct BankData {
 
   // For each customer, the products held after the last interaction: opened
   // or purchased and not closed since (in timestamp order). Sorted indices.
+  // Offer answers (accept, decline) do not change holdings.
   std::vector<std::vector<int32_t>> Holdings() const;
 };
 
@@ -201,6 +233,77 @@ struct BankData {
 // or product; or a timestamp that does not parse or lies outside the
 // configured range.
 absl::StatusOr<BankData> ReadBankData(const BankDataOptions& options);
+
+// Offer answers, as `nboctl export-feedback` writes them from nbo-server's
+// RecordFeedback log and `nbo-trainer train --feedback_path` reads them:
+// transactions.csv's format (customer_id,product_id,event,timestamp, other
+// columns ignored) with events accept, decline and impression.
+//
+//   customer_id,product_id,event,timestamp
+//   C0000001,P02,decline,2024-03-01T10:00:00Z
+
+// The header row of a feedback file, line break included.
+inline constexpr char kFeedbackCsvHeader[] =
+    "customer_id,product_id,event,timestamp\n";
+
+// One row of a feedback file, line break included: the ids quoted as CSV
+// needs, the event's name and FormatTimestamp(unix_seconds).
+// REQUIRES: IsOfferResponse(event).
+std::string FeedbackCsvRow(absl::string_view customer_id,
+                           absl::string_view product_id, Event event,
+                           int64_t unix_seconds);
+
+// Where a feedback file is and how strict to be.
+struct FeedbackOptions {
+  // The feedback file; required.
+  std::string path;
+
+  // An accept weighs weights.Of(kAccept), a decline weights.Of(kDecline)
+  // (negative).
+  // Default: EventWeights{} (accept 2, decline -5).
+  EventWeights weights;
+
+  // Malformed rows to skip before failing (see ReadFeedback). Rows of
+  // unknown customers or products are not malformed: they are always
+  // skipped, and counted apart.
+  // Default: 0 (the first malformed row fails the read).
+  int64_t max_bad_rows = 0;
+
+  // Timestamps outside [min_unix_seconds, max_unix_seconds) are bad rows.
+  // Default: 1970-01-01T00:00:00Z .. 2100-01-01T00:00:00Z.
+  int64_t min_unix_seconds = 0;
+  int64_t max_unix_seconds = 4102444800;
+
+  // Called with each skipped malformed row's error, when set.
+  // Default: none.
+  std::function<void(const absl::Status&)> on_bad_row;
+};
+
+// A feedback file, mapped onto a BankData's indices.
+struct Feedback {
+  // The accept and decline rows of customers and products the bank data
+  // knows, in file order.
+  std::vector<Interaction> interactions;
+  // Impression rows: read and ignored (being shown an offer says nothing
+  // about wanting it).
+  int64_t impression_rows = 0;
+  // Rows naming a customer or product the bank data does not know (a
+  // customer with no transactions, a retired product): skipped. A row with
+  // both unknown counts as an unknown customer.
+  int64_t unknown_customer_rows = 0;
+  int64_t unknown_product_rows = 0;
+  // Malformed rows skipped under max_bad_rows.
+  int64_t skipped_rows = 0;
+};
+
+// Reads the feedback file options.path against `data`'s customers and
+// products. NOT_FOUND if the file does not exist. INVALID_ARGUMENT, naming
+// "path:line" and the reason, for a missing header or required column,
+// broken quoting, or more than max_bad_rows malformed rows: the wrong number
+// of fields, an empty id, an event other than accept, decline or impression,
+// or a timestamp that does not parse or lies outside the configured range.
+absl::StatusOr<Feedback> ReadFeedback(const FeedbackOptions& options,
+                                      const BankData& data);
 
 }  // namespace nbo::data
 

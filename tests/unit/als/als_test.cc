@@ -2,6 +2,7 @@
 
 #include "lib/als/als.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -52,26 +53,47 @@ AlsOptions SmallOptions() {
   return options;
 }
 
-// The implicit loss by its definition, over every (user, item) pair.
+// RandomImplicitMatrix with about `decline_share` of its cells turned into
+// declines: values in [-5, -1].
+InteractionMatrix RandomMatrixWithDeclines(int64_t users, int64_t items,
+                                           double density, double decline_share,
+                                           uint64_t seed) {
+  InteractionMatrix positive =
+      RandomImplicitMatrix(users, items, density, seed);
+  std::mt19937_64 rng(seed + 1000);
+  std::bernoulli_distribution declined(decline_share);
+  std::vector<Interaction> cells;
+  for (int64_t u = 0; u < users; ++u) {
+    auto idx = positive.by_user().RowIndices(u);
+    auto val = positive.by_user().RowValues(u);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      cells.push_back({u, idx[k], declined(rng) ? -val[k] : val[k]});
+    }
+  }
+  absl::StatusOr<InteractionMatrix> m =
+      InteractionMatrix::Create(users, items, cells);
+  EXPECT_THAT(m, IsOk());
+  return *std::move(m);
+}
+
+// The implicit loss by its definition, over every (user, item) pair:
+// c = 1 + alpha |r|, p = 1 where r > 0.
 double BruteForceImplicitLoss(const InteractionMatrix& m, const AlsModel& model,
                               const AlsOptions& options) {
   Eigen::MatrixXd x = model.user_factors.cast<double>();
   Eigen::MatrixXd y = model.item_factors.cast<double>();
   Eigen::MatrixXd r = Eigen::MatrixXd::Zero(m.num_users(), m.num_items());
-  Eigen::MatrixXd observed = r;
   for (int64_t u = 0; u < m.num_users(); ++u) {
     auto idx = m.by_user().RowIndices(u);
     auto val = m.by_user().RowValues(u);
-    for (size_t k = 0; k < idx.size(); ++k) {
-      r(u, idx[k]) = val[k];
-      observed(u, idx[k]) = 1;
-    }
+    for (size_t k = 0; k < idx.size(); ++k) r(u, idx[k]) = val[k];
   }
   double loss = 0;
   for (int64_t u = 0; u < m.num_users(); ++u) {
     for (int64_t i = 0; i < m.num_items(); ++i) {
-      const double c = 1 + options.alpha * r(u, i);
-      const double e = observed(u, i) - x.row(u).dot(y.row(i));
+      const double c = 1 + options.alpha * std::abs(r(u, i));
+      const double p = r(u, i) > 0 ? 1 : 0;
+      const double e = p - x.row(u).dot(y.row(i));
       loss += c * e * e;
     }
   }
@@ -108,6 +130,65 @@ TEST_P(ImplicitSolverTest, ReportedLossMatchesTheDefinition) {
   ASSERT_OK_AND_ASSIGN(AlsModel model, TrainImplicit(m, options));
   const double expected = BruteForceImplicitLoss(m, model, options);
   EXPECT_NEAR(model.history.back().loss, expected, 1e-4 * expected);
+}
+
+TEST_P(ImplicitSolverTest, WithDeclinesLossDecreasesAndMatchesTheDefinition) {
+  InteractionMatrix m = RandomMatrixWithDeclines(60, 40, 0.15, 0.3, 1);
+  ASSERT_TRUE(std::any_of(m.by_user().values().begin(),
+                          m.by_user().values().end(),
+                          [](float v) { return v < 0; }));
+  AlsOptions options = SmallOptions();
+  options.solver = GetParam();
+  ASSERT_OK_AND_ASSIGN(AlsModel model, TrainImplicit(m, options));
+  ASSERT_EQ(model.history.size(), 8u);
+  for (size_t k = 1; k < model.history.size(); ++k) {
+    EXPECT_LT(model.history[k].loss, model.history[k - 1].loss)
+        << "iteration " << k + 1;
+  }
+  const double expected = BruteForceImplicitLoss(m, model, options);
+  EXPECT_NEAR(model.history.back().loss, expected, 1e-4 * expected);
+}
+
+TEST_P(ImplicitSolverTest, ADeclineLowersThatItemsScoreForThatUser) {
+  InteractionMatrix m = RandomImplicitMatrix(60, 40, 0.15, 9);
+  AlsOptions options = SmallOptions();
+  options.solver = GetParam();
+  ASSERT_OK_AND_ASSIGN(AlsModel before, TrainImplicit(m, options));
+  // The item user 0 has not touched that the model likes best for them.
+  constexpr int64_t kUser = 0;
+  const auto touched = m.by_user().RowIndices(kUser);
+  int32_t item = -1;
+  float best = 0;
+  for (int32_t i = 0; i < m.num_items(); ++i) {
+    if (std::find(touched.begin(), touched.end(), i) != touched.end()) {
+      continue;
+    }
+    const float score =
+        before.user_factors.row(kUser).dot(before.item_factors.row(i));
+    if (item < 0 || score > best) {
+      item = i;
+      best = score;
+    }
+  }
+  ASSERT_GE(item, 0);
+  ASSERT_GT(best, 0.05f);
+
+  std::vector<Interaction> cells;
+  for (int64_t u = 0; u < m.num_users(); ++u) {
+    auto idx = m.by_user().RowIndices(u);
+    auto val = m.by_user().RowValues(u);
+    for (size_t k = 0; k < idx.size(); ++k)
+      cells.push_back({u, idx[k], val[k]});
+  }
+  cells.push_back({kUser, item, -5.0f});
+  ASSERT_OK_AND_ASSIGN(
+      InteractionMatrix declined,
+      InteractionMatrix::Create(m.num_users(), m.num_items(), cells));
+  ASSERT_OK_AND_ASSIGN(AlsModel after, TrainImplicit(declined, options));
+  const float score =
+      after.user_factors.row(kUser).dot(after.item_factors.row(item));
+  // Confidence 1 + 10 * 5 on a preference of 0 drives the score to about 0.
+  EXPECT_LT(score, 0.25f * best) << "before " << best << ", after " << score;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSolvers, ImplicitSolverTest,
@@ -191,7 +272,94 @@ TEST(SolveUserRowTest, ThreeStepsFromZeroAreNotYetTheSolution) {
   EXPECT_GT((x.cast<double>() - p.direct).cwiseAbs().maxCoeff(), 1e-3);
 }
 
+// The row's normal equations with signed values, solved in double
+// precision: A = Y^T Y + lambda I + sum alpha |v| y y^T, b = sum_{v > 0}
+// (1 + alpha v) y.
+Eigen::VectorXd DirectSignedSolve(const FactorMatrix& item_factors,
+                                  const std::vector<int32_t>& items,
+                                  const std::vector<float>& values,
+                                  const AlsOptions& options) {
+  const Eigen::MatrixXd y = item_factors.cast<double>();
+  Eigen::MatrixXd a = y.transpose() * y;
+  a.diagonal().array() += options.regularization;
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(options.factors);
+  for (size_t k = 0; k < items.size(); ++k) {
+    const Eigen::VectorXd yi = y.row(items[k]).transpose();
+    a += options.alpha * std::abs(values[k]) * yi * yi.transpose();
+    if (values[k] > 0) b += (1 + options.alpha * values[k]) * yi;
+  }
+  return a.ldlt().solve(b);
+}
+
+TEST(SolveUserRowTest, WithDeclinesConjugateGradientAndCholeskyAgree) {
+  AlsOptions options = SmallOptions();
+  options.alpha = 2.0f;
+  RowProblem p = MakeRowProblem(options);
+  // Every third nonzero becomes a decline.
+  for (size_t k = 0; k < p.values.size(); k += 3) p.values[k] = -p.values[k];
+  const Eigen::VectorXd direct =
+      DirectSignedSolve(p.item_factors, p.items, p.values, options);
+  EXPECT_GT((direct - p.direct).cwiseAbs().maxCoeff(), 1e-2)
+      << "the declines should change the solution";
+  const FactorMatrix yty = ComputeGramian(p.item_factors, 1);
+  options.cg_steps = 50;
+  ASSERT_OK_AND_ASSIGN(
+      Eigen::VectorXf cg,
+      SolveUserRow(p.item_factors, yty, p.items, p.values, options));
+  options.solver = Solver::kCholesky;
+  ASSERT_OK_AND_ASSIGN(
+      Eigen::VectorXf cholesky,
+      SolveUserRow(p.item_factors, yty, p.items, p.values, options));
+  for (int k = 0; k < options.factors; ++k) {
+    EXPECT_NEAR(cg[k], direct[k], 1e-4) << "component " << k;
+    EXPECT_NEAR(cholesky[k], direct[k], 1e-4) << "component " << k;
+  }
+}
+
+TEST(SolveUserRowTest, AStoredZeroIsTheSameAsNoEntry) {
+  AlsOptions options = SmallOptions();
+  RowProblem p = MakeRowProblem(options);
+  const FactorMatrix yty = ComputeGramian(p.item_factors, 1);
+  std::vector<int32_t> items = p.items;
+  std::vector<float> values = p.values;
+  items.push_back(49);
+  values.push_back(0.0f);
+  for (Solver solver : {Solver::kConjugateGradient, Solver::kCholesky}) {
+    options.solver = solver;
+    ASSERT_OK_AND_ASSIGN(
+        Eigen::VectorXf without,
+        SolveUserRow(p.item_factors, yty, p.items, p.values, options));
+    ASSERT_OK_AND_ASSIGN(
+        Eigen::VectorXf with,
+        SolveUserRow(p.item_factors, yty, items, values, options));
+    EXPECT_EQ(with, without);
+  }
+}
+
 class FoldInTest : public ::testing::TestWithParam<Solver> {};
+
+TEST_P(FoldInTest, WithDeclinesSolveUserRowReproducesTheTrainedUserFactor) {
+  InteractionMatrix m = RandomMatrixWithDeclines(80, 50, 0.1, 0.3, 3);
+  AlsOptions options = SmallOptions();
+  options.solver = GetParam();
+  options.iterations = 4;
+  ASSERT_OK_AND_ASSIGN(AlsModel full, TrainImplicit(m, options));
+  options.iterations = 3;
+  ASSERT_OK_AND_ASSIGN(AlsModel before, TrainImplicit(m, options));
+  const FactorMatrix yty = ComputeGramian(before.item_factors, 1);
+  for (int64_t u = 0; u < m.num_users(); ++u) {
+    const Eigen::VectorXf previous = before.user_factors.row(u).transpose();
+    ASSERT_OK_AND_ASSIGN(
+        Eigen::VectorXf x,
+        SolveUserRow(before.item_factors, yty, m.by_user().RowIndices(u),
+                     m.by_user().RowValues(u), options,
+                     absl::MakeConstSpan(previous.data(), previous.size())));
+    for (int k = 0; k < options.factors; ++k) {
+      ASSERT_NEAR(x[k], full.user_factors(u, k), 1e-5)
+          << "user " << u << " component " << k;
+    }
+  }
+}
 
 TEST_P(FoldInTest, SolveUserRowReproducesTheTrainedUserFactor) {
   InteractionMatrix m = RandomImplicitMatrix(80, 50, 0.1, 3);
@@ -383,12 +551,10 @@ TEST(OptionsTest, EmptyMatricesAreInvalidArgument) {
   }
 }
 
-TEST(OptionsTest, NegativeImplicitValuesAreInvalidArgument) {
+TEST(OptionsTest, NegativeValuesAreAcceptedAsDeclinesAndRatings) {
   ASSERT_OK_AND_ASSIGN(InteractionMatrix m,
                        InteractionMatrix::Create(2, 2, {{0, 0, -1.0f}}));
-  EXPECT_THAT(TrainImplicit(m, SmallOptions()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(">= 0")));
-  // Ratings may be negative.
+  EXPECT_THAT(TrainImplicit(m, SmallOptions()), IsOk());
   EXPECT_THAT(TrainExplicit(m, SmallOptions()), IsOk());
 }
 
@@ -414,8 +580,10 @@ TEST(SolveUserRowTest, RejectsMalformedInput) {
   EXPECT_THAT(
       SolveUserRow(y, yty, items, {1.0f, std::nanf("")}, options),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")));
-  EXPECT_THAT(SolveUserRow(y, yty, items, {1.0f, -2.0f}, options),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(">= 0")));
+  EXPECT_THAT(SolveUserRow(y, yty, items, {1.0f, -2.0f}, options), IsOk());
+  EXPECT_THAT(
+      SolveUserRow(y, yty, items, {1.0f, -INFINITY}, options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")));
   EXPECT_THAT(SolveUserRow(y, FactorMatrix::Zero(3, 3), items, values, options),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("yty")));
   const std::vector<float> short_initial = {1.0f};

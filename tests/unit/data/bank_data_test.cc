@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
@@ -160,7 +161,7 @@ TEST(BankDataTest, EachMalformedRowIsInvalidArgumentNamingFileAndLine) {
       {'t', "C1,,view,1709287200", "transactions.csv:2: empty product_id"},
       {'t', "C1,P01,like,1709287200",
        "transactions.csv:2: unknown event 'like' (known: view, apply, "
-       "purchase, open, close)"},
+       "purchase, open, close, accept, decline)"},
       {'t', "C1,P01,view,2024-02-30T10:00:00Z",
        "transactions.csv:2: bad timestamp '2024-02-30T10:00:00Z': no such "
        "date"},
@@ -344,6 +345,179 @@ TEST(BankDataTest, EventWeightsAreConfigurable) {
   EXPECT_THAT(ParseEventWeights("view", &unchanged),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(unchanged.view, 1);
+}
+
+TEST(BankDataTest, OfferAnswersAreEventsAndADeclineWeighsNegative) {
+  TempDir dir;
+  BankDataOptions options = Files(dir, nullptr, kProducts,
+                                  "customer_id,product_id,event,timestamp\n"
+                                  "C1,P01,Accept,1\nC1,P02,DECLINE,2\n");
+  ASSERT_OK_AND_ASSIGN(BankData defaults, ReadBankData(options));
+  ASSERT_EQ(defaults.interactions.size(), 2u);
+  EXPECT_EQ(defaults.interactions[0].event, Event::kAccept);
+  EXPECT_EQ(defaults.interactions[0].weight, 2.0f);
+  EXPECT_EQ(defaults.interactions[1].event, Event::kDecline);
+  EXPECT_EQ(defaults.interactions[1].weight, -5.0f);
+
+  // The spec holds magnitudes; the sign belongs to the event.
+  ASSERT_THAT(ParseEventWeights("decline=3,accept=0.5", &options.weights),
+              IsOk());
+  EXPECT_EQ(options.weights.decline, 3.0f);
+  EXPECT_EQ(options.weights.Of(Event::kDecline), -3.0f);
+  EXPECT_EQ(options.weights.Of(Event::kAccept), 0.5f);
+  EXPECT_THAT(ParseEventWeights("decline=-3", &options.weights),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(options.weights.decline, 3.0f);
+
+  EXPECT_EQ(static_cast<int>(Event::kAccept), 5);
+  EXPECT_EQ(static_cast<int>(Event::kDecline), 6);
+  EXPECT_EQ(EventName(Event::kAccept), "accept");
+  EXPECT_EQ(EventName(Event::kDecline), "decline");
+  ASSERT_OK_AND_ASSIGN(const Event parsed, ParseEvent("Decline"));
+  EXPECT_EQ(parsed, Event::kDecline);
+  EXPECT_TRUE(IsOfferResponse(Event::kAccept));
+  EXPECT_TRUE(IsOfferResponse(Event::kDecline));
+  EXPECT_FALSE(IsOfferResponse(Event::kOpen));
+  EXPECT_THAT(ParseEvent("impression"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("accept, decline")));
+}
+
+TEST(BankDataTest, EventWeightsFormatAsTheSpecTheyParseFrom) {
+  EXPECT_EQ(FormatEventWeights(EventWeights()),
+            "view=1,apply=2,purchase=5,open=5,close=0,accept=2,decline=5");
+  EventWeights custom;
+  ASSERT_THAT(ParseEventWeights("view=0.1,close=1e-07,decline=2.5", &custom),
+              IsOk());
+  const std::string spec = FormatEventWeights(custom);
+  EXPECT_EQ(spec,
+            "view=0.1,apply=2,purchase=5,open=5,close=1e-07,accept=2,"
+            "decline=2.5");
+  EventWeights back;
+  back.view = back.apply = back.purchase = back.open = back.close =
+      back.accept = back.decline = 99;
+  ASSERT_THAT(ParseEventWeights(spec, &back), IsOk());
+  for (int e = 0; e <= static_cast<int>(Event::kDecline); ++e) {
+    EXPECT_EQ(back.Of(static_cast<Event>(e)), custom.Of(static_cast<Event>(e)))
+        << EventName(static_cast<Event>(e));
+  }
+}
+
+TEST(BankDataTest, OfferAnswersDoNotChangeHoldings) {
+  TempDir dir;
+  const BankDataOptions options =
+      Files(dir, kCustomers, kProducts,
+            "customer_id,product_id,event,timestamp\n"
+            "C1,P01,open,100\nC1,P01,decline,200\nC1,P02,accept,300\n"
+            "C2,P02,decline,100\n");
+  ASSERT_OK_AND_ASSIGN(BankData data, ReadBankData(options));
+  EXPECT_THAT(data.Holdings(), ElementsAre(ElementsAre(0), IsEmpty()));
+}
+
+// Bank data with customers C1, C2 and products P01, P02, for feedback.
+BankData TwoByTwo(const TempDir& dir) {
+  absl::StatusOr<BankData> data = ReadBankData(
+      Files(dir, kCustomers, kProducts,
+            "customer_id,product_id,event,timestamp\nC1,P01,view,1\n"));
+  EXPECT_THAT(data, IsOk());
+  return *std::move(data);
+}
+
+TEST(FeedbackTest, KeepsAnswersOfKnownIdsAndCountsTheRest) {
+  TempDir dir;
+  const BankData data = TwoByTwo(dir);
+  FeedbackOptions options;
+  // Columns in another order, and an extra one, as in transactions.csv.
+  options.path = WriteFile(dir, "feedback.csv",
+                           "event,timestamp,customer_id,product_id,channel\n"
+                           "decline,2024-03-01T10:00:00Z,C2,P01,mobile\n"
+                           "Impression,100,C1,P02,branch\n"
+                           "accept,200,C1,P02,branch\n"
+                           "decline,300,C9,P01,\n"
+                           "accept,300,C9,P99,\n"
+                           "decline,400,C1,P99,\n");
+  ASSERT_OK_AND_ASSIGN(Feedback feedback, ReadFeedback(options, data));
+  EXPECT_THAT(
+      feedback.interactions,
+      ElementsAre(InteractionIs(1, 0, Event::kDecline, -5.0f, 1709287200),
+                  InteractionIs(0, 1, Event::kAccept, 2.0f, 200)));
+  EXPECT_EQ(feedback.impression_rows, 1);
+  EXPECT_EQ(feedback.unknown_customer_rows, 2);
+  EXPECT_EQ(feedback.unknown_product_rows, 1);
+  EXPECT_EQ(feedback.skipped_rows, 0);
+}
+
+TEST(FeedbackTest, MalformedRowsAreInvalidArgumentNamingFileAndLine) {
+  TempDir dir;
+  const BankData data = TwoByTwo(dir);
+  const struct {
+    const char* row;
+    const char* error;
+  } cases[] = {
+      {"C1,P01,view,1", "feedback.csv:2: event 'view' is not feedback"},
+      {"C1,P01,like,1", "feedback.csv:2: event 'like' is not feedback"},
+      {"C1,P01,decline,yesterday", "feedback.csv:2: bad timestamp"},
+      {"C1,P01,decline,1,extra", "feedback.csv:2:"},
+      {",P01,decline,1", "feedback.csv:2: empty customer_id"},
+      {"C1,,accept,1", "feedback.csv:2: empty product_id"},
+      {"C1,P01,accept,9999999999999", "feedback.csv:2: timestamp"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.row);
+    FeedbackOptions options;
+    options.path = WriteFile(
+        dir, "feedback.csv",
+        absl::StrCat(kFeedbackCsvHeader, c.row, "\nC1,P01,accept,2\n"));
+    EXPECT_THAT(
+        ReadFeedback(options, data),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
+    options.max_bad_rows = 1;
+    int reported = 0;
+    options.on_bad_row = [&](const absl::Status&) { ++reported; };
+    ASSERT_OK_AND_ASSIGN(Feedback feedback, ReadFeedback(options, data));
+    EXPECT_EQ(feedback.skipped_rows, 1);
+    EXPECT_EQ(reported, 1);
+    EXPECT_EQ(feedback.interactions.size(), 1u);
+  }
+}
+
+TEST(FeedbackTest, MissingFileIsNotFoundAndMissingColumnInvalid) {
+  TempDir dir;
+  const BankData data = TwoByTwo(dir);
+  FeedbackOptions options;
+  options.path = dir.Sub("nope.csv");
+  EXPECT_THAT(ReadFeedback(options, data),
+              StatusIs(absl::StatusCode::kNotFound));
+  options.path = WriteFile(dir, "feedback.csv",
+                           "customer_id,product_id,event\nC1,P01,accept\n");
+  EXPECT_THAT(ReadFeedback(options, data),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("lacks column 'timestamp'")));
+  options.path.clear();
+  EXPECT_THAT(ReadFeedback(options, data),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(FeedbackTest, WrittenRowsReadBackUnchanged) {
+  TempDir dir;
+  BankData data = TwoByTwo(dir);
+  // Ids CSV must quote.
+  data.customer_ids.push_back("C,3");
+  data.products[1].product_id = "P \"02\"";
+  const std::string text = absl::StrCat(
+      kFeedbackCsvHeader,
+      FeedbackCsvRow("C,3", "P \"02\"", Event::kDecline, 1709287200),
+      FeedbackCsvRow("C1", "P01", Event::kAccept, 1709290800));
+  EXPECT_THAT(text, HasSubstr("\"C,3\",\"P \"\"02\"\"\",decline,"
+                              "2024-03-01T10:00:00Z\n"));
+  EXPECT_THAT(text, HasSubstr("\nC1,P01,accept,2024-03-01T11:00:00Z\n"));
+  FeedbackOptions options;
+  options.path = WriteFile(dir, "feedback.csv", text);
+  ASSERT_OK_AND_ASSIGN(Feedback feedback, ReadFeedback(options, data));
+  EXPECT_THAT(
+      feedback.interactions,
+      ElementsAre(InteractionIs(2, 1, Event::kDecline, -5.0f, 1709287200),
+                  InteractionIs(0, 0, Event::kAccept, 2.0f, 1709290800)));
 }
 
 TEST(BankDataTest, CloseEndsAHolding) {
