@@ -12,8 +12,6 @@
 namespace nbo::model {
 namespace {
 
-constexpr int32_t kMaxRank = 1024;
-
 // Orders by score descending, then catalog position, so that answers are
 // deterministic when scores tie.
 bool Better(const ScoredProduct& a, const ScoredProduct& b) {
@@ -52,6 +50,17 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
           "' has a non-finite value"));
     }
   }
+  const size_t gramian_size = static_cast<size_t>(params.rank) * params.rank;
+  if (!params.gramian.empty() && params.gramian.size() != gramian_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gramian holds ", params.gramian.size(), " values; rank ",
+                     params.rank, " needs ", gramian_size, " or none"));
+  }
+  for (float g : params.gramian) {
+    if (!std::isfinite(g)) {
+      return absl::InvalidArgumentError("gramian has a non-finite value");
+    }
+  }
   if (params.popularity.size() != products) {
     return absl::InvalidArgumentError(
         absl::StrCat("popularity has ", params.popularity.size(),
@@ -83,8 +92,18 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
 
 ModelVersion::ModelVersion(ModelVersionParams params)
     : params_(std::move(params)),
-      items_(Eigen::Map<const RowMatrix>(
+      items_(Eigen::Map<const FactorMatrix>(
           params_.item_factors.data(), params_.catalog.size(), params_.rank)) {
+  if (params_.gramian.empty()) {
+    // The lower triangle by one rank update, mirrored: the way
+    // als::ComputeGramian sums a chunk of rows.
+    Eigen::MatrixXf lower = Eigen::MatrixXf::Zero(params_.rank, params_.rank);
+    lower.selfadjointView<Eigen::Lower>().rankUpdate(items_.transpose());
+    gramian_ = lower.selfadjointView<Eigen::Lower>();
+  } else {
+    gramian_ = Eigen::Map<const FactorMatrix>(params_.gramian.data(),
+                                              params_.rank, params_.rank);
+  }
   std::vector<ScoredProduct> all(params_.catalog.size());
   for (size_t i = 0; i < all.size(); ++i) {
     all[i] = {static_cast<int32_t>(i), params_.popularity[i]};

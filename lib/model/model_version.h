@@ -4,6 +4,7 @@
 #define NBO_LIB_MODEL_MODEL_VERSION_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,14 @@ struct Product {
   std::string name;
   std::string category;
 };
+
+// Largest rank a version may have.
+inline constexpr int32_t kMaxRank = 1024;
+
+// Item factors, one row per catalog product; the same type as
+// als::FactorMatrix, so that a version's factors go to lib/als unconverted.
+using FactorMatrix =
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // A catalog product and its score for one request.
 struct ScoredProduct {
@@ -41,6 +50,16 @@ struct ModelVersionParams {
   // Platt scaling; both 0 means "clamp the raw score to [0,1]".
   double calibration_a = 0;
   double calibration_b = 0;
+  // The version's metadata labels as published (trainer, factors,
+  // regularization, alpha, data_max_time...): fold-in reads its
+  // hyperparameters from them.
+  // Default: none.
+  std::map<std::string, std::string> labels;
+  // Y^T Y of item_factors, rank * rank floats (row-major, symmetric), or
+  // empty to have Create() compute it. The server passes the trainer's own
+  // (als::ComputeGramian) so that fold-in solves exactly what training did.
+  // Default: empty (computed).
+  std::vector<float> gramian;
 };
 
 // One loaded version of a model: its catalog and item factors in memory, the
@@ -53,9 +72,10 @@ struct ModelVersionParams {
 class ModelVersion {
  public:
   // Validates and builds a version. INVALID_ARGUMENT when rank is not in
-  // [1, 1024], the catalog is empty or has empty/duplicate ids, item_factors
-  // does not hold catalog.size() * rank values, any value is NaN/Inf, or
-  // popularity does not have one finite value per product.
+  // [1, kMaxRank], the catalog is empty or has empty/duplicate ids,
+  // item_factors does not hold catalog.size() * rank values, gramian is neither
+  // empty nor rank * rank values, any value is NaN/Inf, or popularity does not
+  // have one finite value per product.
   static absl::StatusOr<std::shared_ptr<const ModelVersion>> Create(
       ModelVersionParams params);
 
@@ -63,6 +83,14 @@ class ModelVersion {
   int64_t version() const { return params_.version; }
   int32_t rank() const { return params_.rank; }
   const std::vector<Product>& catalog() const { return params_.catalog; }
+  const std::map<std::string, std::string>& labels() const {
+    return params_.labels;
+  }
+  // catalog().size() x rank(): row i is catalog()[i]'s item factor.
+  const FactorMatrix& item_matrix() const { return items_; }
+  // rank() x rank(): Y^T Y of item_matrix(), as given in the params or
+  // computed by Create().
+  const FactorMatrix& gramian() const { return gramian_; }
   // Catalog position of `product_id`, or -1.
   int32_t ProductIndex(absl::string_view product_id) const;
 
@@ -82,11 +110,9 @@ class ModelVersion {
  private:
   explicit ModelVersion(ModelVersionParams params);
 
-  using RowMatrix =
-      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
   const ModelVersionParams params_;
-  RowMatrix items_;
+  FactorMatrix items_;
+  FactorMatrix gramian_;
   absl::flat_hash_map<std::string, int32_t> index_;
   std::vector<ScoredProduct> by_popularity_;
 };

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/als/als.h"
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/names.h"
@@ -151,6 +152,17 @@ ModelManager::BuildServable(const store::VersionRecord& record) const {
   params.popularity = record.popularity;
   params.calibration_a = record.calibration_a;
   params.calibration_b = record.calibration_b;
+  params.labels = record.labels;
+  // Fold-in solves against YtY; the trainer's own, bit for bit. Factors of
+  // the wrong size are left for Create() to reject.
+  if (record.rank > 0 && record.rank <= model::kMaxRank &&
+      params.item_factors.size() == params.catalog.size() * record.rank) {
+    const als::FactorMatrix gramian = als::ComputeGramian(
+        Eigen::Map<const als::FactorMatrix>(params.item_factors.data(),
+                                            params.catalog.size(), record.rank),
+        /*threads=*/1);
+    params.gramian.assign(gramian.data(), gramian.data() + gramian.size());
+  }
   NBO_ASSIGN_OR_RETURN(std::shared_ptr<const model::ModelVersion> servable,
                        model::ModelVersion::Create(std::move(params)));
   // Warm-up: score a few stored customers. This touches the code and data a

@@ -73,6 +73,31 @@ TEST(ModelVersionTest, PropensityClampsWithoutCalibrationAndUsesPlattWithIt) {
   EXPECT_NEAR(platt->Propensity(1.0), 1.0 / (1.0 + std::exp(-1.0)), 1e-12);
 }
 
+TEST(ModelVersionTest, ComputesTheGramianWhenNotGiven) {
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(ThreeProducts()));
+  // Y^T Y of A = (1,0), B = (0,1), C = (1,1).
+  ASSERT_EQ(v->gramian().rows(), 2);
+  ASSERT_EQ(v->gramian().cols(), 2);
+  EXPECT_EQ(v->gramian()(0, 0), 2.0f);
+  EXPECT_EQ(v->gramian()(0, 1), 1.0f);
+  EXPECT_EQ(v->gramian()(1, 0), 1.0f);
+  EXPECT_EQ(v->gramian()(1, 1), 2.0f);
+  ASSERT_EQ(v->item_matrix().rows(), 3);
+  EXPECT_EQ(v->item_matrix()(2, 1), 1.0f);
+}
+
+TEST(ModelVersionTest, KeepsTheGivenGramianAndLabels) {
+  ModelVersionParams p = ThreeProducts();
+  // Not Y^T Y: what was given is what is served.
+  p.gramian = {4, 1, 1, 3};
+  p.labels = {{"alpha", "40"}, {"trainer", "nbo-trainer"}};
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(p));
+  EXPECT_EQ(v->gramian()(0, 0), 4.0f);
+  EXPECT_EQ(v->gramian()(0, 1), 1.0f);
+  EXPECT_EQ(v->gramian()(1, 1), 3.0f);
+  EXPECT_EQ(v->labels(), p.labels);
+}
+
 TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   struct Case {
@@ -98,6 +123,16 @@ TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
        "empty id"},
       {"popularity size", [](ModelVersionParams& p) { p.popularity = {1}; },
        "popularity"},
+      {"gramian size",
+       [](ModelVersionParams& p) {
+         p.gramian = {1, 0, 0};
+       },
+       "gramian holds 3"},
+      {"gramian value",
+       [](ModelVersionParams& p) {
+         p.gramian = {1, 0, 0, std::numeric_limits<float>::infinity()};
+       },
+       "gramian"},
   };
   for (const Case& c : cases) {
     ModelVersionParams p = ThreeProducts();
