@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -230,6 +232,40 @@ absl::string_view NoActionReasonName(NoActionReason reason) {
   return "UNKNOWN";
 }
 
+std::vector<EligibilityReason> ExplainEligibility(
+    const EligibilityRules& rules, const CustomerProfile& customer) {
+  std::vector<EligibilityReason> reasons;
+  if (rules.min_age && customer.age && *customer.age >= *rules.min_age) {
+    reasons.push_back(
+        {"age", absl::StrCat("age ", *customer.age, " >= ", *rules.min_age)});
+  }
+  if (rules.max_age && customer.age && *customer.age <= *rules.max_age) {
+    reasons.push_back(
+        {"age", absl::StrCat("age ", *customer.age, " <= ", *rules.max_age)});
+  }
+  if (rules.min_income && customer.income &&
+      *customer.income >= *rules.min_income) {
+    reasons.push_back({"income", absl::StrCat("income ", *customer.income,
+                                              " >= ", *rules.min_income)});
+  }
+  if (!rules.segments.empty() && customer.segment &&
+      absl::c_linear_search(rules.segments, *customer.segment)) {
+    reasons.push_back(
+        {"segment", absl::StrCat("segment ", *customer.segment, " in ",
+                                 absl::StrJoin(rules.segments, ";"))});
+  }
+  if (rules.min_credit_score && customer.credit_score &&
+      *customer.credit_score >= *rules.min_credit_score) {
+    reasons.push_back(
+        {"credit_score", absl::StrCat("credit score ", *customer.credit_score,
+                                      " >= ", *rules.min_credit_score)});
+  }
+  if (rules.kyc_required && customer.kyc_verified.value_or(false)) {
+    reasons.push_back({"kyc", "know-your-customer checks passed"});
+  }
+  return reasons;
+}
+
 absl::StatusOr<std::unique_ptr<DecisionEngine>> DecisionEngine::Create(
     std::vector<ProductRule> catalog, DecisionEngineOptions options) {
   absl::flat_hash_map<std::string, ProductRule> by_id;
@@ -324,14 +360,30 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
       suppressed[i] = std::move(s);
       continue;
     }
-    if (auto it = request.contacts.find(c.product_id);
-        it != request.contacts.end()) {
-      const ContactPolicy& policy = PolicyFor(c.product_id);
+    const ContactPolicy& policy = PolicyFor(c.product_id);
+    const ProductContacts* contacts = nullptr;
+    ProductContacts category_contacts;
+    if (policy.scope == ContactScope::kCategory && !rule->category.empty()) {
+      // Every contact about a product of the category counts.
+      for (const auto& [id, product_contacts] : request.contacts) {
+        const ProductRule* other = FindProduct(id);
+        if (other == nullptr || other->category != rule->category) continue;
+        absl::c_copy(product_contacts.declines,
+                     std::back_inserter(category_contacts.declines));
+        absl::c_copy(product_contacts.impressions,
+                     std::back_inserter(category_contacts.impressions));
+        contacts = &category_contacts;
+      }
+    } else if (auto it = request.contacts.find(c.product_id);
+               it != request.contacts.end()) {
+      contacts = &it->second;
+    }
+    if (contacts != nullptr) {
       const absl::Duration window = absl::Hours(24) * policy.suppression_days;
       const absl::Time by_declines = FatigueEnd(
-          it->second.declines, policy.max_declines, window, request.now);
+          contacts->declines, policy.max_declines, window, request.now);
       const absl::Time by_impressions = FatigueEnd(
-          it->second.impressions, policy.max_impressions, window, request.now);
+          contacts->impressions, policy.max_impressions, window, request.now);
       const bool declines_bind = by_declines >= by_impressions;
       const absl::Time until = declines_bind ? by_declines : by_impressions;
       if (request.now < until) {
@@ -341,8 +393,11 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
         s.suppressed_until = until;
         s.detail = absl::StrCat(
             declines_bind ? policy.max_declines : policy.max_impressions, " ",
-            declines_bind ? "declines" : "impressions", " within ",
-            policy.suppression_days, " days; suppressed until ",
+            declines_bind ? "declines" : "impressions",
+            policy.scope == ContactScope::kCategory && !rule->category.empty()
+                ? absl::StrCat(" of ", rule->category)
+                : "",
+            " within ", policy.suppression_days, " days; suppressed until ",
             absl::FormatTime(absl::RFC3339_sec, until, absl::UTCTimeZone()));
         suppressed[i] = std::move(s);
         continue;
@@ -366,7 +421,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
         const bool b_mandatory = b.rule->offer_type == OfferType::kMandatory;
         if (a_mandatory != b_mandatory) return a_mandatory;
         if (a.priority != b.priority) return a.priority > b.priority;
-        return a.rule->product_id < b.rule->product_id;
+        return a.candidate_index < b.candidate_index;
       });
 
   Decision decision;

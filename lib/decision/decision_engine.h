@@ -19,7 +19,9 @@
 //
 // Arbitration then orders the survivors by priority = propensity x business
 // value x lever: MANDATORY offers first, by priority, then the others, by
-// priority; ties go to the smaller product id. The first N are offered and
+// priority; ties go to the earlier candidate. Callers list candidates best
+// raw score first, so that equal priorities (e.g. uncalibrated propensities
+// clamped to 1) still follow the model. The first N are offered and
 // the rest are BELOW_TOP_N. When nothing is offered, the Decision carries a
 // NoAction with the dominant reason: there is never an empty answer without
 // a reason.
@@ -87,6 +89,15 @@ struct EligibilityRules {
   bool kyc_required = false;
 };
 
+// What a contact policy counts contacts over.
+enum class ContactScope {
+  // Contacts about the product itself.
+  kProduct = 0,
+  // Contacts about any product of the same (non-empty) category: declining
+  // one card rests every card. A product without a category counts its own.
+  kCategory = 1,
+};
+
 // Suppress a product for `suppression_days` days after `max_declines`
 // declines or `max_impressions` impressions.
 //
@@ -104,12 +115,16 @@ struct ContactPolicy {
   // D: how long the suppression lasts, in days. Must be > 0.
   // Default: 30.
   int suppression_days = 30;
+  // Default: kProduct.
+  ContactScope scope = ContactScope::kProduct;
 };
 
 // A catalog entry as the decision pipeline sees it.
 struct ProductRule {
   // Unique, non-empty.
   std::string product_id;
+  // Product family; groups products for ContactScope::kCategory.
+  std::string category;
   // Default: kDefault.
   OfferType offer_type = OfferType::kDefault;
   // What selling the product is worth to the bank, relative to the others.
@@ -260,6 +275,21 @@ struct Decision {
   // Set exactly when offers is empty.
   std::optional<NoAction> no_action;
 };
+
+// One eligibility rule a customer met, for explanations.
+struct EligibilityReason {
+  // "age", "income", "segment", "credit_score" or "kyc".
+  std::string attribute;
+  // e.g. "age 34 >= 18".
+  std::string detail;
+};
+
+// The rules of `rules` that `customer` meets, in rule order (MIN_AGE,
+// MAX_AGE, MIN_INCOME, SEGMENT, MIN_CREDIT_SCORE, KYC); a rule the customer
+// fails or cannot be checked against is left out. Empty for a product
+// without rules.
+std::vector<EligibilityReason> ExplainEligibility(
+    const EligibilityRules& rules, const CustomerProfile& customer);
 
 // Applies the catalog's rules and the contact policy to scored candidates.
 // Owns a copy of the catalog and the policy.

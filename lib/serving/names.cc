@@ -62,6 +62,30 @@ absl::Status ValidateCustomerId(absl::string_view customer_id) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateProductId(absl::string_view product_id,
+                               absl::string_view field) {
+  if (product_id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
+  }
+  if (product_id.size() > kMaxProductIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", product_id.size(), " bytes; the limit is ",
+                     kMaxProductIdBytes));
+  }
+  for (unsigned char c : product_id) {
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " contains a control character"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateChannel(absl::string_view channel) {
+  if (channel.empty()) return absl::OkStatus();
+  return CheckChars("channel", channel, 32, /*allow_upper_and_dot=*/false);
+}
+
 std::string VersionStateName(nbo::v1::VersionState state) {
   return std::string(
       absl::StripPrefix(nbo::v1::VersionState_Name(state), "VERSION_STATE_"));

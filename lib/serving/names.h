@@ -29,6 +29,17 @@ absl::Status ValidateLabel(absl::string_view label);
 // are personal data and errors end up in logs.
 absl::Status ValidateCustomerId(absl::string_view customer_id);
 
+// Longest product id accepted, in bytes.
+inline constexpr size_t kMaxProductIdBytes = 128;
+
+// OK for 1..kMaxProductIdBytes bytes without control characters;
+// INVALID_ARGUMENT naming `field` otherwise.
+absl::Status ValidateProductId(absl::string_view product_id,
+                               absl::string_view field);
+
+// OK for [a-z0-9_-]{0,32} (empty is no channel); INVALID_ARGUMENT otherwise.
+absl::Status ValidateChannel(absl::string_view channel);
+
 // "AVAILABLE", "LOADING", ...
 std::string VersionStateName(nbo::v1::VersionState state);
 

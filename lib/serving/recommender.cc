@@ -2,41 +2,144 @@
 
 #include "lib/serving/recommender.h"
 
-#include <cstring>
+#include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/random/random.h"
-#include "absl/strings/escaping.h"
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/status_macros.h"
+#include "lib/decision/decision_engine.h"
+#include "lib/serving/fold_in.h"
 #include "lib/serving/names.h"
 
 namespace nbo::serving {
 namespace {
 
-// 128 random bits as 32 hex characters.
-std::string NewDecisionId() {
-  thread_local absl::BitGen gen;
-  char bytes[16];
-  for (int i = 0; i < 16; i += 8) {
-    const uint64_t r = absl::Uniform<uint64_t>(gen);
-    std::memcpy(bytes + i, &r, 8);
-  }
-  return absl::BytesToHexString(absl::string_view(bytes, sizeof(bytes)));
-}
+constexpr int kMaxExcludedProducts = 100;
+constexpr int kMaxSimilar = 100;
+constexpr int kDefaultSimilar = 5;
 
 std::optional<int32_t> OptionalOffers(bool has, int32_t value) {
   return has ? std::optional<int32_t>(value) : std::nullopt;
 }
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+decision::CustomerProfile ToDecisionProfile(const nbo::v1::CustomerProfile& p) {
+  decision::CustomerProfile out;
+  if (p.has_age()) out.age = p.age();
+  if (p.has_income()) out.income = p.income();
+  if (p.has_segment()) out.segment = p.segment();
+  if (p.has_credit_score()) out.credit_score = p.credit_score();
+  if (p.has_kyc_verified()) out.kyc_verified = p.kyc_verified();
+  return out;
+}
+
+nbo::v1::OfferType ToApiOfferType(decision::OfferType type) {
+  switch (type) {
+    case decision::OfferType::kMandatory:
+      return nbo::v1::OFFER_TYPE_MANDATORY;
+    case decision::OfferType::kTransactional:
+      return nbo::v1::OFFER_TYPE_TRANSACTIONAL;
+    case decision::OfferType::kDefault:
+      break;
+  }
+  return nbo::v1::OFFER_TYPE_DEFAULT;
+}
+
+nbo::v1::SuppressionReason ToApiReason(decision::SuppressionReason reason) {
+  switch (reason) {
+    case decision::SuppressionReason::kIneligible:
+      return nbo::v1::SUPPRESSION_REASON_INELIGIBLE;
+    case decision::SuppressionReason::kOwned:
+      return nbo::v1::SUPPRESSION_REASON_OWNED;
+    case decision::SuppressionReason::kFatigued:
+      return nbo::v1::SUPPRESSION_REASON_FATIGUED;
+    case decision::SuppressionReason::kFilteredByRequest:
+      return nbo::v1::SUPPRESSION_REASON_FILTERED_BY_REQUEST;
+    case decision::SuppressionReason::kNotInCatalog:
+      return nbo::v1::SUPPRESSION_REASON_NOT_IN_CATALOG;
+    case decision::SuppressionReason::kBelowTopN:
+      break;
+  }
+  return nbo::v1::SUPPRESSION_REASON_UNSPECIFIED;
+}
+
+std::optional<data::Event> ToEvent(nbo::v1::TransactionEvent event) {
+  switch (event) {
+    case nbo::v1::TRANSACTION_EVENT_VIEW:
+      return data::Event::kView;
+    case nbo::v1::TRANSACTION_EVENT_APPLY:
+      return data::Event::kApply;
+    case nbo::v1::TRANSACTION_EVENT_PURCHASE:
+      return data::Event::kPurchase;
+    case nbo::v1::TRANSACTION_EVENT_OPEN:
+      return data::Event::kOpen;
+    case nbo::v1::TRANSACTION_EVENT_CLOSE:
+      return data::Event::kClose;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Whether the version was trained with feedback (nbo-trainer
+// --feedback_path): then a customer's declines belong in their row too.
+bool TrainedWithFeedback(const model::ModelVersion& version) {
+  auto it = version.labels().find("feedback_rows");
+  return it != version.labels().end() && !it->second.empty() &&
+         it->second != "0";
+}
+
+// The customer's interaction row for `version`, as the trainer would build
+// it: their stored transactions and, when the version learnt from feedback,
+// their declines.
+absl::StatusOr<InteractionRow> CustomerRow(
+    const store::CustomerStore& customers, absl::string_view customer_id,
+    const store::CustomerState& state, const model::ModelVersion& version,
+    const FoldInConfig& config, int limit) {
+  NBO_ASSIGN_OR_RETURN(std::vector<nbo::v1::Transaction> transactions,
+                       customers.TransactionsForFoldIn(customer_id, limit));
+  std::vector<CustomerEvent> events;
+  events.reserve(transactions.size());
+  for (const nbo::v1::Transaction& t : transactions) {
+    if (std::optional<data::Event> e = ToEvent(t.event()); e.has_value()) {
+      events.push_back({t.product_id(), *e});
+    }
+  }
+  if (TrainedWithFeedback(version)) {
+    for (const store::ContactHistory& c : state.contacts) {
+      for (size_t i = 0; i < c.declines.size(); ++i) {
+        events.push_back({c.product_id, data::Event::kDecline});
+      }
+    }
+  }
+  return BuildInteractionRow(version, events, config.weights);
+}
+
 }  // namespace
 
 Recommender::Recommender(const ModelManager* manager,
-                         const store::ModelStore* store, Options options,
+                         const store::ModelStore* store,
+                         store::CustomerStore* customers,
+                         const CatalogRegistry* catalogs, Options options,
                          std::function<absl::Time()> now)
     : manager_(manager),
       store_(store),
+      customers_(customers),
+      catalogs_(catalogs),
       options_(options),
       now_(std::move(now)) {}
 
@@ -54,10 +157,15 @@ absl::StatusOr<int32_t> Recommender::OfferCount(
 absl::Status Recommender::Recommend(
     const nbo::v1::RecommendRequest& request,
     nbo::v1::RecommendResponse* response) const {
-  return RecommendOne(
-      request.customer_id(),
-      OptionalOffers(request.has_num_offers(), request.num_offers()),
-      request.model(), response);
+  Call call;
+  call.customer_id = request.customer_id();
+  call.num_offers =
+      OptionalOffers(request.has_num_offers(), request.num_offers());
+  call.selector = &request.model();
+  call.channel = request.channel();
+  call.explain = request.explain();
+  call.exclude = &request.exclude_products();
+  return Decide(call, response);
 }
 
 absl::Status Recommender::ValidateBatch(
@@ -80,16 +188,54 @@ absl::Status Recommender::ValidateBatch(
 }
 
 absl::Status Recommender::RecommendOne(
-    absl::string_view customer_id, std::optional<int32_t> num_offers,
-    const nbo::v1::ModelSelector& selector,
+    const nbo::v1::BatchRecommendRequest& request, int index,
     nbo::v1::RecommendResponse* response) const {
-  NBO_RETURN_IF_ERROR(ValidateCustomerId(customer_id));
-  NBO_ASSIGN_OR_RETURN(const int32_t n, OfferCount(num_offers));
-  NBO_ASSIGN_OR_RETURN(Route route, manager_->Resolve(selector, customer_id));
-  const model::ModelVersion& version = *route.version;
+  static const google::protobuf::RepeatedPtrField<std::string> kNone;
+  Call call;
+  call.customer_id = request.customer_ids(index);
+  call.num_offers =
+      OptionalOffers(request.has_num_offers(), request.num_offers());
+  call.selector = &request.model();
+  call.exclude = &kNone;
+  return Decide(call, response);
+}
 
-  // Customer factors live in the store; a small stack buffer covers the
-  // usual ranks without touching the heap.
+absl::Status Recommender::Decide(const Call& call,
+                                 nbo::v1::RecommendResponse* response) const {
+  NBO_RETURN_IF_ERROR(ValidateCustomerId(call.customer_id));
+  NBO_ASSIGN_OR_RETURN(const int32_t n, OfferCount(call.num_offers));
+  NBO_RETURN_IF_ERROR(ValidateChannel(call.channel));
+  if (call.exclude->size() > kMaxExcludedProducts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("exclude_products has ", call.exclude->size(),
+                     " entries; the limit is ", kMaxExcludedProducts));
+  }
+  for (const std::string& id : *call.exclude) {
+    NBO_RETURN_IF_ERROR(ValidateProductId(id, "exclude_products"));
+  }
+  NBO_ASSIGN_OR_RETURN(Route route,
+                       manager_->Resolve(*call.selector, call.customer_id));
+  const model::ModelVersion& version = *route.version;
+  std::shared_ptr<const DecisionConfig> config =
+      catalogs_->Get(version.model_name());
+  if (config == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("model '", version.model_name(), "' has no catalog"));
+  }
+
+  // What the store knows of the customer.
+  std::optional<store::CustomerState> state;
+  if (absl::StatusOr<store::CustomerState> s =
+          customers_->GetState(call.customer_id);
+      s.ok()) {
+    state = *std::move(s);
+  } else if (!absl::IsNotFound(s.status())) {
+    return s.status();
+  }
+  const bool has_transactions =
+      state.has_value() && state->transaction_count > 0;
+
+  // Scoring.
   float stack_buffer[256];
   std::vector<float> heap_buffer;
   absl::Span<float> factor;
@@ -100,7 +246,210 @@ absl::Status Recommender::RecommendOne(
     factor = absl::MakeSpan(heap_buffer);
   }
   const absl::Status found = store_->GetCustomerFactor(
-      version.model_name(), version.version(), customer_id, factor);
+      version.model_name(), version.version(), call.customer_id, factor);
+  if (!found.ok() && !absl::IsNotFound(found)) return found;
+
+  std::optional<FoldInConfig> fold_in_config;
+  std::optional<InteractionRow> row;
+  nbo::v1::Strategy strategy = nbo::v1::STRATEGY_POPULARITY;
+  if (has_transactions) {
+    NBO_ASSIGN_OR_RETURN(fold_in_config,
+                         FoldInConfigFromLabels(version.labels()));
+  }
+  if (found.ok() &&
+      (!has_transactions ||
+       state->newest_transaction <= fold_in_config->training_end ||
+       fold_in_config->training_end == absl::InfinitePast())) {
+    strategy = nbo::v1::STRATEGY_PERSONALIZED;
+  } else if (has_transactions) {
+    NBO_ASSIGN_OR_RETURN(
+        row, CustomerRow(*customers_, call.customer_id, *state, version,
+                         *fold_in_config, options_.fold_in_max_transactions));
+    // Only declines say what the customer does not want, not what they
+    // do: a row without a positive value folds into the zero vector.
+    if (absl::c_any_of(row->values, [](float v) { return v > 0; })) {
+      NBO_ASSIGN_OR_RETURN(std::vector<float> folded,
+                           FoldIn(version, *fold_in_config, *row));
+      std::copy(folded.begin(), folded.end(), factor.begin());
+      strategy = nbo::v1::STRATEGY_FOLD_IN;
+    } else if (found.ok()) {
+      strategy = nbo::v1::STRATEGY_PERSONALIZED;
+    }
+  }
+  const int catalog_size = static_cast<int>(version.catalog().size());
+  const std::vector<model::ScoredProduct> scored =
+      strategy == nbo::v1::STRATEGY_POPULARITY
+          ? version.MostPopular(catalog_size)
+          : version.TopN(factor, catalog_size);
+
+  // Decisioning.
+  decision::DecisionRequest request;
+  if (state.has_value()) {
+    if (state->profile.has_value()) {
+      request.customer = ToDecisionProfile(*state->profile);
+    }
+    for (const store::HoldingState& h : state->holdings) {
+      request.holdings.insert(h.product_id);
+    }
+    for (const store::ContactHistory& c : state->contacts) {
+      decision::ProductContacts& contacts = request.contacts[c.product_id];
+      contacts.impressions = c.impressions;
+      contacts.declines = c.declines;
+    }
+  }
+  request.candidates.reserve(scored.size());
+  absl::flat_hash_map<absl::string_view, const model::ScoredProduct*> by_id;
+  by_id.reserve(scored.size());
+  for (const model::ScoredProduct& s : scored) {
+    const std::string& id = version.catalog()[s.index].id;
+    request.candidates.push_back({id, version.Propensity(s.score)});
+    by_id[id] = &s;
+  }
+  request.num_offers = n;
+  request.excluded_products.insert(call.exclude->begin(), call.exclude->end());
+  const absl::Time now = now_();
+  request.now = now;
+  request.levers = config->levers;
+  NBO_ASSIGN_OR_RETURN(decision::Decision decision,
+                       config->engine->Decide(request));
+
+  // The answer.
+  response->set_customer_id(std::string(call.customer_id));
+  response->set_model_name(version.model_name());
+  response->set_model_version(version.version());
+  response->set_experiment_arm(std::move(route.arm));
+  response->set_strategy(strategy);
+  response->set_decision_id(store::MakeDecisionId(now));
+  response->set_channel(std::string(call.channel));
+  response->set_catalog_revision(config->revision());
+  SetTimestamp(now, response->mutable_timestamp());
+
+  if (call.explain && strategy != nbo::v1::STRATEGY_POPULARITY &&
+      !row.has_value() && has_transactions) {
+    NBO_ASSIGN_OR_RETURN(
+        row, CustomerRow(*customers_, call.customer_id, *state, version,
+                         *fold_in_config, options_.fold_in_max_transactions));
+  }
+  for (const decision::Offer& o : decision.offers) {
+    const model::ScoredProduct& s = *by_id.at(o.product_id);
+    const model::Product& product = version.catalog()[s.index];
+    const nbo::v1::Product* listed = config->Find(o.product_id);
+    nbo::v1::Offer* offer = response->add_offers();
+    offer->set_product_id(o.product_id);
+    offer->set_name(listed != nullptr ? listed->name() : product.name);
+    offer->set_category(listed != nullptr ? listed->category()
+                                          : product.category);
+    offer->set_rank(o.rank);
+    offer->set_score(s.score);
+    offer->set_propensity(o.propensity);
+    offer->set_priority(o.priority);
+    offer->set_offer_type(ToApiOfferType(o.offer_type));
+    if (!call.explain) continue;
+    if (strategy == nbo::v1::STRATEGY_POPULARITY) {
+      nbo::v1::Reason* r = offer->add_reasons();
+      r->set_code("POPULAR");
+      r->set_detail("ranked by the version's popularity");
+    } else if (row.has_value() && !row->items.empty()) {
+      NBO_ASSIGN_OR_RETURN(std::vector<Contribution> contributions,
+                           ExplainScore(version, *fold_in_config, *row, s.index,
+                                        options_.explain_top_products));
+      for (const Contribution& c : contributions) {
+        nbo::v1::Reason* r = offer->add_reasons();
+        r->set_code("CONTRIBUTING_PRODUCT");
+        r->set_product_id(version.catalog()[c.item].id);
+        r->set_weight(c.weight);
+      }
+    }
+    if (const decision::ProductRule* rule =
+            config->engine->FindProduct(o.product_id);
+        rule != nullptr) {
+      for (decision::EligibilityReason& e :
+           decision::ExplainEligibility(rule->eligibility, request.customer)) {
+        nbo::v1::Reason* r = offer->add_reasons();
+        r->set_code("ELIGIBLE");
+        r->set_attribute(std::move(e.attribute));
+        r->set_detail(std::move(e.detail));
+      }
+      nbo::v1::Reason* r = offer->add_reasons();
+      r->set_code("BUSINESS_PRIORITY");
+      r->set_detail(absl::StrCat("business value ", rule->business_value,
+                                 " x lever ",
+                                 config->levers->Get(o.product_id)));
+    }
+  }
+  for (decision::Suppression& s : decision.suppressions) {
+    if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
+    nbo::v1::Suppression* out = response->add_suppressions();
+    out->set_product_id(std::move(s.product_id));
+    out->set_reason(ToApiReason(s.reason));
+    if (s.rule.has_value()) {
+      out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
+    } else if (s.fatigue_cause.has_value()) {
+      out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
+      SetTimestamp(s.suppressed_until, out->mutable_until());
+    }
+    out->set_detail(std::move(s.detail));
+  }
+  if (decision.no_action.has_value()) {
+    nbo::v1::NoAction* no_action = response->mutable_no_action();
+    no_action->set_reason(
+        std::string(decision::NoActionReasonName(decision.no_action->reason)));
+    no_action->set_count(decision.no_action->count);
+    no_action->set_message(
+        decision.no_action->reason == decision::NoActionReason::kNoCandidates
+            ? "the model scored no products"
+            : absl::StrCat(
+                  "no product can be offered: ", decision.no_action->count,
+                  " of ", request.candidates.size(), " are ",
+                  no_action->reason()));
+  }
+
+  // The decision log: what was decided, from what, and why not the rest.
+  nbo::v1::DecisionRecord record;
+  record.set_decision_id(response->decision_id());
+  *record.mutable_timestamp() = response->timestamp();
+  record.set_model_name(response->model_name());
+  record.set_model_version(response->model_version());
+  record.set_experiment_arm(response->experiment_arm());
+  record.set_strategy(strategy);
+  record.set_channel(response->channel());
+  record.set_catalog_revision(response->catalog_revision());
+  record.set_num_offers(n);
+  *record.mutable_exclude_products() = *call.exclude;
+  *record.mutable_offers() = response->offers();
+  *record.mutable_suppressions() = response->suppressions();
+  if (response->has_no_action()) {
+    *record.mutable_no_action() = response->no_action();
+  }
+  return customers_->LogDecision(call.customer_id, record);
+}
+
+absl::Status Recommender::Score(
+    const nbo::v1::ScoreCustomerRequest& request,
+    nbo::v1::ScoreCustomerResponse* response) const {
+  NBO_RETURN_IF_ERROR(ValidateCustomerId(request.customer_id()));
+  if (request.num_products() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "num_products must be >= 0, got ", request.num_products()));
+  }
+  NBO_ASSIGN_OR_RETURN(
+      Route route, manager_->Resolve(request.model(), request.customer_id()));
+  const model::ModelVersion& version = *route.version;
+  const int catalog_size = static_cast<int>(version.catalog().size());
+  const int n = request.num_products() == 0
+                    ? catalog_size
+                    : std::min(request.num_products(), catalog_size);
+  float stack_buffer[256];
+  std::vector<float> heap_buffer;
+  absl::Span<float> factor;
+  if (version.rank() <= 256) {
+    factor = absl::MakeSpan(stack_buffer, version.rank());
+  } else {
+    heap_buffer.resize(version.rank());
+    factor = absl::MakeSpan(heap_buffer);
+  }
+  const absl::Status found = store_->GetCustomerFactor(
+      version.model_name(), version.version(), request.customer_id(), factor);
   std::vector<model::ScoredProduct> top;
   if (found.ok()) {
     top = version.TopN(factor, n);
@@ -111,27 +460,49 @@ absl::Status Recommender::RecommendOne(
   } else {
     return found;
   }
-
-  response->set_customer_id(std::string(customer_id));
   response->set_model_name(version.model_name());
   response->set_model_version(version.version());
-  response->set_experiment_arm(std::move(route.arm));
-  response->set_decision_id(NewDecisionId());
-  const absl::Time now = now_();
-  const int64_t micros = absl::ToUnixMicros(now);
-  response->mutable_timestamp()->set_seconds(micros / 1000000);
-  response->mutable_timestamp()->set_nanos(
-      static_cast<int32_t>(micros % 1000000) * 1000);
-  const std::vector<model::Product>& catalog = version.catalog();
-  for (size_t i = 0; i < top.size(); ++i) {
-    const model::Product& product = catalog[top[i].index];
-    nbo::v1::Offer* offer = response->add_offers();
-    offer->set_product_id(product.id);
-    offer->set_name(product.name);
-    offer->set_category(product.category);
-    offer->set_rank(static_cast<int32_t>(i + 1));
-    offer->set_score(top[i].score);
-    offer->set_propensity(version.Propensity(top[i].score));
+  for (const model::ScoredProduct& s : top) {
+    nbo::v1::ProductScore* out = response->add_scores();
+    out->set_product_id(version.catalog()[s.index].id);
+    out->set_score(s.score);
+    out->set_propensity(version.Propensity(s.score));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Recommender::Similar(
+    const nbo::v1::SimilarProductsRequest& request,
+    nbo::v1::SimilarProductsResponse* response) const {
+  NBO_RETURN_IF_ERROR(ValidateProductId(request.product_id(), "product_id"));
+  if (request.k() < 0 || request.k() > kMaxSimilar) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("k must be in [0, ", kMaxSimilar, "], got ", request.k()));
+  }
+  NBO_ASSIGN_OR_RETURN(Route route, manager_->Resolve(request.model(), ""));
+  const model::ModelVersion& version = *route.version;
+  const int32_t index = version.ProductIndex(request.product_id());
+  if (index < 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "product '", request.product_id(), "' is not in version ",
+        version.version(), " of model '", version.model_name(), "'"));
+  }
+  std::shared_ptr<const DecisionConfig> config =
+      catalogs_->Get(version.model_name());
+  response->set_product_id(request.product_id());
+  response->set_model_name(version.model_name());
+  response->set_model_version(version.version());
+  for (const model::ScoredProduct& s : SimilarProducts(
+           version, index, request.k() == 0 ? kDefaultSimilar : request.k())) {
+    const model::Product& product = version.catalog()[s.index];
+    const nbo::v1::Product* listed =
+        config != nullptr ? config->Find(product.id) : nullptr;
+    nbo::v1::SimilarProduct* out = response->add_similar();
+    out->set_product_id(product.id);
+    out->set_name(listed != nullptr ? listed->name() : product.name);
+    out->set_category(listed != nullptr ? listed->category()
+                                        : product.category);
+    out->set_similarity(s.score);
   }
   return absl::OkStatus();
 }

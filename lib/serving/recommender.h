@@ -10,17 +10,30 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lib/serving/catalog_registry.h"
 #include "lib/serving/model_manager.h"
+#include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
+#include "nbo/v1/model_service.pb.h"
 #include "nbo/v1/nbo_service.pb.h"
 
 namespace nbo::serving {
 
-// Answers Recommend: validates the request, routes it to a version, reads the
-// customer's factor from the store and scores the catalog; a customer the
-// version does not know gets its popularity ranking.
+// Answers Recommend: validates the request, routes it to a version, scores
+// the version's products for the customer, runs the decision pipeline
+// (eligibility, holdings, contact policy, request filter, arbitration) with
+// the model's catalog and levers, logs the decision, and fills the answer.
 //
-// Thread-safe and lock-free on the request path (see ModelManager::Resolve).
+// Scoring strategy, in order:
+//   PERSONALIZED  the version has the customer's factor and the customer has
+//                 no transaction newer than the version's training data
+//                 (metadata label data_max_time);
+//   FOLD_IN       the customer has transactions (and no factor, or newer
+//                 ones): a factor is solved on the fly from them against the
+//                 version's item factors (fold_in.h);
+//   POPULARITY    nothing to personalize with.
+//
+// Thread-safe and lock-free on the request path.
 class Recommender {
  public:
   struct Options {
@@ -33,15 +46,23 @@ class Recommender {
     // Largest BatchRecommend request, in customers.
     // Default: 1000.
     int32_t max_batch_customers = 1000;
+    // Most recent transactions a fold-in reads.
+    // Default: 1000.
+    int32_t fold_in_max_transactions = 1000;
+    // Contributing products named per offer when explaining.
+    // Default: 3.
+    int32_t explain_top_products = 3;
   };
 
-  // `manager` and `store` are not owned and must outlive the recommender.
+  // None of the pointers is owned; all must outlive the recommender.
   Recommender(const ModelManager* manager, const store::ModelStore* store,
+              store::CustomerStore* customers, const CatalogRegistry* catalogs,
               Options options, std::function<absl::Time()> now = absl::Now);
 
-  // Fills `response` for one customer. INVALID_ARGUMENT: bad customer_id or
-  // num_offers, negative version. NOT_FOUND / UNAVAILABLE: see
-  // ModelManager::Resolve. INTERNAL: the store failed.
+  // Fills `response` for one customer. INVALID_ARGUMENT: bad customer_id,
+  // num_offers, channel or exclude_products, negative version. NOT_FOUND /
+  // UNAVAILABLE: see ModelManager::Resolve. INTERNAL: a store failed (the
+  // decision is not served when it cannot be logged).
   absl::Status Recommend(const nbo::v1::RecommendRequest& request,
                          nbo::v1::RecommendResponse* response) const;
 
@@ -50,19 +71,42 @@ class Recommender {
   absl::Status ValidateBatch(
       const nbo::v1::BatchRecommendRequest& request) const;
 
-  // One customer of a batch; codes as Recommend.
-  absl::Status RecommendOne(absl::string_view customer_id,
-                            std::optional<int32_t> num_offers,
-                            const nbo::v1::ModelSelector& selector,
+  // Customer `index` of a batch; codes as Recommend.
+  absl::Status RecommendOne(const nbo::v1::BatchRecommendRequest& request,
+                            int index,
                             nbo::v1::RecommendResponse* response) const;
 
+  // Bare scoring (ModelService.ScoreCustomer): the stored factor or the
+  // popularity ranking, no decisioning, nothing logged.
+  absl::Status Score(const nbo::v1::ScoreCustomerRequest& request,
+                     nbo::v1::ScoreCustomerResponse* response) const;
+
+  // SimilarProducts. INVALID_ARGUMENT: empty product_id, k out of [0, 100].
+  // NOT_FOUND: the routed version has no such product.
+  absl::Status Similar(const nbo::v1::SimilarProductsRequest& request,
+                       nbo::v1::SimilarProductsResponse* response) const;
+
  private:
+  // What Recommend and RecommendOne share.
+  struct Call {
+    absl::string_view customer_id;
+    std::optional<int32_t> num_offers;
+    const nbo::v1::ModelSelector* selector = nullptr;
+    absl::string_view channel;
+    bool explain = false;
+    const google::protobuf::RepeatedPtrField<std::string>* exclude = nullptr;
+  };
+  absl::Status Decide(const Call& call,
+                      nbo::v1::RecommendResponse* response) const;
+
   // num_offers resolved against the default; INVALID_ARGUMENT when out of
   // range.
   absl::StatusOr<int32_t> OfferCount(std::optional<int32_t> requested) const;
 
   const ModelManager* const manager_;
   const store::ModelStore* const store_;
+  store::CustomerStore* const customers_;
+  const CatalogRegistry* const catalogs_;
   const Options options_;
   const std::function<absl::Time()> now_;
 };

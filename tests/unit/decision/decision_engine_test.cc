@@ -409,6 +409,76 @@ TEST(DecisionEngineTest, PerProductPolicyOverridesTheDefault) {
       ElementsAre("P"));
 }
 
+TEST(DecisionEngineTest, CategoryScopeCountsDeclinesOfTheWholeCategory) {
+  auto product = [](std::string id, std::string category) {
+    ProductRule rule = Product(std::move(id));
+    rule.category = std::move(category);
+    return rule;
+  };
+  DecisionEngineOptions options = FatigueOptions();
+  options.contact_policy.scope = ContactScope::kCategory;
+  auto engine = MakeEngine({product("GOLD", "cards"), product("PLAT", "cards"),
+                            product("SAVE", "savings")},
+                           options);
+  DecisionRequest request =
+      Request({{"GOLD", 0.9}, {"PLAT", 0.8}, {"SAVE", 0.1}}, /*n=*/3);
+  // One decline of each card: two declines in the category.
+  request.contacts["GOLD"].declines = {kNow - absl::Hours(24)};
+  request.contacts["PLAT"].declines = {kNow - absl::Hours(48)};
+  request.now = kNow;
+  ASSERT_OK_AND_ASSIGN(Decision d, engine->Decide(request));
+  EXPECT_THAT(OfferIds(d), ElementsAre("SAVE"));
+  ASSERT_EQ(d.suppressions.size(), 2u);
+  for (const Suppression& s : d.suppressions) {
+    EXPECT_EQ(s.reason, SuppressionReason::kFatigued);
+    // The second most recent decline of the category, plus 10 days.
+    EXPECT_EQ(s.suppressed_until, kNow - absl::Hours(48) + absl::Hours(240));
+    EXPECT_THAT(s.detail, HasSubstr("of cards"));
+  }
+
+  // Per product, one decline each fatigues nothing.
+  options.contact_policy.scope = ContactScope::kProduct;
+  auto per_product =
+      MakeEngine({product("GOLD", "cards"), product("PLAT", "cards"),
+                  product("SAVE", "savings")},
+                 options);
+  ASSERT_OK_AND_ASSIGN(Decision d2, per_product->Decide(request));
+  EXPECT_THAT(OfferIds(d2), ElementsAre("GOLD", "PLAT", "SAVE"));
+}
+
+TEST(DecisionEngineTest, ExplainEligibilityListsTheRulesMetInRuleOrder) {
+  EligibilityRules rules;
+  rules.min_age = 18;
+  rules.max_age = 70;
+  rules.min_income = 20000;
+  rules.segments = {"mass", "affluent"};
+  rules.min_credit_score = 600;
+  rules.kyc_required = true;
+  CustomerProfile customer;
+  customer.age = 34;
+  customer.income = 52000;
+  customer.segment = "mass";
+  customer.credit_score = 690;
+  customer.kyc_verified = true;
+  std::vector<EligibilityReason> reasons = ExplainEligibility(rules, customer);
+  ASSERT_EQ(reasons.size(), 6u);
+  EXPECT_EQ(reasons[0].attribute, "age");
+  EXPECT_EQ(reasons[0].detail, "age 34 >= 18");
+  EXPECT_EQ(reasons[1].detail, "age 34 <= 70");
+  EXPECT_EQ(reasons[2].attribute, "income");
+  EXPECT_EQ(reasons[3].detail, "segment mass in mass;affluent");
+  EXPECT_EQ(reasons[4].detail, "credit score 690 >= 600");
+  EXPECT_EQ(reasons[5].attribute, "kyc");
+
+  // Unknown or failing attributes are not reasons; no rules, no reasons.
+  customer.credit_score.reset();
+  customer.age = 80;
+  reasons = ExplainEligibility(rules, customer);
+  ASSERT_EQ(reasons.size(), 4u);
+  EXPECT_EQ(reasons[0].detail, "age 80 >= 18");
+  EXPECT_THAT(ExplainEligibility(EligibilityRules{}, customer), IsEmpty());
+}
+
 TEST(DecisionEngineTest, NoActionNamesTheDominantReason) {
   ProductRule young = Product("Y");
   young.eligibility.max_age = 25;
