@@ -58,6 +58,23 @@ ABSL_FLAG(std::string, admin_token, "",
           "empty disables authentication (use NBO_ADMIN_TOKEN to keep it out "
           "of the process list)");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache, MiB");
+ABSL_FLAG(int, contact_max_declines, kDefaults.contact_max_declines,
+          "Contact policy default: declines that suppress a product");
+ABSL_FLAG(int, contact_max_impressions, kDefaults.contact_max_impressions,
+          "Contact policy default: impressions that suppress a product");
+ABSL_FLAG(int, contact_suppression_days, kDefaults.contact_suppression_days,
+          "Contact policy default: days a suppression lasts");
+ABSL_FLAG(int, max_ingest_batch, kDefaults.max_ingest_batch,
+          "Most records in one ingest request or stream message");
+ABSL_FLAG(absl::Duration, max_clock_skew, kDefaults.max_clock_skew,
+          "How far in the future client timestamps may be");
+ABSL_FLAG(absl::Duration, decision_retention, kDefaults.decision_retention,
+          "Decisions (and their feedback) older than this are deleted");
+ABSL_FLAG(absl::Duration, transaction_retention,
+          kDefaults.transaction_retention,
+          "Transactions older than this are deleted (holdings are kept)");
+ABSL_FLAG(absl::Duration, retention_interval, kDefaults.retention_interval,
+          "How often retention runs");
 ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
           "On SIGTERM: time to report NOT_SERVING while still serving");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
@@ -110,6 +127,16 @@ int main(int argc, char** argv) {
   options.admin_token = absl::GetFlag(FLAGS_admin_token);
   options.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  options.contact_max_declines = absl::GetFlag(FLAGS_contact_max_declines);
+  options.contact_max_impressions =
+      absl::GetFlag(FLAGS_contact_max_impressions);
+  options.contact_suppression_days =
+      absl::GetFlag(FLAGS_contact_suppression_days);
+  options.max_ingest_batch = absl::GetFlag(FLAGS_max_ingest_batch);
+  options.max_clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
+  options.decision_retention = absl::GetFlag(FLAGS_decision_retention);
+  options.transaction_retention = absl::GetFlag(FLAGS_transaction_retention);
+  options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
 
   auto server = nbo::server::NboServer::Start(options);
   if (!server.ok()) {

@@ -14,26 +14,6 @@
 namespace nbo::server {
 namespace {
 
-// Measures one RPC and records it when it goes out of scope.
-class CallRecorder {
- public:
-  CallRecorder(ServerMetrics* metrics, Method method)
-      : metrics_(metrics), method_(method), start_(absl::Now()) {}
-  ~CallRecorder() {
-    metrics_->RecordRequest(method_, code_, absl::Now() - start_);
-  }
-  const grpc::Status& Done(const grpc::Status& status) {
-    code_ = status.error_code();
-    return status;
-  }
-
- private:
-  ServerMetrics* const metrics_;
-  const Method method_;
-  const absl::Time start_;
-  grpc::StatusCode code_ = grpc::StatusCode::UNKNOWN;
-};
-
 constexpr int kDefaultExportRows = 1024;
 constexpr int kMaxExportRows = 65536;
 
@@ -41,9 +21,15 @@ constexpr int kMaxExportRows = 65536;
 
 ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
                                    store::ModelStore* store,
+                                   serving::CatalogRegistry* catalogs,
+                                   const serving::Recommender* recommender,
+                                   const serving::CustomerService* customers,
                                    ServerMetrics* metrics, Options options)
     : manager_(manager),
       store_(store),
+      catalogs_(catalogs),
+      recommender_(recommender),
+      customers_(customers),
       metrics_(metrics),
       options_(std::move(options)) {}
 
@@ -67,8 +53,23 @@ grpc::Status ModelServiceImpl::DoPublish(
   if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
   serving::PublishSession session(manager_, store_, options_.publish_limits);
   nbo::v1::PublishModelRequest message;
+  nbo::v1::PublishHeader header;
   uint64_t recorded = 0;
   while (reader->Read(&message)) {
+    if (message.has_header()) {
+      for (const nbo::v1::Product& product : message.header().catalog()) {
+        // The rules are checked now, so a bad catalog fails the publish
+        // before any factor is written.
+        absl::Status rules = serving::ToProductRule(product).status();
+        if (rules.ok()) {
+          rules = serving::ContactPolicyOf(product, decision::ContactPolicy{})
+                      .status();
+        }
+        if (!rules.ok()) return services::ToGrpcStatus(rules);
+      }
+      header = message.header();
+      header.clear_popularity();
+    }
     const absl::Status added = session.Add(message);
     metrics_->RecordPublishBytes(session.bytes_received() - recorded);
     recorded = session.bytes_received();
@@ -78,6 +79,14 @@ grpc::Status ModelServiceImpl::DoPublish(
     // The session's destructor deletes the partial version.
     return grpc::Status(grpc::StatusCode::CANCELLED,
                         "publish cancelled; nothing was published");
+  }
+  // The catalog goes first, so that the version serves with its products'
+  // rules from its first request. Should the commit fail, the catalog only
+  // lists products no version scores yet, which offers nothing.
+  if (!header.catalog().empty()) {
+    const absl::Status applied = catalogs_->ApplyPublishedCatalog(
+        manager_->ResolveName(header.model_name()), header.catalog());
+    if (!applied.ok()) return services::ToGrpcStatus(applied);
   }
   absl::StatusOr<nbo::v1::PublishModelResponse> done = session.Finish();
   if (!done.ok()) return services::ToGrpcStatus(done.status());
@@ -198,9 +207,17 @@ grpc::Status ModelServiceImpl::DoExport(
   header->set_model_name(name);
   header->set_version(record->version);
   header->set_rank(record->rank);
+  // The version's products with the model's current rules, so that a
+  // replica bootstrapping from this export decides as this server does.
+  std::shared_ptr<const serving::DecisionConfig> catalog = catalogs_->Get(name);
   for (size_t i = 0; i < record->catalog.size(); ++i) {
     const store::ProductRow& p = record->catalog[i];
     nbo::v1::Product* out = header->add_catalog();
+    if (const nbo::v1::Product* listed =
+            catalog != nullptr ? catalog->Find(p.product_id) : nullptr;
+        listed != nullptr) {
+      *out = *listed;
+    }
     out->set_product_id(p.product_id);
     out->set_name(p.name);
     out->set_category(p.category);
@@ -259,6 +276,88 @@ grpc::Status ModelServiceImpl::DoExport(
     return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   }
   return grpc::Status::OK;
+}
+
+grpc::Status ModelServiceImpl::UpdateCatalog(
+    grpc::ServerContext* context, const nbo::v1::UpdateCatalogRequest* request,
+    nbo::v1::UpdateCatalogResponse* response) {
+  CallRecorder call(metrics_, Method::kUpdateCatalog);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  const std::string name = manager_->ResolveName(request->model_name());
+  absl::StatusOr<int64_t> revision =
+      catalogs_->UpdateCatalog(name, request->catalog());
+  if (!revision.ok()) {
+    return call.Done(services::ToGrpcStatus(revision.status()));
+  }
+  response->set_model_name(name);
+  response->set_revision(*revision);
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::GetCatalog(
+    grpc::ServerContext* /*context*/, const nbo::v1::GetCatalogRequest* request,
+    nbo::v1::GetCatalogResponse* response) {
+  CallRecorder call(metrics_, Method::kGetCatalog);
+  const std::string name = manager_->ResolveName(request->model_name());
+  std::shared_ptr<const serving::DecisionConfig> config = catalogs_->Get(name);
+  if (config == nullptr) {
+    return call.Done(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("model '", name, "' has no catalog")));
+  }
+  *response = config->record;
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::SetLevers(
+    grpc::ServerContext* context, const nbo::v1::SetLeversRequest* request,
+    nbo::v1::SetLeversResponse* response) {
+  CallRecorder call(metrics_, Method::kSetLevers);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  const std::string name = manager_->ResolveName(request->model_name());
+  const absl::Status set = catalogs_->SetLevers(name, request->levers());
+  if (!set.ok()) return call.Done(services::ToGrpcStatus(set));
+  *response->mutable_levers() = catalogs_->Get(name)->record.levers();
+  return call.Done(grpc::Status::OK);
+}
+
+grpc::Status ModelServiceImpl::GetExperimentStats(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::GetExperimentStatsRequest* request,
+    nbo::v1::GetExperimentStatsResponse* response) {
+  CallRecorder call(metrics_, Method::kGetExperimentStats);
+  nbo::v1::GetExperimentStatsRequest resolved = *request;
+  resolved.set_model_name(manager_->ResolveName(request->model_name()));
+  return call.Done(services::ToGrpcStatus(
+      customers_->GetExperimentStats(resolved, response)));
+}
+
+grpc::Status ModelServiceImpl::ScoreCustomer(
+    grpc::ServerContext* context, const nbo::v1::ScoreCustomerRequest* request,
+    nbo::v1::ScoreCustomerResponse* response) {
+  CallRecorder call(metrics_, Method::kScoreCustomer);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  return call.Done(
+      services::ToGrpcStatus(recommender_->Score(*request, response)));
+}
+
+grpc::Status ModelServiceImpl::ExportFeedback(
+    grpc::ServerContext* context, const nbo::v1::ExportFeedbackRequest* request,
+    grpc::ServerWriter<nbo::v1::ExportFeedbackResponse>* writer) {
+  CallRecorder call(metrics_, Method::kExportFeedback);
+  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+    return call.Done(auth);
+  }
+  return call.Done(services::ToGrpcStatus(customers_->ExportFeedback(
+      *request, [writer](const nbo::v1::ExportFeedbackResponse& chunk) {
+        return writer->Write(chunk);
+      })));
 }
 
 }  // namespace nbo::server

@@ -5,8 +5,11 @@
 
 #include <string>
 
+#include "lib/serving/catalog_registry.h"
+#include "lib/serving/customer_service.h"
 #include "lib/serving/model_manager.h"
 #include "lib/serving/publish_session.h"
+#include "lib/serving/recommender.h"
 #include "lib/store/model_store.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "services/nbo_server/server_metrics.h"
@@ -34,6 +37,9 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
   };
 
   ModelServiceImpl(serving::ModelManager* manager, store::ModelStore* store,
+                   serving::CatalogRegistry* catalogs,
+                   const serving::Recommender* recommender,
+                   const serving::CustomerService* customers,
                    ServerMetrics* metrics, Options options);
 
   grpc::Status PublishModel(
@@ -61,6 +67,26 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
   grpc::Status ExportModel(
       grpc::ServerContext* context, const nbo::v1::ExportModelRequest* request,
       grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) override;
+  grpc::Status UpdateCatalog(grpc::ServerContext* context,
+                             const nbo::v1::UpdateCatalogRequest* request,
+                             nbo::v1::UpdateCatalogResponse* response) override;
+  grpc::Status GetCatalog(grpc::ServerContext* context,
+                          const nbo::v1::GetCatalogRequest* request,
+                          nbo::v1::GetCatalogResponse* response) override;
+  grpc::Status SetLevers(grpc::ServerContext* context,
+                         const nbo::v1::SetLeversRequest* request,
+                         nbo::v1::SetLeversResponse* response) override;
+  grpc::Status GetExperimentStats(
+      grpc::ServerContext* context,
+      const nbo::v1::GetExperimentStatsRequest* request,
+      nbo::v1::GetExperimentStatsResponse* response) override;
+  grpc::Status ScoreCustomer(grpc::ServerContext* context,
+                             const nbo::v1::ScoreCustomerRequest* request,
+                             nbo::v1::ScoreCustomerResponse* response) override;
+  grpc::Status ExportFeedback(
+      grpc::ServerContext* context,
+      const nbo::v1::ExportFeedbackRequest* request,
+      grpc::ServerWriter<nbo::v1::ExportFeedbackResponse>* writer) override;
 
  private:
   // UNAUTHENTICATED unless the call carries the admin token (or none is set).
@@ -75,6 +101,9 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
 
   serving::ModelManager* const manager_;
   store::ModelStore* const store_;
+  serving::CatalogRegistry* const catalogs_;
+  const serving::Recommender* const recommender_;
+  const serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
   const Options options_;
 };

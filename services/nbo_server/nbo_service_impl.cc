@@ -68,15 +68,11 @@ class BatchReactor
     }
     response_.Clear();
     response_.set_index(next_);
-    const std::optional<int32_t> num_offers =
-        request_->has_num_offers()
-            ? std::optional<int32_t>(request_->num_offers())
-            : std::nullopt;
     const absl::Status status = recommender_->RecommendOne(
-        request_->customer_ids(next_), num_offers, request_->model(),
-        response_.mutable_recommendation());
+        *request_, next_, response_.mutable_recommendation());
     if (status.ok()) {
       metrics_->RecordStrategy(response_.recommendation().strategy());
+      metrics_->RecordDecision(response_.recommendation());
     } else {
       const grpc::Status g = services::ToGrpcStatus(status);
       response_.mutable_error()->set_code(g.error_code());
@@ -137,8 +133,10 @@ class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
 }  // namespace
 
 NboServiceImpl::NboServiceImpl(const serving::Recommender* recommender,
+                               serving::CustomerService* customers,
                                ServerMetrics* metrics)
     : recommender_(recommender),
+      customers_(customers),
       metrics_(metrics),
       recommend_allocator_(
           std::make_unique<ArenaMessageAllocator<
@@ -157,7 +155,10 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
   } else {
     status =
         services::ToGrpcStatus(recommender_->Recommend(*request, response));
-    if (status.ok()) metrics_->RecordStrategy(response->strategy());
+    if (status.ok()) {
+      metrics_->RecordStrategy(response->strategy());
+      metrics_->RecordDecision(*response);
+    }
   }
   metrics_->RecordRequest(Method::kRecommend, status.error_code(),
                           absl::Now() - start);
@@ -170,6 +171,39 @@ grpc::ServerWriteReactor<nbo::v1::BatchRecommendResponse>*
 NboServiceImpl::BatchRecommend(grpc::CallbackServerContext* context,
                                const nbo::v1::BatchRecommendRequest* request) {
   return new BatchReactor(context, request, recommender_, metrics_);
+}
+
+grpc::Status NboServiceImpl::RecordFeedback(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::RecordFeedbackRequest* request,
+    nbo::v1::RecordFeedbackResponse* response) {
+  CallRecorder call(metrics_, Method::kRecordFeedback);
+  store::FeedbackResult result;
+  const absl::Status status =
+      customers_->RecordFeedback(*request, response, &result);
+  if (status.ok() && !result.duplicate) {
+    metrics_->RecordFeedback(result.model_name, result.experiment_arm,
+                             request->outcome(), result.first_for_offer);
+  }
+  return call.Done(services::ToGrpcStatus(status));
+}
+
+grpc::Status NboServiceImpl::SimilarProducts(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::SimilarProductsRequest* request,
+    nbo::v1::SimilarProductsResponse* response) {
+  CallRecorder call(metrics_, Method::kSimilarProducts);
+  return call.Done(
+      services::ToGrpcStatus(recommender_->Similar(*request, response)));
+}
+
+grpc::Status NboServiceImpl::GetCustomer(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::GetCustomerRequest* request,
+    nbo::v1::GetCustomerResponse* response) {
+  CallRecorder call(metrics_, Method::kGetCustomer);
+  return call.Done(
+      services::ToGrpcStatus(customers_->GetCustomer(*request, response)));
 }
 
 }  // namespace nbo::server

@@ -6,21 +6,40 @@
 #include <memory>
 
 #include "grpcpp/support/message_allocator.h"
+#include "lib/serving/customer_service.h"
 #include "lib/serving/recommender.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
 #include "services/nbo_server/server_metrics.h"
 
 namespace nbo::server {
 
-// nbo.v1.NBOService on gRPC's callback API: the request path. Each reaction
-// does bounded work (a store point lookup and a small matrix-vector product)
-// and never blocks on a lock held across work.
+// nbo.v1.NBOService. Recommend and BatchRecommend, the request path, run on
+// gRPC's callback API: each reaction does bounded work (point lookups, a
+// small matrix-vector product, the rules, an unsynced log write) and never
+// blocks on a lock held across work. RecordFeedback waits for an fsync, and
+// GetCustomer and SimilarProducts are rarer reads: they run on the
+// synchronous API's thread pool, where blocking is expected.
 //
-// Thread-safe. `recommender` and `metrics` are not owned.
-class NboServiceImpl final : public nbo::v1::NBOService::CallbackService {
+// Thread-safe. The pointers are not owned.
+class NboServiceImpl final
+    : public nbo::v1::NBOService::WithCallbackMethod_Recommend<
+          nbo::v1::NBOService::WithCallbackMethod_BatchRecommend<
+              nbo::v1::NBOService::Service>> {
  public:
   NboServiceImpl(const serving::Recommender* recommender,
-                 ServerMetrics* metrics);
+                 serving::CustomerService* customers, ServerMetrics* metrics);
+
+  grpc::Status RecordFeedback(
+      grpc::ServerContext* context,
+      const nbo::v1::RecordFeedbackRequest* request,
+      nbo::v1::RecordFeedbackResponse* response) override;
+  grpc::Status SimilarProducts(
+      grpc::ServerContext* context,
+      const nbo::v1::SimilarProductsRequest* request,
+      nbo::v1::SimilarProductsResponse* response) override;
+  grpc::Status GetCustomer(grpc::ServerContext* context,
+                           const nbo::v1::GetCustomerRequest* request,
+                           nbo::v1::GetCustomerResponse* response) override;
 
   grpc::ServerUnaryReactor* Recommend(
       grpc::CallbackServerContext* context,
@@ -33,6 +52,7 @@ class NboServiceImpl final : public nbo::v1::NBOService::CallbackService {
 
  private:
   const serving::Recommender* const recommender_;
+  serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
   // Puts each Recommend's request and response on one protobuf arena, so a
   // call costs one allocation instead of one per string and offer.

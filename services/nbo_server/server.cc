@@ -2,6 +2,7 @@
 
 #include "services/nbo_server/server.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -11,10 +12,14 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/status_macros.h"
+#include "lib/serving/catalog_registry.h"
+#include "lib/serving/customer_service.h"
 #include "lib/serving/model_manager.h"
 #include "lib/serving/recommender.h"
+#include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
 #include "prometheus/exposer.h"
+#include "services/nbo_server/ingest_service_impl.h"
 #include "services/nbo_server/model_service_impl.h"
 #include "services/nbo_server/nbo_service_impl.h"
 #include "services/nbo_server/server_metrics.h"
@@ -22,8 +27,8 @@
 namespace nbo::server {
 namespace {
 
-constexpr const char* kServiceNames[] = {"nbo.v1.NBOService",
-                                         "nbo.v1.ModelService"};
+constexpr const char* kServiceNames[] = {
+    "nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"};
 
 absl::Status ValidateOptions(const NboServer::Options& o) {
   if (o.data_dir.empty()) {
@@ -35,9 +40,18 @@ absl::Status ValidateOptions(const NboServer::Options& o) {
   if (o.max_receive_message_bytes <= 0 || o.max_publish_chunk_bytes <= 0 ||
       o.max_concurrent_streams <= 0 || o.keepalive_max_ping_strikes < 0 ||
       o.default_offers <= 0 || o.max_offers < o.default_offers ||
-      o.max_batch_customers <= 0) {
+      o.max_batch_customers <= 0 || o.max_ingest_batch <= 0 ||
+      o.contact_max_declines <= 0 || o.contact_max_impressions <= 0 ||
+      o.contact_suppression_days <= 0) {
     return absl::InvalidArgumentError(
         "limits must be positive and default_offers <= max_offers");
+  }
+  if (o.max_clock_skew < absl::ZeroDuration() ||
+      o.decision_retention <= absl::ZeroDuration() ||
+      o.transaction_retention <= absl::ZeroDuration() ||
+      o.retention_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "max_clock_skew must be >= 0 and retention durations positive");
   }
   if (o.max_publish_chunk_bytes > o.max_receive_message_bytes) {
     return absl::InvalidArgumentError(
@@ -69,6 +83,12 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
                  static_cast<long long>(version), name.c_str());
   }
 
+  store::CustomerStore::Options customer_options;
+  customer_options.path = o.data_dir + "/customers";
+  customer_options.sync = o.sync_writes;
+  NBO_ASSIGN_OR_RETURN(s->customer_store_,
+                       store::CustomerStore::Open(customer_options));
+
   serving::ModelManager::Options manager_options;
   manager_options.store = s->store_.get();
   manager_options.default_model = o.default_model;
@@ -79,19 +99,40 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
                        serving::ModelManager::Create(manager_options));
   NBO_RETURN_IF_ERROR(s->manager_->LoadFromStore());
 
+  serving::CatalogRegistry::Options catalog_options;
+  catalog_options.store = s->store_.get();
+  catalog_options.default_contact_policy.max_declines = o.contact_max_declines;
+  catalog_options.default_contact_policy.max_impressions =
+      o.contact_max_impressions;
+  catalog_options.default_contact_policy.suppression_days =
+      o.contact_suppression_days;
+  NBO_ASSIGN_OR_RETURN(s->catalogs_,
+                       serving::CatalogRegistry::Create(catalog_options));
+  NBO_RETURN_IF_ERROR(s->EnsureCatalogs());
+
   serving::Recommender::Options rec_options;
   rec_options.default_offers = o.default_offers;
   rec_options.max_offers = o.max_offers;
   rec_options.max_batch_customers = o.max_batch_customers;
   s->recommender_ = std::make_unique<serving::Recommender>(
-      s->manager_.get(), s->store_.get(), rec_options);
-  s->nbo_service_ = std::make_unique<NboServiceImpl>(s->recommender_.get(),
-                                                     s->metrics_.get());
+      s->manager_.get(), s->store_.get(), s->customer_store_.get(),
+      s->catalogs_.get(), rec_options);
+  serving::CustomerService::Options customer_service_options;
+  customer_service_options.max_batch = o.max_ingest_batch;
+  customer_service_options.max_clock_skew = o.max_clock_skew;
+  s->customer_service_ = std::make_unique<serving::CustomerService>(
+      s->customer_store_.get(), s->catalogs_.get(), customer_service_options);
+  s->nbo_service_ = std::make_unique<NboServiceImpl>(
+      s->recommender_.get(), s->customer_service_.get(), s->metrics_.get());
   ModelServiceImpl::Options model_options;
   model_options.publish_limits.max_chunk_bytes = o.max_publish_chunk_bytes;
   model_options.admin_token = o.admin_token;
   s->model_service_ = std::make_unique<ModelServiceImpl>(
-      s->manager_.get(), s->store_.get(), s->metrics_.get(), model_options);
+      s->manager_.get(), s->store_.get(), s->catalogs_.get(),
+      s->recommender_.get(), s->customer_service_.get(), s->metrics_.get(),
+      model_options);
+  s->ingest_service_ = std::make_unique<IngestServiceImpl>(
+      s->customer_service_.get(), s->metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -100,6 +141,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
                            &s->grpc_port_);
   builder.RegisterService(s->nbo_service_.get());
   builder.RegisterService(s->model_service_.get());
+  builder.RegisterService(s->ingest_service_.get());
   builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              o.max_concurrent_streams);
@@ -133,7 +175,60 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
     s->metrics_port_ = ports.empty() ? 0 : ports[0];
   }
   s->UpdateHealth();
+  s->retention_thread_ = std::thread([raw] { raw->RetentionLoop(); });
   return s;
+}
+
+absl::Status NboServer::EnsureCatalogs() {
+  for (const nbo::v1::ModelStatus& model : manager_->ListModels()) {
+    if (catalogs_->Get(model.model_name()) != nullptr) continue;
+    int64_t newest = 0;
+    for (const nbo::v1::VersionStatus& v : model.versions()) {
+      if (v.state() == nbo::v1::VERSION_STATE_AVAILABLE) {
+        newest = std::max(newest, v.version());
+      }
+    }
+    if (newest == 0) continue;
+    NBO_ASSIGN_OR_RETURN(store::VersionRecord record,
+                         store_->GetVersion(model.model_name(), newest));
+    google::protobuf::RepeatedPtrField<nbo::v1::Product> products;
+    for (const store::ProductRow& row : record.catalog) {
+      nbo::v1::Product* p = products.Add();
+      p->set_product_id(row.product_id);
+      p->set_name(row.name);
+      p->set_category(row.category);
+    }
+    NBO_RETURN_IF_ERROR(
+        catalogs_->ApplyPublishedCatalog(model.model_name(), products));
+  }
+  return absl::OkStatus();
+}
+
+void NboServer::RetentionLoop() {
+  do {
+    RunRetention();
+  } while (!stop_retention_.WaitForNotificationWithTimeout(
+      options_.retention_interval));
+}
+
+void NboServer::RunRetention() {
+  const absl::Time now = absl::Now();
+  absl::StatusOr<store::RetentionReport> report =
+      customer_store_->DeleteExpired(now - options_.decision_retention,
+                                     now - options_.transaction_retention);
+  if (!report.ok()) {
+    std::fprintf(stderr, "nbo: retention failed: %s\n",
+                 report.status().ToString().c_str());
+    return;
+  }
+  if (report->decisions + report->feedback + report->transactions > 0) {
+    std::fprintf(stderr,
+                 "nbo: retention deleted %lld decisions, %lld feedback "
+                 "records, %lld transactions\n",
+                 static_cast<long long>(report->decisions),
+                 static_cast<long long>(report->feedback),
+                 static_cast<long long>(report->transactions));
+  }
 }
 
 NboServer::~NboServer() { Shutdown(absl::ZeroDuration(), absl::Seconds(5)); }
@@ -155,6 +250,8 @@ void NboServer::UpdateHealth() {
 
 void NboServer::Shutdown(absl::Duration drain, absl::Duration deadline) {
   if (shut_down_.exchange(true)) return;
+  if (!stop_retention_.HasBeenNotified()) stop_retention_.Notify();
+  if (retention_thread_.joinable()) retention_thread_.join();
   draining_ = true;
   UpdateHealth();
   if (server_ == nullptr) return;

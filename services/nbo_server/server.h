@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 
@@ -19,8 +21,11 @@ class Exposer;
 
 namespace nbo::store {
 class ModelStore;
-}
+class CustomerStore;
+}  // namespace nbo::store
 namespace nbo::serving {
+class CatalogRegistry;
+class CustomerService;
 class ModelManager;
 class Recommender;
 }  // namespace nbo::serving
@@ -30,6 +35,7 @@ namespace nbo::server {
 class ServerMetrics;
 class NboServiceImpl;
 class ModelServiceImpl;
+class IngestServiceImpl;
 
 // nbo-server assembled: the store, the model manager, NBOService and
 // ModelService, gRPC health and reflection, and the Prometheus endpoint.
@@ -79,6 +85,22 @@ class NboServer {
     // Sync commits and markers (tests of other things may turn it off).
     // Default: true.
     bool sync_writes = true;
+    // Contact policy of products whose catalog entry does not set one.
+    // Default: 2 declines or 5 impressions suppress for 30 days.
+    int contact_max_declines = 2;
+    int contact_max_impressions = 5;
+    int contact_suppression_days = 30;
+    // Most records in one ingest request (or stream message).
+    // Default: 1000.
+    int max_ingest_batch = 1000;
+    // How far in the future a client's timestamp may be. Default: 5 min.
+    absl::Duration max_clock_skew = absl::Minutes(5);
+    // Decisions (with their feedback) and transactions older than these
+    // are deleted. Default: 730 days each.
+    absl::Duration decision_retention = absl::Hours(24 * 730);
+    absl::Duration transaction_retention = absl::Hours(24 * 730);
+    // How often retention runs (also once at start). Default: 1 hour.
+    absl::Duration retention_interval = absl::Hours(1);
   };
 
   // Opens the store (removing interrupted publishes), loads the versions it
@@ -105,14 +127,27 @@ class NboServer {
  private:
   NboServer() = default;
   void UpdateHealth();
+  // Gives every model with versions but no stored catalog (a store from
+  // before catalogs were kept apart) one from its newest version.
+  absl::Status EnsureCatalogs();
+  // Runs retention now and then every options_.retention_interval until
+  // shutdown.
+  void RetentionLoop();
+  void RunRetention();
 
   Options options_;
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<store::ModelStore> store_;
+  std::unique_ptr<store::CustomerStore> customer_store_;
   std::unique_ptr<serving::ModelManager> manager_;
+  std::unique_ptr<serving::CatalogRegistry> catalogs_;
   std::unique_ptr<serving::Recommender> recommender_;
+  std::unique_ptr<serving::CustomerService> customer_service_;
   std::unique_ptr<NboServiceImpl> nbo_service_;
   std::unique_ptr<ModelServiceImpl> model_service_;
+  std::unique_ptr<IngestServiceImpl> ingest_service_;
+  absl::Notification stop_retention_;
+  std::thread retention_thread_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int grpc_port_ = 0;

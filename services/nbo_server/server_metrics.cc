@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "lib/serving/names.h"
 #include "prometheus/client_metric.h"
@@ -19,10 +21,15 @@ namespace nbo::server {
 namespace {
 
 constexpr const char* kMethodNames[] = {
-    "Recommend",       "BatchRecommend", "PublishModel",
-    "ListModels",      "GetModelStatus", "SetVersionLabel",
-    "SetTrafficSplit", "DeleteVersion",  "ExportModel",
+    "Recommend",          "BatchRecommend",     "PublishModel",
+    "ListModels",         "GetModelStatus",     "SetVersionLabel",
+    "SetTrafficSplit",    "DeleteVersion",      "ExportModel",
+    "RecordFeedback",     "SimilarProducts",    "GetCustomer",
+    "UpsertCustomers",    "RecordTransactions", "StreamTransactions",
+    "UpdateCatalog",      "GetCatalog",         "SetLevers",
+    "GetExperimentStats", "ScoreCustomer",      "ExportFeedback",
 };
+static_assert(std::size(kMethodNames) == static_cast<size_t>(Method::kCount));
 
 // The standard process_* metrics Prometheus clients export, read from /proc
 // at scrape time.
@@ -124,6 +131,55 @@ ServerMetrics::ServerMetrics()
   strategy_[0] = &strategy.Add({{"strategy", "unspecified"}});
   strategy_[1] = &strategy.Add({{"strategy", "personalized"}});
   strategy_[2] = &strategy.Add({{"strategy", "popularity"}});
+  strategy_[3] = &strategy.Add({{"strategy", "fold_in"}});
+  auto& decisions = prometheus::BuildCounter()
+                        .Name("nbo_decisions_total")
+                        .Help(
+                            "Decisions made, by whether anything was "
+                            "offered.")
+                        .Register(*registry_);
+  decisions_[0] = &decisions.Add({{"outcome", "offered"}});
+  decisions_[1] = &decisions.Add({{"outcome", "no_action"}});
+  auto& suppressions = prometheus::BuildCounter()
+                           .Name("nbo_suppressions_total")
+                           .Help("Scored products not offered, by reason.")
+                           .Register(*registry_);
+  for (int r = 0; r < 6; ++r) {
+    std::string name(
+        absl::StripPrefix(nbo::v1::SuppressionReason_Name(
+                              static_cast<nbo::v1::SuppressionReason>(r)),
+                          "SUPPRESSION_REASON_"));
+    suppressions_[r] =
+        &suppressions.Add({{"reason", absl::AsciiStrToLower(name)}});
+  }
+  feedback_ = &prometheus::BuildCounter()
+                   .Name("nbo_feedback_total")
+                   .Help(
+                       "Feedback recorded (duplicates excluded), by model, "
+                       "experiment arm and outcome.")
+                   .Register(*registry_);
+  offers_shown_ = &prometheus::BuildCounter()
+                       .Name("nbo_experiment_offers_shown_total")
+                       .Help(
+                           "Offers with a first feedback event, by model and "
+                           "experiment arm: the denominator of the "
+                           "acceptance rate.")
+                       .Register(*registry_);
+  auto& ingest = prometheus::BuildCounter()
+                     .Name("nbo_ingest_records_total")
+                     .Help("Ingested records, by RPC and result.")
+                     .Register(*registry_);
+  const Method ingest_methods[] = {Method::kUpsertCustomers,
+                                   Method::kRecordTransactions,
+                                   Method::kStreamTransactions};
+  const char* results[] = {"accepted", "duplicate", "rejected"};
+  for (int m = 0; m < 3; ++m) {
+    for (int r = 0; r < 3; ++r) {
+      ingest_[m][r] = &ingest.Add(
+          {{"rpc", kMethodNames[static_cast<int>(ingest_methods[m])]},
+           {"result", results[r]}});
+    }
+  }
   publish_bytes_ = &prometheus::BuildCounter()
                         .Name("nbo_model_publish_bytes_total")
                         .Help("Bytes received by PublishModel streams.")
@@ -164,6 +220,42 @@ void ServerMetrics::RecordStrategy(nbo::v1::Strategy strategy) {
 
 void ServerMetrics::RecordPublishBytes(uint64_t bytes) {
   publish_bytes_->Increment(static_cast<double>(bytes));
+}
+
+void ServerMetrics::RecordDecision(const nbo::v1::RecommendResponse& response) {
+  decisions_[response.offers().empty() ? 1 : 0]->Increment();
+  for (const nbo::v1::Suppression& s : response.suppressions()) {
+    const int r = static_cast<int>(s.reason());
+    if (r >= 0 && r < static_cast<int>(suppressions_.size())) {
+      suppressions_[r]->Increment();
+    }
+  }
+}
+
+void ServerMetrics::RecordFeedback(const std::string& model,
+                                   const std::string& arm,
+                                   nbo::v1::FeedbackOutcome outcome,
+                                   bool first_for_offer) {
+  std::string name(absl::StripPrefix(nbo::v1::FeedbackOutcome_Name(outcome),
+                                     "FEEDBACK_OUTCOME_"));
+  feedback_
+      ->Add({{"model", model},
+             {"arm", arm},
+             {"outcome", absl::AsciiStrToLower(name)}})
+      .Increment();
+  if (first_for_offer) {
+    offers_shown_->Add({{"model", model}, {"arm", arm}}).Increment();
+  }
+}
+
+void ServerMetrics::RecordIngest(Method method, int64_t accepted,
+                                 int64_t duplicates, int64_t rejected) {
+  int m = 0;
+  if (method == Method::kRecordTransactions) m = 1;
+  if (method == Method::kStreamTransactions) m = 2;
+  ingest_[m][0]->Increment(static_cast<double>(accepted));
+  ingest_[m][1]->Increment(static_cast<double>(duplicates));
+  ingest_[m][2]->Increment(static_cast<double>(rejected));
 }
 
 void ServerMetrics::UpdateModelState(const serving::ModelManager& manager) {

@@ -6,13 +6,16 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "lib/serving/model_manager.h"
 #include "nbo/v1/nbo_service.pb.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
+#include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
@@ -30,6 +33,18 @@ enum class Method {
   kSetTrafficSplit,
   kDeleteVersion,
   kExportModel,
+  kRecordFeedback,
+  kSimilarProducts,
+  kGetCustomer,
+  kUpsertCustomers,
+  kRecordTransactions,
+  kStreamTransactions,
+  kUpdateCatalog,
+  kGetCatalog,
+  kSetLevers,
+  kGetExperimentStats,
+  kScoreCustomer,
+  kExportFeedback,
   kCount,
 };
 
@@ -58,6 +73,17 @@ class ServerMetrics {
   void RecordStrategy(nbo::v1::Strategy strategy);
   // nbo_model_publish_bytes_total.
   void RecordPublishBytes(uint64_t bytes);
+  // nbo_decisions_total{outcome="offered"|"no_action"} and
+  // nbo_suppressions_total{reason} for one answered Recommend.
+  void RecordDecision(const nbo::v1::RecommendResponse& response);
+  // nbo_feedback_total{model,arm,outcome} and, for the first feedback of an
+  // offer, nbo_experiment_offers_shown_total{model,arm}: the live experiment
+  // counts (GetExperimentStats has the totals since the store began).
+  void RecordFeedback(const std::string& model, const std::string& arm,
+                      nbo::v1::FeedbackOutcome outcome, bool first_for_offer);
+  // nbo_ingest_records_total{rpc,result="accepted"|"duplicate"|"rejected"}.
+  void RecordIngest(Method method, int64_t accepted, int64_t duplicates,
+                    int64_t rejected);
   // nbo_model_versions{state} and nbo_model_swaps_total from the manager.
   void UpdateModelState(const serving::ModelManager& manager);
 
@@ -69,10 +95,43 @@ class ServerMetrics {
   std::shared_ptr<prometheus::Collectable> process_;
   std::array<std::array<prometheus::Counter*, kCodes>, kMethods> requests_;
   std::array<prometheus::Histogram*, kMethods> latency_;
-  std::array<prometheus::Counter*, 3> strategy_;
+  std::array<prometheus::Counter*, 4> strategy_;
+  std::array<prometheus::Counter*, 2> decisions_;
+  // By nbo::v1::SuppressionReason.
+  std::array<prometheus::Counter*, 6> suppressions_;
+  prometheus::Family<prometheus::Counter>* feedback_;
+  prometheus::Family<prometheus::Counter>* offers_shown_;
+  // accepted, duplicate, rejected for UpsertCustomers, RecordTransactions,
+  // StreamTransactions.
+  std::array<std::array<prometheus::Counter*, 3>, 3> ingest_;
   prometheus::Counter* publish_bytes_;
   prometheus::Counter* swaps_;
   std::array<prometheus::Gauge*, 7> versions_;
+};
+
+// Measures one synchronous RPC and records it when it goes out of scope:
+//   CallRecorder call(metrics, Method::kGetCustomer);
+//   return call.Done(status);
+class CallRecorder {
+ public:
+  CallRecorder(ServerMetrics* metrics, Method method)
+      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+  ~CallRecorder() {
+    metrics_->RecordRequest(method_, code_, absl::Now() - start_);
+  }
+  CallRecorder(const CallRecorder&) = delete;
+  CallRecorder& operator=(const CallRecorder&) = delete;
+
+  const grpc::Status& Done(const grpc::Status& status) {
+    code_ = status.error_code();
+    return status;
+  }
+
+ private:
+  ServerMetrics* const metrics_;
+  const Method method_;
+  const absl::Time start_;
+  grpc::StatusCode code_ = grpc::StatusCode::UNKNOWN;
 };
 
 }  // namespace nbo::server

@@ -378,7 +378,9 @@ TEST_F(ServerIntegrationTest, ReflectionDescribesTheServices) {
     for (const auto& method : service.method())
       methods.push_back(method.name());
   }
-  EXPECT_THAT(methods, UnorderedElementsAre("Recommend", "BatchRecommend"));
+  EXPECT_THAT(methods, UnorderedElementsAre("Recommend", "BatchRecommend",
+                                            "RecordFeedback", "SimilarProducts",
+                                            "GetCustomer"));
   // Its imports come along, so a client can build the whole descriptor.
   EXPECT_TRUE(files.contains("nbo/v1/common.proto"));
 

@@ -18,6 +18,7 @@
 #include "lib/data/bank_datagen.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
 #include "services/trainer/training_run.h"
@@ -89,6 +90,24 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   EXPECT_THAT(published[0], HasSubstr(": ok"));
 
   auto nbo = v1::NBOService::NewStub(server->channel());
+  {
+    // The published catalog carries products.csv's eligibility rules, which
+    // need the customer's attributes: without a profile every product with
+    // a rule is INELIGIBLE.
+    auto ingest = v1::IngestService::NewStub(server->channel());
+    grpc::ClientContext context;
+    v1::UpsertCustomersRequest upsert;
+    v1::CustomerProfile* profile = upsert.add_customers();
+    profile->set_customer_id("C0000001");
+    profile->set_age(40);
+    profile->set_income(90000);
+    profile->set_segment("affluent");
+    profile->set_credit_score(800);
+    profile->set_kyc_verified(true);
+    v1::UpsertCustomersResponse upserted;
+    ASSERT_TRUE(ingest->UpsertCustomers(&context, upsert, &upserted).ok());
+    ASSERT_EQ(upserted.accepted(), 1);
+  }
   {
     grpc::ClientContext context;
     v1::RecommendRequest request;

@@ -1,0 +1,42 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#ifndef NBO_SERVICES_NBO_SERVER_INGEST_SERVICE_IMPL_H_
+#define NBO_SERVICES_NBO_SERVER_INGEST_SERVICE_IMPL_H_
+
+#include "lib/serving/customer_service.h"
+#include "nbo/v1/ingest_service.grpc.pb.h"
+#include "services/nbo_server/server_metrics.h"
+
+namespace nbo::server {
+
+// nbo.v1.IngestService: the RPC edge of serving::CustomerService. Every
+// acknowledged record has been synced to disk, so these run on the
+// synchronous API's thread pool.
+//
+// Thread-safe. The pointers are not owned.
+class IngestServiceImpl final : public nbo::v1::IngestService::Service {
+ public:
+  IngestServiceImpl(serving::CustomerService* customers, ServerMetrics* metrics)
+      : customers_(customers), metrics_(metrics) {}
+
+  grpc::Status UpsertCustomers(
+      grpc::ServerContext* context,
+      const nbo::v1::UpsertCustomersRequest* request,
+      nbo::v1::UpsertCustomersResponse* response) override;
+  grpc::Status RecordTransactions(
+      grpc::ServerContext* context,
+      const nbo::v1::RecordTransactionsRequest* request,
+      nbo::v1::RecordTransactionsResponse* response) override;
+  grpc::Status StreamTransactions(
+      grpc::ServerContext* context,
+      grpc::ServerReader<nbo::v1::RecordTransactionsRequest>* reader,
+      nbo::v1::RecordTransactionsResponse* response) override;
+
+ private:
+  serving::CustomerService* const customers_;
+  ServerMetrics* const metrics_;
+};
+
+}  // namespace nbo::server
+
+#endif  // NBO_SERVICES_NBO_SERVER_INGEST_SERVICE_IMPL_H_
