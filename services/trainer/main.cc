@@ -61,6 +61,10 @@ ABSL_FLAG(std::string, model, "",
 ABSL_FLAG(int64_t, version, 0,
           "version to publish; 0 means one above the highest on the first "
           "target");
+ABSL_FLAG(std::string, feedback_path, "",
+          "train: offer answers to learn from too, as `nboctl export-feedback` "
+          "writes them (customer_id,product_id,event,timestamp; accept and "
+          "decline rows, declines as negative preference); empty means none");
 ABSL_FLAG(std::string, report_json, "",
           "file to write the evaluation, gate decision and timings to (JSON)");
 // Defined in serve.cc: serve requires it, and train sends it to the servers'
@@ -77,7 +81,10 @@ Usage:
        --threads=T --seed=S] [--split=time|random|leave_k_out] [--k=7]
       [--max_bad_rows=N] [--gate_metric=map@7] [--min_lift=0] [--force]
       [--model=NAME] [--version=N] [--report_json=FILE] [--admin_token=T]
-    Reads the bank's CSV files, trains implicit ALS on a holdout split,
+      [--feedback_path=FILE]
+    Reads the bank's CSV files (and the offer answers of --feedback_path:
+    accepts as interest, declines as negative preference, never held out),
+    trains implicit ALS on a holdout split,
     evaluates it against the popularity baseline and the version the first
     target serves, fits a Platt calibration, and when the gate lets it
     through retrains on all data and publishes to every target. Exit 0 on
@@ -124,6 +131,7 @@ int Train() {
   spec.model_name = absl::GetFlag(FLAGS_model);
   spec.version = absl::GetFlag(FLAGS_version);
   spec.admin_token = absl::GetFlag(FLAGS_admin_token);
+  spec.feedback_path = absl::GetFlag(FLAGS_feedback_path);
   const std::string report_path = absl::GetFlag(FLAGS_report_json);
 
   const absl::Time start = absl::Now();

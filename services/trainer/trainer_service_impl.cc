@@ -132,6 +132,7 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
         "spec.version must not be negative, got ", proto.version()));
   }
   spec.version = proto.version();
+  spec.feedback_path = proto.feedback_path();
   return spec;
 }
 
@@ -156,6 +157,7 @@ void TrainingSpecToProto(const TrainingSpec& spec,
   }
   proto->set_model_name(spec.model_name);
   proto->set_version(spec.version);
+  proto->set_feedback_path(spec.feedback_path);
 }
 
 void JobInfoToProto(const JobInfo& info, nbo::v1::Job* proto) {

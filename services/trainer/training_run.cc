@@ -342,6 +342,17 @@ bool Retryable(absl::StatusCode code) {
          code == absl::StatusCode::kUnknown;
 }
 
+// Whether `row` of `rows` has a cell with positive preference: a customer
+// with none (nothing in train, or declines only) has no factor worth
+// scoring with, and is left to popularity, as the server leaves customers
+// its model lacks.
+bool HasPreference(const als::CsrMatrix& rows, int32_t row) {
+  for (float value : rows.RowValues(row)) {
+    if (value > 0) return true;
+  }
+  return false;
+}
+
 // Dot products of one row against every item row.
 void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
               int32_t user, absl::Span<float> scores) {
@@ -382,14 +393,25 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   const int32_t num_users = static_cast<int32_t>(data.customer_ids.size());
   const int32_t num_items = static_cast<int32_t>(data.products.size());
   // Events that say something for a product (a close says nothing) are the
-  // implicit feedback, and held out they are what a customer "took".
+  // implicit feedback, and held out they are what a customer "took". Offer
+  // answers (accept, decline; signed weights) are feedback too, kept apart:
+  // they train the model but never enter the split, so a decline is never
+  // a positive and an accept never a held-out "took".
   std::vector<eval::Interaction> events;
+  std::vector<eval::Interaction> feedback;
   events.reserve(data.interactions.size());
   int64_t min_time = std::numeric_limits<int64_t>::max();
   int64_t max_time = std::numeric_limits<int64_t>::min();
   for (const data::Interaction& in : data.interactions) {
     min_time = std::min(min_time, in.unix_seconds);
     max_time = std::max(max_time, in.unix_seconds);
+    if (data::IsOfferResponse(in.event)) {
+      if (in.weight != 0) {
+        feedback.push_back(
+            {in.customer, in.product, in.weight, in.unix_seconds});
+      }
+      continue;
+    }
     if (in.weight <= 0) continue;
     events.push_back({in.customer, in.product, in.weight, in.unix_seconds});
   }
@@ -404,6 +426,36 @@ absl::StatusOr<TrainingOutcome> RunTraining(
                       num_users, num_items, data.interactions.size(),
                       data.skipped_rows(), data::FormatTimestamp(min_time),
                       data::FormatTimestamp(max_time)));
+  if (!spec.feedback_path.empty()) {
+    EmitPhase(emit, "reading feedback", spec.feedback_path);
+    data::FeedbackOptions feedback_options;
+    feedback_options.path = spec.feedback_path;
+    feedback_options.weights = read_options.weights;
+    feedback_options.max_bad_rows = spec.max_bad_rows;
+    NBO_ASSIGN_OR_RETURN(data::Feedback answers,
+                         data::ReadFeedback(feedback_options, data));
+    int64_t accepts = 0;
+    int64_t declines = 0;
+    for (const data::Interaction& in : answers.interactions) {
+      min_time = std::min(min_time, in.unix_seconds);
+      max_time = std::max(max_time, in.unix_seconds);
+      if (in.event == data::Event::kDecline) {
+        ++declines;
+      } else {
+        ++accepts;
+      }
+      if (in.weight == 0) continue;
+      feedback.push_back({in.customer, in.product, in.weight, in.unix_seconds});
+    }
+    EmitPhase(
+        emit, "read feedback",
+        absl::StrFormat("%d accepts, %d declines; skipped %d rows of unknown "
+                        "customers, %d of unknown products, %d impressions, %d "
+                        "malformed rows",
+                        accepts, declines, answers.unknown_customer_rows,
+                        answers.unknown_product_rows, answers.impression_rows,
+                        answers.skipped_rows));
+  }
 
   // The version now serving, first: an unreachable first target should fail
   // the run before minutes of training.
@@ -436,12 +488,33 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   int64_t test_users = 0;
   for (const auto& items : split.test) test_users += items.empty() ? 0 : 1;
 
-  auto to_matrix = [&](const std::vector<eval::Interaction>& in)
+  // Feedback the evaluation's model may learn from: what was known before
+  // the holdout. The time split holds out everything from its cutoff on, so
+  // feedback from then on stays out; the other splits hold out
+  // (customer, product) pairs, so feedback on a held-out pair stays out (an
+  // accept next to the open it led to would give the answer away).
+  std::vector<eval::Interaction> train_feedback;
+  for (const eval::Interaction& f : feedback) {
+    if (split_kind == eval::SplitKind::kTime) {
+      if (f.unix_seconds >= split.cutoff_unix_seconds) continue;
+    } else if (std::binary_search(split.test[f.user].begin(),
+                                  split.test[f.user].end(), f.item)) {
+      continue;
+    }
+    train_feedback.push_back(f);
+  }
+
+  // Duplicate cells are summed: a decline weighs against the events of the
+  // same customer and product.
+  auto to_matrix = [&](const std::vector<eval::Interaction>& in,
+                       const std::vector<eval::Interaction>& answers)
       -> absl::StatusOr<als::InteractionMatrix> {
     std::vector<als::Interaction> cells;
-    cells.reserve(in.size());
-    for (const eval::Interaction& e : in) {
-      cells.push_back({e.user, e.item, static_cast<float>(e.weight)});
+    cells.reserve(in.size() + answers.size());
+    for (const std::vector<eval::Interaction>* part : {&in, &answers}) {
+      for (const eval::Interaction& e : *part) {
+        cells.push_back({e.user, e.item, static_cast<float>(e.weight)});
+      }
     }
     return als::InteractionMatrix::Create(num_users, num_items, cells);
   };
@@ -471,10 +544,12 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     };
   };
   NBO_ASSIGN_OR_RETURN(als::InteractionMatrix train_matrix,
-                       to_matrix(split.train));
+                       to_matrix(split.train, train_feedback));
   EmitPhase(emit, "training",
-            absl::StrFormat("%d train interactions, %d nonzeros",
-                            split.train.size(), train_matrix.nnz()));
+            absl::StrFormat("%d train interactions, %d offer answers, %d "
+                            "nonzeros",
+                            split.train.size(), train_feedback.size(),
+                            train_matrix.nnz()));
   als_options.progress = progress_for("training");
   const absl::Time train_start = absl::Now();
   NBO_ASSIGN_OR_RETURN(als::AlsModel model,
@@ -491,11 +566,18 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   eval_options.num_threads = std::max(1, spec.threads);
   NBO_ASSIGN_OR_RETURN(eval::PopularityScorer popularity,
                        eval::PopularityScorer::Create(split));
-  // Customers with nothing in train have no factors worth the name; they
-  // get popularity, as the server gives customers its model lacks.
-  const als::CsrMatrix& train_rows = train_matrix.by_user();
+  // The train split's items per customer, offer answers left out: what the
+  // evaluation ignores, and so the calibration below. Without answers that
+  // is the training matrix itself.
+  std::optional<als::InteractionMatrix> split_matrix;
+  if (!train_feedback.empty()) {
+    NBO_ASSIGN_OR_RETURN(split_matrix, to_matrix(split.train, {}));
+  }
+  const als::CsrMatrix& train_rows = split_matrix.has_value()
+                                         ? split_matrix->by_user()
+                                         : train_matrix.by_user();
   auto model_score = [&](int32_t user, absl::Span<float> scores) {
-    if (train_rows.RowIndices(user).empty()) {
+    if (!HasPreference(train_matrix.by_user(), user)) {
       popularity.Score(user, scores);
     } else {
       ScoreRow(model.user_factors, model.item_factors, user, scores);
@@ -687,10 +769,11 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   // hyperparameters, so that it knows the latest ones; the evaluation above
   // stands for it.
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix full_matrix, to_matrix(events));
+  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix full_matrix,
+                       to_matrix(events, feedback));
   EmitPhase(emit, "retraining on all data",
-            absl::StrFormat("%d interactions, %d nonzeros", events.size(),
-                            full_matrix.nnz()));
+            absl::StrFormat("%d interactions, %d offer answers, %d nonzeros",
+                            events.size(), feedback.size(), full_matrix.nnz()));
   als_options.progress = progress_for("retraining");
   NBO_ASSIGN_OR_RETURN(als::AlsModel final_model,
                        als::TrainImplicit(full_matrix, als_options));
@@ -700,9 +783,12 @@ absl::StatusOr<TrainingOutcome> RunTraining(
 
   outcome.version =
       spec.version > 0 ? spec.version : serving_info.max_version + 1;
+  // A customer with declines only would get a zero factor, and the server
+  // would score every product 0 for them instead of falling back to
+  // popularity: such customers are left out.
   std::vector<int32_t> published_customers;
   for (int32_t u = 0; u < num_users; ++u) {
-    if (!full_matrix.by_user().RowIndices(u).empty()) {
+    if (HasPreference(full_matrix.by_user(), u)) {
       published_customers.push_back(u);
     }
   }
@@ -713,11 +799,27 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     header->set_model_name(spec.model_name);
     header->set_version(outcome.version);
     header->set_rank(spec.factors);
+    // The catalog with the terms products.csv gives; contact_policy stays
+    // unset (the server's default), products.csv has no columns for it.
     for (const data::Product& product : data.products) {
       v1::Product* out = header->add_catalog();
       out->set_product_id(product.product_id);
       out->set_name(product.name);
       out->set_category(product.category);
+      out->set_business_value(product.business_value);
+      out->set_offer_type(v1::OFFER_TYPE_DEFAULT);
+      const data::Eligibility& rules = product.eligibility;
+      v1::EligibilityRules* eligibility = out->mutable_eligibility();
+      if (rules.min_age) eligibility->set_min_age(*rules.min_age);
+      if (rules.max_age) eligibility->set_max_age(*rules.max_age);
+      if (rules.min_income) eligibility->set_min_income(*rules.min_income);
+      for (const std::string& segment : rules.segments) {
+        eligibility->add_segments(segment);
+      }
+      if (rules.min_credit_score) {
+        eligibility->set_min_credit_score(*rules.min_credit_score);
+      }
+      eligibility->set_kyc_required(rules.kyc_required);
     }
     // Take-up in the train split: the share of customers with an event for
     // the product.
@@ -749,6 +851,14 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     labels["customers"] = absl::StrCat(num_users);
     labels["products"] = absl::StrCat(num_items);
     labels["transactions"] = absl::StrCat(data.interactions.size());
+    // How events became r_ui: what the server's fold-in must use too.
+    labels["event_weights"] = data::FormatEventWeights(read_options.weights);
+    // Offer answers in the published model (transactions.csv's and the
+    // feedback file's).
+    labels["feedback_rows"] = absl::StrCat(feedback.size());
+    if (!spec.feedback_path.empty()) {
+      labels["feedback_path"] = spec.feedback_path;
+    }
     labels["skipped_rows"] = absl::StrCat(data.skipped_rows());
     labels["split"] = spec.split;
     if (split.cutoff_unix_seconds > 0) {

@@ -38,7 +38,8 @@ struct TrainingSpec {
   std::string split = "time";
   // Cut-off for the metrics. Default: 7.
   int k = 7;
-  // Malformed input rows tolerated before the run fails. Default: 0.
+  // Malformed input rows tolerated before the run fails, in the bank's
+  // files and, separately, in the feedback file. Default: 0.
   int64_t max_bad_rows = 0;
   // Gate: metric name (e.g. "map@7"), minimum relative lift, force.
   std::string gate_metric = "map@7";
@@ -52,6 +53,15 @@ struct TrainingSpec {
   int64_t version = 0;
   // Bearer token for the servers' ModelService.
   std::string admin_token;
+  // Offer answers to learn from besides data_dir's files: a feedback file
+  // (`nboctl export-feedback`'s output; see data::ReadFeedback). Accepts
+  // enter the matrix with a positive weight, declines with a negative one
+  // (negative preference); neither is ever a held-out event the evaluation
+  // counts as taken. Rows of customers or products the bank data does not
+  // know are skipped and counted. Accept and decline rows of
+  // transactions.csv are treated the same way.
+  // Default: "" (none).
+  std::string feedback_path;
 };
 
 // Progress of a run, in order. `kind` says which fields are meaningful.

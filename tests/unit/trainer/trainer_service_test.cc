@@ -550,6 +550,22 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   EXPECT_EQ(job.spec().split(), "time");
 }
 
+TEST_F(TrainerServiceTest, FeedbackPathReachesTheRunAndTheJob) {
+  nbo::v1::TrainingSpec proto = ValidSpec();
+  ASSERT_OK_AND_ASSIGN(TrainingSpec without, TrainingSpecFromProto(proto));
+  EXPECT_EQ(without.feedback_path, "");
+  proto.set_feedback_path("/data/feedback.csv");
+  ASSERT_OK_AND_ASSIGN(TrainingSpec spec, TrainingSpecFromProto(proto));
+  EXPECT_EQ(spec.feedback_path, "/data/feedback.csv");
+
+  StartServer();
+  std::string id;
+  ASSERT_TRUE(Start(proto, &id).ok());
+  nbo::v1::Job job;
+  ASSERT_TRUE(Get(id, &job).ok());
+  EXPECT_EQ(job.spec().feedback_path(), "/data/feedback.csv");
+}
+
 TEST_F(TrainerServiceTest, UnknownJobsAreNotFound) {
   StartServer();
   nbo::v1::Job job;

@@ -8,22 +8,113 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lib/data/bank_data.h"
 #include "lib/data/bank_datagen.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "nbo/v1/model_service.grpc.pb.h"
 
 namespace nbo::trainer {
 namespace {
 
 using ::nbo::testing::IsOk;
 using ::nbo::testing::StatusIs;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+// What a publish delivered: the header and every factor row by id.
+struct Published {
+  v1::PublishHeader header;
+  absl::flat_hash_map<std::string, std::vector<float>> items;
+  absl::flat_hash_map<std::string, std::vector<float>> customers;
+
+  // The published score of `product` for `customer`.
+  float Score(const std::string& customer, const std::string& product) const {
+    const std::vector<float>& x = customers.at(customer);
+    const std::vector<float>& y = items.at(product);
+    float dot = 0;
+    for (size_t f = 0; f < x.size(); ++f) dot += x[f] * y[f];
+    return dot;
+  }
+};
+
+// A ModelService with no model yet (GetModelStatus is NOT_FOUND) that takes
+// every publish and keeps the last one. Thread-safe.
+class RecordingModelService final : public v1::ModelService::Service {
+ public:
+  grpc::Status GetModelStatus(grpc::ServerContext*,
+                              const v1::GetModelStatusRequest*,
+                              v1::GetModelStatusResponse*) override {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such model");
+  }
+
+  grpc::Status PublishModel(grpc::ServerContext*,
+                            grpc::ServerReader<v1::PublishModelRequest>* reader,
+                            v1::PublishModelResponse* response) override {
+    Published published;
+    v1::PublishModelRequest part;
+    while (reader->Read(&part)) {
+      if (part.has_header()) published.header = part.header();
+      for (const v1::FactorRow& row : part.item_factors().rows()) {
+        published.items[row.id()].assign(row.values().begin(),
+                                         row.values().end());
+      }
+      for (const v1::FactorRow& row : part.customer_factors().rows()) {
+        published.customers[row.id()].assign(row.values().begin(),
+                                             row.values().end());
+      }
+    }
+    response->set_version(published.header.version());
+    response->set_state(v1::VERSION_STATE_AVAILABLE);
+    response->set_product_count(static_cast<int64_t>(published.items.size()));
+    response->set_customer_count(
+        static_cast<int64_t>(published.customers.size()));
+    absl::MutexLock lock(&mu_);
+    last_ = std::move(published);
+    return grpc::Status::OK;
+  }
+
+  Published last() const {
+    absl::MutexLock lock(&mu_);
+    return last_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  Published last_ ABSL_GUARDED_BY(mu_);
+};
+
+// RecordingModelService on a loopback port.
+class FakeServer {
+ public:
+  FakeServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeServer() {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+  Published last() const { return service_.last(); }
+
+ private:
+  RecordingModelService service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
 
 // The demo's 8-product catalog, 3,000 customers: what `nboctl datagen
 // --customers=3000 --catalog=demo8 --seed=1` writes.
@@ -203,6 +294,172 @@ TEST_F(TrainingRunTest, RejectsBadSpecs) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   spec = GoodSpec();
   spec.data_dir = DataDir() + "/missing";
+  EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(TrainingRunTest, PublishesTheCatalogTermsAndTheEventWeights) {
+  FakeServer server;
+  TrainingSpec spec = GoodSpec();
+  spec.publish_to = {server.target()};
+  ASSERT_OK_AND_ASSIGN(TrainingOutcome outcome,
+                       RunTraining(spec, nullptr, nullptr));
+  EXPECT_EQ(outcome.version, 1);
+  const Published published = server.last();
+  const v1::PublishHeader& header = published.header;
+
+  data::BankDataOptions read;
+  read.customers_path = DataDir() + "/customers.csv";
+  read.products_path = DataDir() + "/products.csv";
+  read.transactions_path = DataDir() + "/transactions.csv";
+  ASSERT_OK_AND_ASSIGN(data::BankData data, data::ReadBankData(read));
+  ASSERT_EQ(header.catalog_size(), static_cast<int>(data.products.size()));
+  bool some_rule = false;
+  for (int p = 0; p < header.catalog_size(); ++p) {
+    const v1::Product& out = header.catalog(p);
+    const data::Product& in = data.products[p];
+    SCOPED_TRACE(in.product_id);
+    EXPECT_EQ(out.product_id(), in.product_id);
+    EXPECT_EQ(out.name(), in.name);
+    EXPECT_EQ(out.category(), in.category);
+    ASSERT_TRUE(out.has_business_value());
+    EXPECT_EQ(out.business_value(), in.business_value);
+    EXPECT_EQ(out.offer_type(), v1::OFFER_TYPE_DEFAULT);
+    EXPECT_FALSE(out.has_contact_policy());
+    const v1::EligibilityRules& rules = out.eligibility();
+    const data::Eligibility& want = in.eligibility;
+    EXPECT_EQ(rules.has_min_age(), want.min_age.has_value());
+    EXPECT_EQ(rules.min_age(), want.min_age.value_or(0));
+    EXPECT_EQ(rules.has_max_age(), want.max_age.has_value());
+    EXPECT_EQ(rules.max_age(), want.max_age.value_or(0));
+    EXPECT_EQ(rules.has_min_income(), want.min_income.has_value());
+    EXPECT_EQ(rules.min_income(), want.min_income.value_or(0));
+    EXPECT_EQ(rules.has_min_credit_score(), want.min_credit_score.has_value());
+    EXPECT_EQ(rules.min_credit_score(), want.min_credit_score.value_or(0));
+    EXPECT_EQ(std::vector<std::string>(rules.segments().begin(),
+                                       rules.segments().end()),
+              want.segments);
+    EXPECT_EQ(rules.kyc_required(), want.kyc_required);
+    some_rule = some_rule || want.min_age || want.min_income ||
+                want.min_credit_score || !want.segments.empty();
+  }
+  // The demo catalog has terms: the loop above compared real values.
+  EXPECT_TRUE(some_rule);
+
+  const auto& labels = header.metadata().labels();
+  EXPECT_EQ(labels.at("event_weights"),
+            "view=1,apply=2,purchase=5,open=5,close=0,accept=2,decline=5");
+  EXPECT_EQ(labels.at("feedback_rows"), "0");
+  EXPECT_EQ(labels.count("feedback_path"), 0u);
+  EXPECT_EQ(labels.at("algorithm"), "implicit_als");
+  EXPECT_EQ(labels.at("data_dir"), DataDir());
+  EXPECT_EQ(labels.at("transactions"), absl::StrCat(data.interactions.size()));
+}
+
+// Declines of each customer's favourite untouched product, fed back through
+// --feedback_path, lower exactly those scores in the published model, and
+// leave the evaluation's split alone.
+TEST_F(TrainingRunTest, DeclinesFromTheFeedbackFileLowerThoseScores) {
+  FakeServer server;
+  TrainingSpec spec = GoodSpec();
+  spec.publish_to = {server.target()};
+  ASSERT_OK_AND_ASSIGN(TrainingOutcome plain,
+                       RunTraining(spec, nullptr, nullptr));
+  const Published before = server.last();
+
+  data::BankDataOptions read;
+  read.customers_path = DataDir() + "/customers.csv";
+  read.products_path = DataDir() + "/products.csv";
+  read.transactions_path = DataDir() + "/transactions.csv";
+  ASSERT_OK_AND_ASSIGN(data::BankData data, data::ReadBankData(read));
+  std::vector<std::vector<char>> touched(
+      data.customer_ids.size(), std::vector<char>(data.products.size(), 0));
+  int64_t max_time = 0;
+  for (const data::Interaction& in : data.interactions) {
+    touched[in.customer][in.product] = 1;
+    max_time = std::max(max_time, in.unix_seconds);
+  }
+  std::string csv = data::kFeedbackCsvHeader;
+  struct Declined {
+    std::string customer;
+    std::string product;
+  };
+  std::vector<Declined> declined;
+  for (size_t u = 0; u < data.customer_ids.size() && declined.size() < 30;
+       ++u) {
+    const std::string& customer = data.customer_ids[u];
+    if (!before.customers.contains(customer)) continue;
+    int best = -1;
+    for (size_t p = 0; p < data.products.size(); ++p) {
+      if (touched[u][p]) continue;
+      if (best < 0 ||
+          before.Score(customer, data.products[p].product_id) >
+              before.Score(customer, data.products[best].product_id)) {
+        best = static_cast<int>(p);
+      }
+    }
+    if (best < 0) continue;
+    declined.push_back({customer, data.products[best].product_id});
+    absl::StrAppend(&csv,
+                    data::FeedbackCsvRow(customer, declined.back().product,
+                                         data::Event::kDecline, max_time));
+  }
+  ASSERT_EQ(declined.size(), 30u);
+  // One accept, and rows the run must skip without failing.
+  absl::StrAppend(&csv,
+                  data::FeedbackCsvRow(data.customer_ids.back(),
+                                       data.products[0].product_id,
+                                       data::Event::kAccept, max_time),
+                  data.customer_ids.back(), ",", data.products[1].product_id,
+                  ",impression,", max_time, "\n",
+                  data::FeedbackCsvRow("C9999999", data.products[0].product_id,
+                                       data::Event::kDecline, max_time),
+                  data::FeedbackCsvRow(data.customer_ids[0], "P99",
+                                       data::Event::kDecline, max_time));
+  nbo::testing::TempDir dir;
+  spec.feedback_path = dir.Sub("feedback.csv");
+  {
+    std::ofstream out(spec.feedback_path, std::ios::binary);
+    out << csv;
+  }
+
+  std::vector<std::string> phases;
+  ASSERT_OK_AND_ASSIGN(
+      TrainingOutcome with_feedback,
+      RunTraining(
+          spec,
+          [&](const TrainingEvent& e) {
+            if (e.kind == TrainingEvent::Kind::kPhase) {
+              phases.push_back(absl::StrCat(e.phase, ": ", e.message));
+            }
+          },
+          nullptr));
+  EXPECT_THAT(phases,
+              Contains("read feedback: 1 accepts, 30 declines; skipped 1 rows "
+                       "of unknown customers, 1 of unknown products, 1 "
+                       "impressions, 0 malformed rows"));
+  const Published after = server.last();
+  const auto& labels = after.header.metadata().labels();
+  EXPECT_EQ(labels.at("feedback_rows"), "31");
+  EXPECT_EQ(labels.at("feedback_path"), spec.feedback_path);
+  // Feedback never enters the split.
+  const auto& plain_labels = before.header.metadata().labels();
+  for (const char* key : {"train_interactions", "test_customers",
+                          "split_cutoff", "transactions"}) {
+    EXPECT_EQ(labels.at(key), plain_labels.at(key)) << key;
+  }
+  // Each drops to a quarter or less here; half leaves a margin.
+  for (const Declined& d : declined) {
+    const float was = before.Score(d.customer, d.product);
+    ASSERT_GT(was, 0) << d.customer << " " << d.product;
+    EXPECT_LT(after.Score(d.customer, d.product), 0.5f * was)
+        << d.customer << " declined " << d.product;
+  }
+}
+
+TEST_F(TrainingRunTest, MissingFeedbackFileIsNotFound) {
+  TrainingSpec spec = GoodSpec();
+  spec.feedback_path = DataDir() + "/no-feedback.csv";
   EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
               StatusIs(absl::StatusCode::kNotFound));
 }
