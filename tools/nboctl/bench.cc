@@ -2,23 +2,31 @@
 //
 // nboctl bench: closed-loop load against one nbo-server.
 //
-// The run has up to four phases, all at the same concurrency against the
-// same server:
+// With --method=recommend (the default) the run has up to four phases, all
+// at the same concurrency against the same server:
 //   1. warm-up: Recommend calls, not measured, so that connections, server
 //      threads and the model's pages are hot before anything is timed;
-//   2. grpc.health.v1.Health/Check for --duration seconds: the transport
-//      floor, what a call costs when the handler does nothing;
+//   2. the baselines of --compare for --duration seconds each:
+//      grpc.health.v1.Health/Check, the transport floor, what a call costs
+//      when the handler does nothing; and/or ModelService.ScoreCustomer,
+//      bare scoring of the same customers without rules or logging;
 //   3. NBOService.Recommend for --duration seconds, customers drawn
 //      uniformly (fixed seed) from C0000001..C<N>;
 //   4. with --swaps=K, the serving version is exported once and published
 //      back K times as new versions while the Recommend load keeps running.
-// The interesting number is ratio = recommend_qps / health_qps: how close
-// scoring runs to the cost of the RPC itself.
+// The interesting numbers are ratio = recommend_qps / health_qps, how close
+// scoring runs to the cost of the RPC itself, and recommend_score_ratio =
+// recommend_qps / score_qps, what decisioning adds to scoring.
+//
+// The other methods (feedback, transactions, foldin) measure one RPC each;
+// bench.h describes them.
 //
 // Each in-flight request is one client thread blocked on a sync stub. The
 // threads share ceil(C / 4) channels, each with its own HTTP/2 connection,
 // so that one connection's flow control and framing do not become the
 // bottleneck being measured.
+
+#include "tools/nboctl/bench.h"
 
 #include <netdb.h>
 #include <sys/resource.h>
@@ -27,23 +35,19 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -53,15 +57,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "lib/common/json.h"
 #include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "tools/nboctl/bench_load.h"
+#include "tools/nboctl/cli_format.h"
+#include "tools/nboctl/cli_util.h"
 #include "tools/nboctl/client.h"
 #include "tools/nboctl/commands.h"
 #include "tools/nboctl/common_flags.h"
@@ -84,26 +87,27 @@ ABSL_FLAG(std::string, metrics, "",
 ABSL_FLAG(int, bench_num_offers, 3,
           "bench: num_offers of each Recommend call; 0 leaves it unset (the "
           "server's default)");
+ABSL_FLAG(std::string, method, "recommend",
+          "bench: what to load: recommend (with the --compare baselines), "
+          "feedback (RecordFeedback on offers of decisions made first), "
+          "transactions (RecordTransactions, --batch per call) or foldin "
+          "(Recommend for customers known only by their transactions)");
+ABSL_FLAG(std::string, compare, "health",
+          "bench --method=recommend: baselines interleaved with Recommend, "
+          "comma-separated: health (grpc.health.v1.Health/Check) and/or score "
+          "(ModelService.ScoreCustomer, same customers and num_offers)");
+ABSL_FLAG(int64_t, feedback_records, 100000,
+          "bench --method=feedback: feedback records to prepare; the measured "
+          "phase ends early when they run out");
+
+// Defined in publish.cc; here a list of product ids.
+ABSL_DECLARE_FLAG(std::string, products);
 
 namespace nbo::nboctl {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = BenchClock;
 
-// Load threads per channel (and so per HTTP/2 connection).
-constexpr int kWorkersPerChannel = 4;
-// Upper bound on --concurrency: one thread per in-flight call.
-constexpr int kMaxConcurrency = 4096;
-// Seed of the customer draw; fixed so that two runs ask for the same
-// customers in the same order per worker.
-constexpr uint64_t kCustomerSeed = 0x6e626f2d62656e63;  // "nbo-benc"
-// Deadline of one load call. A call that takes longer is a failure.
-constexpr std::chrono::seconds kCallTimeout(10);
-// How long the load channels may take to connect before the server counts
-// as unreachable.
-constexpr std::chrono::seconds kConnectTimeout(5);
-// Deadline of GetModelStatus.
-constexpr std::chrono::seconds kAdminTimeout(10);
 // Deadline of one ExportModel or PublishModel stream.
 constexpr std::chrono::seconds kStreamTimeout(600);
 // Socket timeout and size cap of the /metrics fetch.
@@ -114,479 +118,6 @@ constexpr absl::string_view kRssMetric = "process_resident_memory_bytes";
 constexpr absl::string_view kCpuMetric = "process_cpu_seconds_total";
 // Share of popularity answers above which the run is suspect.
 constexpr double kPopularityWarnFraction = 0.01;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-absl::Status ToAbsl(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
-// Sets the deadline and, when a token is given, the bearer token.
-void PrepareContext(grpc::ClientContext* context, const std::string& token,
-                    std::chrono::seconds timeout) {
-  context->set_deadline(std::chrono::system_clock::now() + timeout);
-  AddAuth(context, token);
-}
-
-// A log-bucketed latency histogram in the manner of HdrHistogram. Values
-// below 2^kSubBucketBits nanoseconds are kept exactly; larger ones fall in
-// buckets no wider than 1/128 of their value, so a percentile is within 0.8%
-// of a recorded value. Memory is fixed (~35 KiB) whatever the count.
-//
-// Not thread-safe: give each thread its own and Merge() them afterwards.
-class LatencyHistogram {
- public:
-  LatencyHistogram() : counts_(kNumBuckets, 0) {}
-
-  // Adds one latency. Negative values count as 0; values beyond ~18 minutes
-  // land in the last bucket.
-  void Record(int64_t nanos) {
-    const uint64_t value = nanos < 0 ? 0 : static_cast<uint64_t>(nanos);
-    ++counts_[BucketOf(value)];
-    ++count_;
-    sum_nanos_ += static_cast<double>(value);
-    max_nanos_ = std::max(max_nanos_, value);
-  }
-
-  // Adds every value recorded in `other`.
-  void Merge(const LatencyHistogram& other) {
-    for (int i = 0; i < kNumBuckets; ++i) counts_[i] += other.counts_[i];
-    count_ += other.count_;
-    sum_nanos_ += other.sum_nanos_;
-    max_nanos_ = std::max(max_nanos_, other.max_nanos_);
-  }
-
-  int64_t count() const { return count_; }
-
-  double MeanMicros() const {
-    return count_ == 0 ? 0 : sum_nanos_ / static_cast<double>(count_) / 1e3;
-  }
-
-  double MaxMicros() const { return static_cast<double>(max_nanos_) / 1e3; }
-
-  // Returns, in microseconds, the upper bound of the bucket holding the value
-  // at `percent` (the smallest value at or above which no more than
-  // 100 - percent of the values lie), never more than the largest recorded
-  // value. Returns 0 when nothing was recorded.
-  // REQUIRES: 0 <= percent <= 100.
-  double PercentileMicros(double percent) const {
-    if (count_ == 0) return 0;
-    const int64_t rank = std::clamp<int64_t>(
-        static_cast<int64_t>(
-            std::ceil(percent / 100.0 * static_cast<double>(count_))),
-        1, count_);
-    int64_t seen = 0;
-    for (int i = 0; i < kNumBuckets; ++i) {
-      seen += counts_[i];
-      if (seen >= rank) {
-        return static_cast<double>(std::min(HighestValueIn(i), max_nanos_)) /
-               1e3;
-      }
-    }
-    return MaxMicros();
-  }
-
- private:
-  // Values below 2^kSubBucketBits get a bucket each; above, every power of
-  // two is split into 2^(kSubBucketBits - 1) buckets.
-  static constexpr int kSubBucketBits = 8;
-  static constexpr uint64_t kExactLimit = uint64_t{1} << kSubBucketBits;
-  static constexpr uint64_t kHalf = kExactLimit / 2;
-  // Largest tracked value: 2^kMaxBits - 1 ns, about 18 minutes.
-  static constexpr int kMaxBits = 40;
-  static constexpr int kNumBuckets =
-      static_cast<int>(kExactLimit + (kMaxBits - kSubBucketBits) * kHalf);
-
-  static int BucketOf(uint64_t value) {
-    value = std::min(value, (uint64_t{1} << kMaxBits) - 1);
-    if (value < kExactLimit) return static_cast<int>(value);
-    // shift >= 1, and value >> shift keeps the top kSubBucketBits bits, the
-    // leading one included, so it lies in [kHalf, kExactLimit).
-    const int shift = std::bit_width(value) - kSubBucketBits;
-    const uint64_t mantissa = value >> shift;
-    return static_cast<int>(kExactLimit + (shift - 1) * kHalf +
-                            (mantissa - kHalf));
-  }
-
-  static uint64_t HighestValueIn(int bucket) {
-    const uint64_t b = static_cast<uint64_t>(bucket);
-    if (b < kExactLimit) return b;
-    const uint64_t r = b - kExactLimit;
-    const int shift = static_cast<int>(r / kHalf) + 1;
-    const uint64_t mantissa = r % kHalf + kHalf;
-    return ((mantissa + 1) << shift) - 1;
-  }
-
-  std::vector<int64_t> counts_;
-  int64_t count_ = 0;
-  double sum_nanos_ = 0;
-  uint64_t max_nanos_ = 0;
-};
-
-// What a closed loop's calls added up to.
-struct LoadResult {
-  // Latency of the successful calls only: failures are often immediate and
-  // would flatter the percentiles.
-  LatencyHistogram latency;
-  // Calls completed, successful or not.
-  int64_t requests = 0;
-  // Calls that completed with a non-OK status.
-  int64_t failed = 0;
-  // Wall time from the start gate to the end of the last worker's last call.
-  double seconds = 0;
-  // CPU the bench process and (with --metrics) the server spent during the
-  // run: what a request costs each side, which explains the QPS ratio.
-  double client_cpu_seconds = 0;
-  std::optional<double> server_cpu_seconds;
-
-  // Adds another run of the same load (another round).
-  void Add(const LoadResult& other) {
-    latency.Merge(other.latency);
-    requests += other.requests;
-    failed += other.failed;
-    seconds += other.seconds;
-    client_cpu_seconds += other.client_cpu_seconds;
-    if (other.server_cpu_seconds) {
-      server_cpu_seconds =
-          server_cpu_seconds.value_or(0) + *other.server_cpu_seconds;
-    }
-  }
-
-  // Microseconds of CPU per completed call.
-  static double PerCall(double cpu_seconds, int64_t calls) {
-    return calls > 0 ? cpu_seconds * 1e6 / static_cast<double>(calls) : 0;
-  }
-
-  // Successful calls per second: failed calls are not throughput.
-  double Qps() const {
-    return seconds > 0 ? static_cast<double>(requests - failed) / seconds : 0;
-  }
-};
-
-// A closed-loop load generator: `concurrency` threads each issue one call at
-// a time, back to back, so that exactly `concurrency` calls are in flight
-// until Stop(). Each call is timed around the call function, on the
-// monotonic clock.
-//
-// The loop owns its threads; the call function is owned by the caller's
-// closure and must outlive Stop(). Start() and Stop() must be called from one
-// controlling thread; the call function is invoked concurrently from every
-// worker.
-class ClosedLoop {
- public:
-  // Issues one call for worker `worker` (in [0, concurrency)) and returns
-  // whether it succeeded. A worker's index lets the function keep per-worker
-  // state without locks.
-  using Call = std::function<bool(int worker)>;
-
-  ClosedLoop(int concurrency, Call call)
-      : concurrency_(concurrency),
-        call_(std::move(call)),
-        per_worker_(concurrency) {}
-
-  ClosedLoop(const ClosedLoop&) = delete;
-  ClosedLoop& operator=(const ClosedLoop&) = delete;
-
-  // Stops the workers if they are still running; the result is dropped.
-  ~ClosedLoop() {
-    if (!threads_.empty()) Stop();
-  }
-
-  // Starts the workers. Every thread is created before the first call so
-  // that thread creation is not part of the measured window.
-  // REQUIRES: Start() has not been called.
-  void Start() {
-    threads_.reserve(concurrency_);
-    for (int i = 0; i < concurrency_; ++i) {
-      threads_.emplace_back([this, i] { Work(i); });
-    }
-    start_ = Clock::now();
-    go_.Notify();
-  }
-
-  // Asks the workers to stop, waits for their in-flight calls, and returns
-  // the merged result.
-  // REQUIRES: Start() has been called and Stop() has not.
-  LoadResult Stop() {
-    stop_.store(true, std::memory_order_relaxed);
-    for (std::thread& thread : threads_) thread.join();
-    threads_.clear();
-    LoadResult total;
-    total.seconds = SecondsSince(start_);
-    for (const LoadResult& worker : per_worker_) {
-      total.latency.Merge(worker.latency);
-      total.requests += worker.requests;
-      total.failed += worker.failed;
-    }
-    return total;
-  }
-
-  // Runs the load for `seconds` and returns the result. `during`, when set,
-  // runs just before the load stops (for sampling the server under load).
-  LoadResult RunFor(double seconds,
-                    const std::function<void()>& during = nullptr) {
-    Start();
-    absl::SleepFor(absl::Seconds(seconds));
-    if (during) during();
-    return Stop();
-  }
-
- private:
-  void Work(int worker) {
-    go_.WaitForNotification();
-    // Tally locally and publish once at the end, so that neighbouring
-    // workers do not share cache lines while the load runs.
-    LoadResult mine;
-    while (!stop_.load(std::memory_order_relaxed)) {
-      const Clock::time_point begin = Clock::now();
-      const bool ok = call_(worker);
-      const int64_t nanos =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
-                                                               begin)
-              .count();
-      ++mine.requests;
-      if (ok) {
-        mine.latency.Record(nanos);
-      } else {
-        ++mine.failed;
-      }
-    }
-    per_worker_[worker] = std::move(mine);
-  }
-
-  const int concurrency_;
-  const Call call_;
-  absl::Notification go_;
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> threads_;
-  Clock::time_point start_;
-  // Slot i is written only by worker i, before it exits; read after join.
-  std::vector<LoadResult> per_worker_;
-};
-
-// Prints the first failure of a phase to stderr and swallows the rest, so
-// that a failing server does not flood the terminal. Thread-safe.
-class FirstError {
- public:
-  explicit FirstError(std::string what) : what_(std::move(what)) {}
-
-  void Note(const grpc::Status& status) {
-    if (!noted_.exchange(true)) {
-      ReportRpcError(what_ + " (first failure; later ones are counted only)",
-                     status);
-    }
-  }
-
- private:
-  const std::string what_;
-  std::atomic<bool> noted_{false};
-};
-
-// The load channels and their stubs. Worker w uses channel
-// w / kWorkersPerChannel. Stubs are thread-safe; the pool is immutable once
-// built.
-class ChannelPool {
- public:
-  ChannelPool(const std::string& server, int concurrency) {
-    const int channels =
-        (concurrency + kWorkersPerChannel - 1) / kWorkersPerChannel;
-    for (int i = 0; i < channels; ++i) {
-      grpc::ChannelArguments args;
-      // gRPC shares a connection between channels whose arguments are equal;
-      // a distinct argument per channel gives each one its own.
-      args.SetInt("nbo.bench.channel", i);
-      channels_.push_back(grpc::CreateCustomChannel(
-          server, grpc::InsecureChannelCredentials(), args));
-      nbo_.push_back(nbo::v1::NBOService::NewStub(channels_.back()));
-      health_.push_back(grpc::health::v1::Health::NewStub(channels_.back()));
-    }
-  }
-
-  int size() const { return static_cast<int>(channels_.size()); }
-
-  nbo::v1::NBOService::Stub* nbo(int worker) const {
-    return nbo_[worker / kWorkersPerChannel].get();
-  }
-  grpc::health::v1::Health::Stub* health(int worker) const {
-    return health_[worker / kWorkersPerChannel].get();
-  }
-
-  // Connects every channel. Returns UNAVAILABLE if one is not ready within
-  // `timeout`.
-  absl::Status WaitForConnected(std::chrono::seconds timeout) const {
-    const auto deadline = std::chrono::system_clock::now() + timeout;
-    for (const auto& channel : channels_) {
-      if (!channel->WaitForConnected(deadline)) {
-        return absl::UnavailableError("cannot connect");
-      }
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::vector<std::shared_ptr<grpc::Channel>> channels_;
-  std::vector<std::unique_ptr<nbo::v1::NBOService::Stub>> nbo_;
-  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_;
-};
-
-// How the successful Recommend calls of one phase were answered.
-struct RecommendTally {
-  int64_t personalized = 0;
-  int64_t popularity = 0;
-  int64_t unspecified = 0;
-  // Answers per model_version.
-  std::map<int64_t, int64_t> versions;
-
-  int64_t answered() const { return personalized + popularity + unspecified; }
-
-  double PopularityFraction() const {
-    return answered() == 0 ? 0
-                           : static_cast<double>(popularity) /
-                                 static_cast<double>(answered());
-  }
-
-  // Answers whose version is not in `valid`.
-  int64_t CountOutside(const std::set<int64_t>& valid) const {
-    int64_t outside = 0;
-    for (const auto& [version, count] : versions) {
-      if (!valid.contains(version)) outside += count;
-    }
-    return outside;
-  }
-
-  void Merge(const RecommendTally& other) {
-    personalized += other.personalized;
-    popularity += other.popularity;
-    unspecified += other.unspecified;
-    for (const auto& [version, count] : other.versions) {
-      versions[version] += count;
-    }
-  }
-};
-
-// Recommend calls for customers drawn uniformly from C0000001..C<customers>,
-// tallied per worker. Call() is invoked concurrently, each worker with its
-// own index; Total() only once the loop has stopped.
-class RecommendWorkload {
- public:
-  RecommendWorkload(const ChannelPool* pool, int concurrency, int64_t customers,
-                    uint64_t phase_seed, std::string model_name, int num_offers,
-                    std::string token, std::string what)
-      : pool_(pool),
-        model_name_(std::move(model_name)),
-        num_offers_(num_offers),
-        token_(std::move(token)),
-        errors_(std::move(what)),
-        workers_(concurrency) {
-    for (int i = 0; i < concurrency; ++i) {
-      std::seed_seq seed{kCustomerSeed, phase_seed, static_cast<uint64_t>(i)};
-      workers_[i].rng.seed(seed);
-      workers_[i].customer =
-          std::uniform_int_distribution<int64_t>(1, customers);
-    }
-  }
-
-  bool Call(int worker) {
-    Worker& state = workers_[worker];
-    nbo::v1::RecommendRequest request;
-    request.set_customer_id(
-        absl::StrFormat("C%07d", state.customer(state.rng)));
-    if (num_offers_ > 0) request.set_num_offers(num_offers_);
-    if (!model_name_.empty()) {
-      request.mutable_model()->set_model_name(model_name_);
-    }
-    nbo::v1::RecommendResponse response;
-    grpc::ClientContext context;
-    PrepareContext(&context, token_, kCallTimeout);
-    const grpc::Status status =
-        pool_->nbo(worker)->Recommend(&context, request, &response);
-    if (!status.ok()) {
-      errors_.Note(status);
-      return false;
-    }
-    switch (response.strategy()) {
-      case nbo::v1::STRATEGY_PERSONALIZED:
-        ++state.tally.personalized;
-        break;
-      case nbo::v1::STRATEGY_POPULARITY:
-        ++state.tally.popularity;
-        break;
-      default:
-        ++state.tally.unspecified;
-        break;
-    }
-    ++state.tally.versions[response.model_version()];
-    return true;
-  }
-
-  RecommendTally Total() const {
-    RecommendTally total;
-    for (const Worker& worker : workers_) total.Merge(worker.tally);
-    return total;
-  }
-
- private:
-  // Aligned so that two workers' tallies never share a cache line.
-  struct alignas(64) Worker {
-    std::mt19937_64 rng;
-    std::uniform_int_distribution<int64_t> customer;
-    RecommendTally tally;
-  };
-
-  const ChannelPool* const pool_;
-  const std::string model_name_;
-  const int num_offers_;
-  const std::string token_;
-  FirstError errors_;
-  std::vector<Worker> workers_;
-};
-
-// What GetModelStatus says about the model under test.
-struct ModelView {
-  // The model's resolved name (the default model's when --model is empty).
-  std::string model_name;
-  // The highest AVAILABLE version and its customer count.
-  int64_t serving_version = 0;
-  int64_t customer_count = 0;
-  // The highest version in any state; new versions must be above it.
-  int64_t max_version = 0;
-  // Every AVAILABLE version.
-  std::set<int64_t> available;
-};
-
-// Returns the model's versions. NOT_FOUND when it has no AVAILABLE version;
-// otherwise the RPC's status on failure.
-absl::StatusOr<ModelView> GetModelView(nbo::v1::ModelService::Stub* stub,
-                                       const std::string& model,
-                                       const std::string& token) {
-  nbo::v1::GetModelStatusRequest request;
-  request.set_model_name(model);
-  nbo::v1::GetModelStatusResponse response;
-  grpc::ClientContext context;
-  PrepareContext(&context, token, kAdminTimeout);
-  const grpc::Status status =
-      stub->GetModelStatus(&context, request, &response);
-  if (!status.ok()) return ToAbsl(status);
-  ModelView view;
-  view.model_name = response.model().model_name();
-  for (const nbo::v1::VersionStatus& version : response.model().versions()) {
-    view.max_version = std::max(view.max_version, version.version());
-    if (version.state() != nbo::v1::VERSION_STATE_AVAILABLE) continue;
-    view.available.insert(version.version());
-    if (version.version() > view.serving_version) {
-      view.serving_version = version.version();
-      view.customer_count = version.customer_count();
-    }
-  }
-  if (view.available.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("model '", view.model_name, "' has no AVAILABLE version"));
-  }
-  return view;
-}
 
 // A version as ExportModel streams it: header, item chunks, customer chunks,
 // commit.
@@ -859,48 +390,6 @@ double ClientCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// An ordered JSON object with numbers and plain strings, enough for one flat
-// report.
-class JsonObject {
- public:
-  void AddInt(absl::string_view key, int64_t value) {
-    AddRaw(key, absl::StrCat(value));
-  }
-  // Non-finite values become null: JSON has no NaN or infinity.
-  void AddDouble(absl::string_view key, double value) {
-    AddRaw(key, common::JsonNumber(value));
-  }
-  void AddString(absl::string_view key, absl::string_view value) {
-    AddRaw(key, common::JsonString(value));
-  }
-  // `json` must be a valid JSON value.
-  void AddRaw(absl::string_view key, absl::string_view json) {
-    absl::StrAppend(&text_, text_.empty() ? "{" : ",", common::JsonString(key),
-                    ":", json);
-  }
-  std::string Close() const { return text_.empty() ? "{}" : text_ + "}"; }
-
- private:
-  std::string text_;
-};
-
-// Everything the bench was told, validated.
-struct BenchConfig {
-  std::string server;
-  std::string model;
-  std::string token;
-  std::string metrics;
-  double duration_s = 0;
-  double warmup_s = 0;
-  int concurrency = 0;
-  int rounds = 1;
-  int swaps = 0;
-  int num_offers = 0;
-  // --customers; 0 means the serving version's customer count.
-  int64_t customers = 0;
-  bool json = false;
-};
-
 // Reads the flags. INVALID_ARGUMENT names the first bad one.
 absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -920,6 +409,9 @@ absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
   config.num_offers = absl::GetFlag(FLAGS_bench_num_offers);
   config.customers = absl::GetFlag(FLAGS_customers);
   config.json = absl::GetFlag(FLAGS_json);
+  config.feedback_records = absl::GetFlag(FLAGS_feedback_records);
+  config.batch = absl::GetFlag(FLAGS_batch);
+  config.products = ParseList(absl::GetFlag(FLAGS_products));
   if (config.server.empty()) {
     return absl::InvalidArgumentError("--server is required");
   }
@@ -948,6 +440,51 @@ absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
   }
   if (!config.metrics.empty()) {
     NBO_RETURN_IF_ERROR(SplitHostPort(config.metrics).status());
+  }
+  const std::string method = absl::GetFlag(FLAGS_method);
+  if (method == "recommend") {
+    config.method = BenchMethod::kRecommend;
+  } else if (method == "feedback") {
+    config.method = BenchMethod::kFeedback;
+  } else if (method == "transactions") {
+    config.method = BenchMethod::kTransactions;
+  } else if (method == "foldin") {
+    config.method = BenchMethod::kFoldIn;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--method '", method,
+                     "' is not recommend, feedback, transactions or foldin"));
+  }
+  config.compare_health = false;
+  config.compare_score = false;
+  for (const std::string& baseline : ParseList(absl::GetFlag(FLAGS_compare))) {
+    if (baseline == "health") {
+      config.compare_health = true;
+    } else if (baseline == "score") {
+      config.compare_score = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--compare: '", baseline, "' is not health or score"));
+    }
+  }
+  if (config.method == BenchMethod::kRecommend) {
+    if (!config.compare_health && !config.compare_score) {
+      return absl::InvalidArgumentError(
+          "--compare needs health, score or both");
+    }
+    if (config.compare_score && config.num_offers == 0) {
+      return absl::InvalidArgumentError(
+          "--compare=score needs --bench_num_offers > 0, so that "
+          "ScoreCustomer returns as many products as Recommend offers");
+    }
+  } else if (config.swaps > 0) {
+    return absl::InvalidArgumentError("--swaps is for --method=recommend only");
+  }
+  if (config.feedback_records < 1) {
+    return absl::InvalidArgumentError("--feedback_records must be >= 1");
+  }
+  if (config.batch < 1) {
+    return absl::InvalidArgumentError("--batch must be >= 1");
   }
   return config;
 }
@@ -1049,9 +586,12 @@ struct BenchReport {
   ModelView model;
   int64_t customers = 0;
   int channels = 0;
+  // Set when config.compare_health, config.compare_score.
   LoadResult health;
+  LoadResult score;
   LoadResult recommend;
   RecommendTally tally;
+  RecommendTally score_tally;
   std::optional<SwapPhase> swaps;
   std::optional<int64_t> rss_under_load;
   std::optional<int64_t> rss_after_swaps;
@@ -1059,38 +599,15 @@ struct BenchReport {
   double Ratio() const {
     return health.Qps() > 0 ? recommend.Qps() / health.Qps() : 0;
   }
+  double ScoreRatio() const {
+    return score.Qps() > 0 ? recommend.Qps() / score.Qps() : 0;
+  }
   int64_t TotalFailed() const {
-    int64_t failed = health.failed + recommend.failed;
+    int64_t failed = health.failed + score.failed + recommend.failed;
     if (swaps) failed += swaps->load.failed + swaps->publish_failed;
     return failed;
   }
 };
-
-void AddLoad(JsonObject* json, absl::string_view prefix,
-             const LoadResult& load) {
-  json->AddInt(absl::StrCat(prefix, "_requests"), load.requests);
-  json->AddInt(absl::StrCat(prefix, "_failed"), load.failed);
-  json->AddDouble(absl::StrCat(prefix, "_qps"), load.Qps());
-  json->AddDouble(absl::StrCat(prefix, "_mean_us"), load.latency.MeanMicros());
-  json->AddDouble(absl::StrCat(prefix, "_p50_us"),
-                  load.latency.PercentileMicros(50));
-  json->AddDouble(absl::StrCat(prefix, "_p99_us"),
-                  load.latency.PercentileMicros(99));
-  json->AddDouble(absl::StrCat(prefix, "_p999_us"),
-                  load.latency.PercentileMicros(99.9));
-  json->AddDouble(absl::StrCat(prefix, "_max_us"), load.latency.MaxMicros());
-  json->AddDouble(absl::StrCat(prefix, "_seconds"), load.seconds);
-  if (load.client_cpu_seconds > 0) {
-    json->AddDouble(
-        absl::StrCat(prefix, "_client_cpu_us_per_request"),
-        LoadResult::PerCall(load.client_cpu_seconds, load.requests));
-  }
-  if (load.server_cpu_seconds) {
-    json->AddDouble(
-        absl::StrCat(prefix, "_server_cpu_us_per_request"),
-        LoadResult::PerCall(*load.server_cpu_seconds, load.requests));
-  }
-}
 
 std::string ToJson(const BenchReport& report) {
   JsonObject json;
@@ -1104,11 +621,18 @@ std::string ToJson(const BenchReport& report) {
   json.AddDouble("warmup_s", report.config.warmup_s);
   json.AddInt("rounds", report.config.rounds);
   json.AddInt("num_offers", report.config.num_offers);
-  AddLoad(&json, "health", report.health);
+  if (report.config.compare_health) AddLoad(&json, "health", report.health);
   AddLoad(&json, "recommend", report.recommend);
-  json.AddDouble("ratio", report.Ratio());
+  if (report.config.compare_health) json.AddDouble("ratio", report.Ratio());
+  if (report.config.compare_score) {
+    AddLoad(&json, "score", report.score);
+    json.AddDouble("recommend_score_ratio", report.ScoreRatio());
+    json.AddDouble("score_popularity_fraction",
+                   report.score_tally.PopularityFraction());
+  }
   json.AddInt("personalized_count", report.tally.personalized);
   json.AddInt("popularity_count", report.tally.popularity);
+  json.AddInt("fold_in_count", report.tally.fold_in);
   json.AddDouble("popularity_fraction", report.tally.PopularityFraction());
   json.AddInt("failed", report.TotalFailed());
   if (report.rss_under_load) {
@@ -1146,15 +670,6 @@ std::string ToJson(const BenchReport& report) {
   return json.Close();
 }
 
-void PrintLoadRow(const char* name, const LoadResult& load) {
-  std::printf("%-16s %10lld %8lld %11.1f %9.1f %9.1f %9.1f\n", name,
-              static_cast<long long>(load.requests),
-              static_cast<long long>(load.failed), load.Qps(),
-              load.latency.PercentileMicros(50),
-              load.latency.PercentileMicros(99),
-              load.latency.PercentileMicros(99.9));
-}
-
 void PrintTable(const BenchReport& report) {
   std::printf(
       "server %s  model %s v%lld  customers %lld  concurrency %d (%d "
@@ -1163,15 +678,30 @@ void PrintTable(const BenchReport& report) {
       static_cast<long long>(report.model.serving_version),
       static_cast<long long>(report.customers), report.config.concurrency,
       report.channels, report.config.duration_s);
-  std::printf("%-16s %10s %8s %11s %9s %9s %9s\n", "phase", "requests",
-              "failed", "ok/s", "p50_us", "p99_us", "p99.9_us");
-  PrintLoadRow("health/check", report.health);
+  PrintLoadHeader();
+  if (report.config.compare_health) PrintLoadRow("health/check", report.health);
+  if (report.config.compare_score) PrintLoadRow("score", report.score);
   PrintLoadRow("recommend", report.recommend);
   if (report.swaps) PrintLoadRow("recommend+swaps", report.swaps->load);
-  std::printf("\nratio recommend/health: %.3f\n", report.Ratio());
-  for (const auto& [name, load] :
-       {std::pair<const char*, const LoadResult*>{"health", &report.health},
-        {"recommend", &report.recommend}}) {
+  std::printf("\n");
+  if (report.config.compare_health) {
+    std::printf("ratio recommend/health: %.3f\n", report.Ratio());
+  }
+  if (report.config.compare_score) {
+    std::printf(
+        "ratio recommend/score: %.3f (p50 %.1f vs %.1f us, p99 %.1f vs %.1f "
+        "us)\n",
+        report.ScoreRatio(), report.recommend.latency.PercentileMicros(50),
+        report.score.latency.PercentileMicros(50),
+        report.recommend.latency.PercentileMicros(99),
+        report.score.latency.PercentileMicros(99));
+  }
+  std::vector<std::pair<const char*, const LoadResult*>> phases;
+  if (report.config.compare_health)
+    phases.push_back({"health", &report.health});
+  if (report.config.compare_score) phases.push_back({"score", &report.score});
+  phases.push_back({"recommend", &report.recommend});
+  for (const auto& [name, load] : phases) {
     std::printf("%s CPU per request: client %.1f us", name,
                 LoadResult::PerCall(load->client_cpu_seconds, load->requests));
     if (load->server_cpu_seconds) {
@@ -1181,11 +711,14 @@ void PrintTable(const BenchReport& report) {
     }
     std::printf("\n");
   }
-  std::printf(
-      "recommend answers: %lld personalized, %lld popularity (%.2f%%)\n",
-      static_cast<long long>(report.tally.personalized),
-      static_cast<long long>(report.tally.popularity),
-      100 * report.tally.PopularityFraction());
+  std::printf("recommend answers: %lld personalized, %lld popularity (%.2f%%)",
+              static_cast<long long>(report.tally.personalized),
+              static_cast<long long>(report.tally.popularity),
+              100 * report.tally.PopularityFraction());
+  if (report.tally.fold_in > 0) {
+    std::printf(", %lld fold-in", static_cast<long long>(report.tally.fold_in));
+  }
+  std::printf("\n");
   if (report.swaps) {
     const SwapPhase& swaps = *report.swaps;
     std::printf(
@@ -1221,6 +754,87 @@ void WarnIfPopularity(const char* phase, const RecommendTally& tally) {
   }
 }
 
+// The products of the transactions and foldin methods: --products, or the
+// model's catalog.
+absl::StatusOr<std::vector<std::string>> BenchProducts(
+    const BenchConfig& config, v1::ModelService::Stub* admin) {
+  if (!config.products.empty()) return config.products;
+  absl::StatusOr<std::vector<std::string>> products =
+      CatalogProducts(admin, config.model, config.token);
+  if (!products.ok()) {
+    return absl::Status(products.status().code(),
+                        absl::StrCat("the model's catalog (GetCatalog; or pass "
+                                     "--products=P01,P02,...): ",
+                                     products.status().message()));
+  }
+  return products;
+}
+
+// Runs --method=feedback, transactions or foldin and prints its report.
+// Returns the exit code.
+int RunMethod(const BenchConfig& config, const ChannelPool& pool,
+              v1::ModelService::Stub* admin) {
+  BenchHeader header;
+  header.channels = pool.size();
+  absl::StatusOr<ModelView> model =
+      GetModelView(admin, config.model, config.token);
+  if (model.ok()) {
+    header.model_name = model->model_name;
+    header.model_version = model->serving_version;
+  } else if (config.method != BenchMethod::kTransactions) {
+    // Decisions need a serving version; ingesting transactions does not.
+    std::fprintf(stderr, "nboctl bench: model status: %s\n",
+                 model.status().ToString().c_str());
+    return 1;
+  }
+  switch (config.method) {
+    case BenchMethod::kFeedback: {
+      const int64_t customers =
+          config.customers > 0 ? config.customers : model->customer_count;
+      if (customers <= 0) {
+        std::fprintf(stderr,
+                     "nboctl bench: %s v%lld has no customers; pass "
+                     "--customers\n",
+                     model->model_name.c_str(),
+                     static_cast<long long>(model->serving_version));
+        return 1;
+      }
+      absl::StatusOr<FeedbackBenchResult> result =
+          RunFeedbackBench(config, pool, customers);
+      if (!result.ok()) return ReportError("bench feedback", result.status());
+      ReportFeedback(config, header, *result);
+      return 0;
+    }
+    case BenchMethod::kTransactions: {
+      absl::StatusOr<std::vector<std::string>> products =
+          BenchProducts(config, admin);
+      if (!products.ok()) {
+        return ReportError("bench transactions", products.status());
+      }
+      absl::StatusOr<TransactionsBenchResult> result =
+          RunTransactionsBench(config, pool, *products);
+      if (!result.ok()) {
+        return ReportError("bench transactions", result.status());
+      }
+      ReportTransactions(config, header, *result);
+      return 0;
+    }
+    case BenchMethod::kFoldIn: {
+      absl::StatusOr<std::vector<std::string>> products =
+          BenchProducts(config, admin);
+      if (!products.ok()) return ReportError("bench foldin", products.status());
+      absl::StatusOr<FoldInBenchResult> result =
+          RunFoldInBench(config, pool, *products, model->customer_count);
+      if (!result.ok()) return ReportError("bench foldin", result.status());
+      ReportFoldIn(config, header, *result);
+      return 0;
+    }
+    case BenchMethod::kRecommend:
+      break;
+  }
+  return 2;
+}
+
 }  // namespace
 
 int Bench(const std::vector<std::string>& args) {
@@ -1242,6 +856,9 @@ int Bench(const std::vector<std::string>& args) {
   }
   const std::unique_ptr<nbo::v1::ModelService::Stub> admin =
       nbo::v1::ModelService::NewStub(MakeChannel(config->server));
+  if (config->method != BenchMethod::kRecommend) {
+    return RunMethod(*config, pool, admin.get());
+  }
   absl::StatusOr<ModelView> model =
       GetModelView(admin.get(), config->model, config->token);
   if (!model.ok()) {
@@ -1281,13 +898,16 @@ int Bench(const std::vector<std::string>& args) {
     }
   }
 
-  // Phases 2 and 3: Health/Check (the transport floor) and Recommend, each
-  // for `duration` in total, interleaved in `rounds` alternating slices so
-  // that drift in the machine's speed (other tenants, frequency scaling)
-  // falls on both alike and the ratio compares like with like.
+  // Phases 2 and 3: the baselines (Health/Check, the transport floor;
+  // ScoreCustomer, bare scoring) and Recommend, each for `duration` in
+  // total, interleaved in `rounds` alternating slices so that drift in the
+  // machine's speed (other tenants, frequency scaling) falls on all alike
+  // and the ratios compare like with like.
   std::fprintf(stderr,
-               "nboctl bench: Health/Check and Recommend, %.1f s each in %d "
-               "alternating rounds, over %lld customers\n",
+               "nboctl bench: %s%sRecommend, %.1f s each in %d alternating "
+               "rounds, over %lld customers\n",
+               config->compare_health ? "Health/Check, " : "",
+               config->compare_score ? "ScoreCustomer, " : "",
                config->duration_s, config->rounds,
                static_cast<long long>(report.customers));
   {
@@ -1304,6 +924,15 @@ int Bench(const std::vector<std::string>& args) {
       return status.ok();
     };
     const auto workload = recommend_workload(3, "bench: Recommend");
+    // The same phase seed as the Recommend workload: the same customers in
+    // the same order.
+    std::unique_ptr<ScoreWorkload> score;
+    if (config->compare_score) {
+      score = std::make_unique<ScoreWorkload>(
+          &pool, config->concurrency, report.customers, /*phase_seed=*/3,
+          config->model, config->num_offers, config->token,
+          "bench: ScoreCustomer");
+    }
     const double slice = config->duration_s / config->rounds;
     // Runs one slice and charges it the CPU both processes spent. The server
     // is sampled outside the measured window.
@@ -1326,8 +955,16 @@ int Bench(const std::vector<std::string>& args) {
       return result;
     };
     for (int round = 0; round < config->rounds; ++round) {
-      ClosedLoop health(config->concurrency, health_call);
-      report.health.Add(measured(health, nullptr));
+      if (config->compare_health) {
+        ClosedLoop health(config->concurrency, health_call);
+        report.health.Add(measured(health, nullptr));
+      }
+      if (score) {
+        ClosedLoop scoring(config->concurrency, [&score](int worker) {
+          return score->Call(worker);
+        });
+        report.score.Add(measured(scoring, nullptr));
+      }
       ClosedLoop recommend(config->concurrency, [&workload](int worker) {
         return workload->Call(worker);
       });
@@ -1339,8 +976,11 @@ int Bench(const std::vector<std::string>& args) {
       }));
     }
     report.tally = workload->Total();
+    if (score) report.score_tally = score->Total();
   }
   WarnIfPopularity("Recommend", report.tally);
+  if (config->compare_score)
+    WarnIfPopularity("ScoreCustomer", report.score_tally);
 
   // Phase 4: hot swaps under load.
   if (config->swaps > 0) {

@@ -24,6 +24,23 @@ int Models(const std::vector<std::string>& args);
 int Recommend(const std::vector<std::string>& args);
 // bench: closed-loop load (Recommend vs Health/Check), swaps, JSON report.
 int Bench(const std::vector<std::string>& args);
+// ingest: customers.csv and transactions.csv -> IngestService.
+int Ingest(const std::vector<std::string>& args);
+// feedback: one NBOService.RecordFeedback call.
+int Feedback(const std::vector<std::string>& args);
+// customer: NBOService.GetCustomer, the compliance view of one customer.
+int Customer(const std::vector<std::string>& args);
+// similar: NBOService.SimilarProducts.
+int Similar(const std::vector<std::string>& args);
+// catalog get|update: ModelService.GetCatalog / UpdateCatalog.
+int Catalog(const std::vector<std::string>& args);
+// levers: show or replace a model's levers (ModelService.SetLevers).
+int Levers(const std::vector<std::string>& args);
+// experiment-stats: ModelService.GetExperimentStats.
+int ExperimentStats(const std::vector<std::string>& args);
+// export-feedback: ModelService.ExportFeedback -> a feedback CSV file for
+// nbo-trainer train --feedback_path.
+int ExportFeedback(const std::vector<std::string>& args);
 
 }  // namespace nbo::nboctl
 

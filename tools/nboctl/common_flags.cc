@@ -11,7 +11,21 @@ ABSL_FLAG(std::string, model, "",
 ABSL_FLAG(int64_t, version, 0, "Model version");
 ABSL_FLAG(int64_t, customers, 0,
           "gen-factors: customers to generate. bench: customer ids C0000001.."
-          "C<N> to draw from (0: the model's customer count)");
+          "C<N> to draw from (0: the model's customer count); with "
+          "--method=transactions|foldin, synthetic customers to use (0: "
+          "10000 and 1000)");
 ABSL_FLAG(bool, json, false, "Print machine-readable JSON");
 ABSL_FLAG(std::string, token, "",
           "Bearer token for admin RPCs (sent as 'authorization: Bearer ...')");
+ABSL_FLAG(int, batch, 500,
+          "ingest: records per UpsertCustomers call and per StreamTransactions "
+          "message. bench --method=transactions|foldin: transactions per "
+          "RecordTransactions call. At most the server's --max_ingest_batch");
+ABSL_FLAG(std::string, customer_id, "",
+          "feedback, customer: the bank's customer id, e.g. C0000042 "
+          "(--customer is read when this is unset)");
+ABSL_FLAG(std::string, product_id, "",
+          "feedback: the offered product. similar: the product to compare");
+ABSL_FLAG(std::string, channel, "",
+          "recommend, feedback: where the offer is shown (\"branch\", "
+          "\"mobile\", ...); [a-z0-9_-]{0,32}");

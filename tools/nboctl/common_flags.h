@@ -17,5 +17,9 @@ ABSL_DECLARE_FLAG(int64_t, version);
 ABSL_DECLARE_FLAG(int64_t, customers);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(std::string, token);
+ABSL_DECLARE_FLAG(int, batch);
+ABSL_DECLARE_FLAG(std::string, customer_id);
+ABSL_DECLARE_FLAG(std::string, product_id);
+ABSL_DECLARE_FLAG(std::string, channel);
 
 #endif  // NBO_TOOLS_NBOCTL_COMMON_FLAGS_H_

@@ -50,17 +50,54 @@ Commands:
                                --arms= clears the split) [--salt=S]
                  models delete --server=HOST:PORT --version=N
                label, split and delete take [--model=NAME] too.
-  recommend    Ask for one customer's offers and print the answer as JSON.
+  recommend    Ask for one customer's offers and print the answer as JSON
+               (--text: offers, reasons, suppressions, no-action for people).
                  --server=HOST:PORT --customer=ID [--num_offers=N]
                  [--model=NAME] [--model_version=N | --label=L]
+                 [--explain] [--channel=C] [--exclude=P01,P02] [--text]
   bench        Closed-loop load at fixed concurrency: Recommend and, in the
                same run, grpc.health.v1.Health/Check as the transport floor.
                  --server=HOST:PORT --duration=SECONDS --concurrency=C
                  [--json] [--customers=N] [--warmup=S] [--bench_num_offers=N]
                  [--rounds=R]  (Check and Recommend alternate in R slices)
+                 [--compare=health,score]  (baselines interleaved with
+                              Recommend; score = ModelService.ScoreCustomer)
                  [--swaps=K]  (export the serving version, republish it K
                               times under load: p99 during swaps)
                  [--metrics=HOST:PORT]  (read the server's RSS)
+                 [--method=feedback [--feedback_records=N (100000)]]
+                 [--method=transactions [--batch=N] [--products=P01,P02]]
+                 [--method=foldin [--customers=N (1000)] [--products=...]]
+  ingest       Load the bank's customers.csv (profiles, optional) and
+               transactions.csv into the server (IngestService), in batches;
+               re-running is safe (transaction ids derive from file lines).
+                 --server=HOST:PORT --data_dir=DIR [--batch=N (500)]
+                 [--customers_only | --transactions_only] [--json]
+  feedback     Record what became of an offer (RecordFeedback).
+                 --server=HOST:PORT --decision_id=ID --customer_id=ID
+                 --product_id=P --outcome=impression|accepted|declined
+                 [--channel=C] [--json]
+  customer     One customer's profile, holdings, recent transactions and
+               decisions with suppressions and feedback.
+                 --server=HOST:PORT --customer_id=ID [--max_transactions=N]
+                 [--max_decisions=N] [--json]
+  similar      Products most like one product (cosine of item factors).
+                 --server=HOST:PORT --product_id=P [--k=N] [--model=NAME]
+  catalog      Show or replace a model's catalog (business values, offer
+               types, eligibility, contact policies) without a retrain:
+                 catalog get    --server=HOST:PORT [--model=NAME] [--json]
+                 catalog update --server=HOST:PORT [--model=NAME]
+                                --products=products.csv --token=T
+  levers       Show a model's levers, or replace them all (--clear: none).
+                 levers [P01=1.5,P02=0.5] --server=HOST:PORT [--model=NAME]
+                 [--clear] --token=T
+  experiment-stats  Feedback per traffic-split arm: impressions, accepted,
+               declined, acceptance rate with its Wilson interval.
+                 --server=HOST:PORT [--model=NAME] [--confidence=0.95]
+  export-feedback  Recorded accepts and declines as a CSV file
+               (customer_id,product_id,event,timestamp) for
+               nbo-trainer train --feedback_path; progress on stderr.
+                 --server=HOST:PORT --out=FILE [--since=ISO-8601] --token=T
 
 Admin RPCs take --token=T (sent as a bearer token). Every flag can also be
 set as NBO_<FLAG> in the environment (--server is NBO_SERVER). Run
@@ -98,6 +135,14 @@ int main(int argc, char** argv) {
   if (command == "models") return nbo::nboctl::Models(args);
   if (command == "recommend") return nbo::nboctl::Recommend(args);
   if (command == "bench") return nbo::nboctl::Bench(args);
+  if (command == "ingest") return nbo::nboctl::Ingest(args);
+  if (command == "feedback") return nbo::nboctl::Feedback(args);
+  if (command == "customer") return nbo::nboctl::Customer(args);
+  if (command == "similar") return nbo::nboctl::Similar(args);
+  if (command == "catalog") return nbo::nboctl::Catalog(args);
+  if (command == "levers") return nbo::nboctl::Levers(args);
+  if (command == "experiment-stats") return nbo::nboctl::ExperimentStats(args);
+  if (command == "export-feedback") return nbo::nboctl::ExportFeedback(args);
   std::fprintf(stderr, "nboctl: unknown command '%s'\n\n%s", command.c_str(),
                kUsage);
   return 2;

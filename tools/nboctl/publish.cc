@@ -20,7 +20,10 @@ ABSL_FLAG(std::string, factors, "",
 ABSL_FLAG(std::string, products, "",
           "gen-factors: number of products (8: the demo catalog, 24: a "
           "Santander-like one; default 8). publish: products.csv with at "
-          "least product_id,name,category (default <factors>/products.csv)");
+          "least product_id,name,category (default <factors>/products.csv). "
+          "catalog update: products.csv with business values, eligibility "
+          "and contact policies. bench: comma-separated product ids for "
+          "--method=transactions|foldin (default: the model's catalog)");
 ABSL_FLAG(std::string, id_map, "",
           "publish: optional CSV (header spark_id,customer_id) mapping Spark's "
           "integer user ids to the bank's customer ids");

@@ -1,12 +1,15 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
-// nboctl recommend: one NBOService.Recommend call, printed as JSON.
+// nboctl recommend: one NBOService.Recommend call, printed as JSON (or, with
+// --text, for people).
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/declare.h"
@@ -15,6 +18,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "tools/nboctl/cli_format.h"
 #include "tools/nboctl/cli_util.h"
 #include "tools/nboctl/client.h"
 #include "tools/nboctl/commands.h"
@@ -30,6 +34,14 @@ ABSL_FLAG(std::optional<int>, num_offers, std::nullopt,
 ABSL_FLAG(int64_t, model_version, 0,
           "recommend: answer with this version (instead of --label or the "
           "server's routing)");
+ABSL_FLAG(bool, explain, false,
+          "recommend: ask for reason codes per offer (contributing products, "
+          "eligibility, business priority)");
+ABSL_FLAG(std::string, exclude, "",
+          "recommend: comma-separated products not to offer this time");
+ABSL_FLAG(bool, text, false,
+          "recommend: print offers, reasons, suppressions and the no-action "
+          "for people instead of JSON");
 
 namespace nbo::nboctl {
 namespace {
@@ -64,6 +76,11 @@ int Recommend(const std::vector<std::string>& args) {
     }
     request.set_num_offers(*num_offers);
   }
+  request.set_channel(absl::GetFlag(FLAGS_channel));
+  request.set_explain(absl::GetFlag(FLAGS_explain));
+  for (std::string& product : ParseList(absl::GetFlag(FLAGS_exclude))) {
+    request.add_exclude_products(std::move(product));
+  }
   const std::string model = absl::GetFlag(FLAGS_model);
   if (!model.empty() || version > 0 || !label.empty()) {
     v1::ModelSelector* selector = request.mutable_model();
@@ -83,6 +100,10 @@ int Recommend(const std::vector<std::string>& args) {
   v1::RecommendResponse response;
   const grpc::Status status = stub->Recommend(&context, request, &response);
   if (!status.ok()) return ReportRpcError("recommend", status);
+  if (absl::GetFlag(FLAGS_text)) {
+    std::fputs(FormatRecommendation(response).c_str(), stdout);
+    return 0;
+  }
   return PrintJson(response);
 }
 
