@@ -432,7 +432,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
       decision.offers.push_back(Offer{c.product_id, sv.rule->offer_type,
                                       c.propensity, sv.priority,
                                       static_cast<int>(r) + 1});
-    } else {
+    } else if (request.list_below_top_n) {
       Suppression s;
       s.product_id = c.product_id;
       s.reason = SuppressionReason::kBelowTopN;

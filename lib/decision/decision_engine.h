@@ -175,6 +175,11 @@ struct DecisionRequest {
   absl::Time now = absl::UnixEpoch();
   // The lever snapshot to use; null means every lever is 1.
   std::shared_ptr<const Levers> levers;
+  // Whether candidates that only ranked too low are listed in
+  // Decision::suppressions (as BELOW_TOP_N). Callers that drop them anyway
+  // save formatting one detail per candidate.
+  // Default: true.
+  bool list_below_top_n = true;
 };
 
 // An offered product.

@@ -109,9 +109,9 @@ absl::StatusOr<std::unique_ptr<CatalogRegistry>> CatalogRegistry::Create(
   std::unique_ptr<CatalogRegistry> registry(
       new CatalogRegistry(std::move(options)));
   // An empty catalog checks the default policy.
-  NBO_RETURN_IF_ERROR(decision::DecisionEngine::Create(
-                          {}, {registry->options_.default_contact_policy})
-                          .status());
+  decision::DecisionEngineOptions check;
+  check.contact_policy = registry->options_.default_contact_policy;
+  NBO_RETURN_IF_ERROR(decision::DecisionEngine::Create({}, check).status());
   NBO_ASSIGN_OR_RETURN(std::vector<nbo::v1::GetCatalogResponse> stored,
                        registry->options_.store->ListCatalogs());
   auto snapshot = std::make_shared<Snapshot>();
@@ -245,15 +245,20 @@ absl::StatusOr<int64_t> CatalogRegistry::UpdateCatalog(
   NBO_RETURN_IF_ERROR(CheckCatalogSize(products.size()));
   absl::MutexLock lock(&write_mu_);
   std::shared_ptr<const DecisionConfig> current = Get(model);
+  // Every published model has a catalog (a publish applies its header's);
+  // none means no such model, and creating one would let ingest accept
+  // products of a model that does not exist.
+  if (current == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("model '", model, "' has no catalog"));
+  }
   nbo::v1::GetCatalogResponse record;
   record.set_model_name(std::string(model));
   *record.mutable_catalog() = products;
-  if (current != nullptr) {
-    absl::flat_hash_set<std::string> ids;
-    for (const nbo::v1::Product& p : products) ids.insert(p.product_id());
-    for (const auto& [id, value] : current->record.levers()) {
-      if (ids.contains(id)) (*record.mutable_levers())[id] = value;
-    }
+  absl::flat_hash_set<std::string> ids;
+  for (const nbo::v1::Product& p : products) ids.insert(p.product_id());
+  for (const auto& [id, value] : current->record.levers()) {
+    if (ids.contains(id)) (*record.mutable_levers())[id] = value;
   }
   NBO_RETURN_IF_ERROR(Commit(std::move(record)));
   return Get(model)->revision();

@@ -86,7 +86,8 @@ class CatalogRegistry {
       const google::protobuf::RepeatedPtrField<nbo::v1::Product>& products);
 
   // Replaces the catalog whole; returns the new revision. INVALID_ARGUMENT
-  // for an empty catalog, more than 10000 products, or a bad product; levers
+  // for an empty catalog, more than 10000 products, or a bad product;
+  // NOT_FOUND when the model has no catalog (it was never published). Levers
   // of products no longer listed are dropped.
   absl::StatusOr<int64_t> UpdateCatalog(
       absl::string_view model,

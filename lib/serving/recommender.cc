@@ -143,6 +143,17 @@ Recommender::Recommender(const ModelManager* manager,
       options_(options),
       now_(std::move(now)) {}
 
+absl::StatusOr<FoldInConfig> Recommender::ConfigOf(
+    const std::shared_ptr<const model::ModelVersion>& version) const {
+  std::shared_ptr<const CachedConfig> cached = config_cache_.load();
+  if (cached != nullptr && cached->version == version) return cached->config;
+  NBO_ASSIGN_OR_RETURN(FoldInConfig config,
+                       FoldInConfigFromLabels(version->labels()));
+  config_cache_.store(
+      std::make_shared<const CachedConfig>(CachedConfig{version, config}));
+  return config;
+}
+
 absl::StatusOr<int32_t> Recommender::OfferCount(
     std::optional<int32_t> requested) const {
   if (!requested.has_value()) return options_.default_offers;
@@ -253,8 +264,7 @@ absl::Status Recommender::Decide(const Call& call,
   std::optional<InteractionRow> row;
   nbo::v1::Strategy strategy = nbo::v1::STRATEGY_POPULARITY;
   if (has_transactions) {
-    NBO_ASSIGN_OR_RETURN(fold_in_config,
-                         FoldInConfigFromLabels(version.labels()));
+    NBO_ASSIGN_OR_RETURN(fold_in_config, ConfigOf(route.version));
   }
   if (found.ok() &&
       (!has_transactions ||
@@ -310,6 +320,7 @@ absl::Status Recommender::Decide(const Call& call,
   const absl::Time now = now_();
   request.now = now;
   request.levers = config->levers;
+  request.list_below_top_n = false;
   NBO_ASSIGN_OR_RETURN(decision::Decision decision,
                        config->engine->Decide(request));
 
@@ -420,6 +431,19 @@ absl::Status Recommender::Decide(const Call& call,
   *record.mutable_suppressions() = response->suppressions();
   if (response->has_no_action()) {
     *record.mutable_no_action() = response->no_action();
+  }
+  // Suppressions carry the reason and rule code always, the sentence for
+  // people only when asked (explain). The log keeps codes, not sentences: a
+  // sentence follows from the rule, the catalog revision and the profile,
+  // and leaving it out keeps a decision's record small (it is written for
+  // every request).
+  for (nbo::v1::Suppression& s : *record.mutable_suppressions()) {
+    s.clear_detail();
+  }
+  if (!call.explain) {
+    for (nbo::v1::Suppression& s : *response->mutable_suppressions()) {
+      s.clear_detail();
+    }
   }
   return customers_->LogDecision(call.customer_id, record);
 }

@@ -3,14 +3,17 @@
 #ifndef NBO_LIB_SERVING_RECOMMENDER_H_
 #define NBO_LIB_SERVING_RECOMMENDER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/serving/catalog_registry.h"
+#include "lib/serving/fold_in.h"
 #include "lib/serving/model_manager.h"
 #include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
@@ -102,6 +105,18 @@ class Recommender {
   // num_offers resolved against the default; INVALID_ARGUMENT when out of
   // range.
   absl::StatusOr<int32_t> OfferCount(std::optional<int32_t> requested) const;
+
+  // The fold-in configuration of `version`'s labels, parsed once per
+  // version: a one-entry cache of the last version asked for (requests
+  // mostly go to one version; a miss only costs a parse).
+  absl::StatusOr<FoldInConfig> ConfigOf(
+      const std::shared_ptr<const model::ModelVersion>& version) const;
+  struct CachedConfig {
+    // Held, so the pointer cannot be reused by another version.
+    std::shared_ptr<const model::ModelVersion> version;
+    FoldInConfig config;
+  };
+  mutable std::atomic<std::shared_ptr<const CachedConfig>> config_cache_;
 
   const ModelManager* const manager_;
   const store::ModelStore* const store_;

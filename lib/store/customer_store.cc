@@ -40,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -65,6 +66,9 @@
 
 namespace nbo::store {
 namespace {
+
+// How long the decision log's writer lets a batch gather.
+constexpr absl::Duration kDecisionLogInterval = absl::Microseconds(500);
 
 using ::nbo::v1::CustomerProfile;
 using ::nbo::v1::DecisionRecord;
@@ -443,9 +447,15 @@ class CustomerStore::Impl {
     log_write_.sync = false;
     scan_read_.fill_cache = false;
     next_seq_.store(static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())));
+    log_writer_ = std::thread([this] { WriteDecisionLog(); });
   }
 
   ~Impl() {
+    {
+      absl::MutexLock lock(&log_mu_);
+      log_stop_ = true;
+    }
+    log_writer_.join();
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
       if (!s.ok()) {
@@ -527,7 +537,25 @@ class CustomerStore::Impl {
           keys,
       absl::string_view operation);
 
+  // The decision log's writer thread: writes what LogDecision queued, in
+  // one batch per wake-up, until the destructor stops it (after writing
+  // everything queued).
+  void WriteDecisionLog();
+  // Waits until every decision logged before the call is in RocksDB.
+  void FlushDecisionLog() const;
+
   const Options options_;
+  mutable absl::Mutex log_mu_;
+  std::vector<std::pair<std::string, std::string>> log_pending_
+      ABSL_GUARDED_BY(log_mu_);
+  uint64_t log_enqueued_ ABSL_GUARDED_BY(log_mu_) = 0;
+  uint64_t log_written_ ABSL_GUARDED_BY(log_mu_) = 0;
+  bool log_stop_ ABSL_GUARDED_BY(log_mu_) = false;
+  // A reader waits for the queue: write it now.
+  mutable bool log_flush_requested_ ABSL_GUARDED_BY(log_mu_) = false;
+  // The first write error; LogDecision fails from then on.
+  absl::Status log_error_ ABSL_GUARDED_BY(log_mu_);
+  std::thread log_writer_;
   const std::unique_ptr<rocksdb::DB> db_;
   // Every open column family handle (including "default"), owned.
   const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -733,16 +761,80 @@ absl::Status CustomerStore::Impl::LogDecision(absl::string_view customer_id,
     copy.clear_feedback();
     value = copy.SerializeAsString();
   }
-  rocksdb::Status s =
-      db_->Put(log_write_, decisions_,
-               CustomerKey(customer_id, record.decision_id()), value);
-  if (!s.ok()) return StorageError("log decision", s);
+  std::string key = CustomerKey(customer_id, record.decision_id());
+  absl::MutexLock lock(&log_mu_);
+  if (!log_error_.ok()) return log_error_;
+  log_pending_.emplace_back(std::move(key), std::move(value));
+  ++log_enqueued_;
   return absl::OkStatus();
+}
+
+void CustomerStore::Impl::WriteDecisionLog() {
+  std::vector<std::pair<std::string, std::string>> batch;
+  while (true) {
+    uint64_t through = 0;
+    {
+      absl::MutexLock lock(&log_mu_);
+      log_mu_.Await(absl::Condition(
+          +[](Impl* impl) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return impl->log_stop_ || !impl->log_pending_.empty() ||
+                   impl->log_flush_requested_;
+          },
+          this));
+      if (log_pending_.empty() && log_stop_) return;  // All written.
+      if (!log_stop_ && !log_flush_requested_) {
+        // Let a batch gather: under load, one write per interval instead of
+        // one wake-up (and context switch) per decision.
+        log_mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](Impl* impl) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                  return impl->log_stop_ || impl->log_flush_requested_;
+                },
+                this),
+            kDecisionLogInterval);
+      }
+      log_flush_requested_ = false;
+      batch.swap(log_pending_);
+      through = log_enqueued_;
+    }
+    // One WriteBatch for everything that queued while the last was written:
+    // request threads never contend for RocksDB's write path.
+    rocksdb::WriteBatch write;
+    for (const auto& [key, value] : batch) {
+      rocksdb::Status s = write.Put(decisions_, key, value);
+      if (!s.ok()) {
+        (void)StorageError("log decision", s);
+        break;
+      }
+    }
+    rocksdb::Status s = db_->Write(log_write_, &write);
+    batch.clear();
+    absl::MutexLock lock(&log_mu_);
+    if (!s.ok()) log_error_ = StorageError("log decisions", s);
+    log_written_ = through;
+  }
+}
+
+void CustomerStore::Impl::FlushDecisionLog() const {
+  absl::MutexLock lock(&log_mu_);
+  struct Target {
+    const Impl* impl;
+    uint64_t enqueued;
+  } target{this, log_enqueued_};
+  if (log_written_ >= target.enqueued) return;
+  log_flush_requested_ = true;
+  log_mu_.Await(absl::Condition(
+      +[](Target* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return t->impl->log_written_ >= t->enqueued ||
+               !t->impl->log_error_.ok();
+      },
+      &target));
 }
 
 absl::StatusOr<std::vector<DecisionRecord>>
 CustomerStore::Impl::RecentDecisions(absl::string_view customer_id,
                                      int limit) const {
+  FlushDecisionLog();
   NBO_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<DecisionRecord> decisions;
   if (limit == 0) return decisions;
@@ -796,6 +888,8 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
     absl::string_view customer_id, absl::string_view decision_id,
     const FeedbackEvent& event) {
   NBO_RETURN_IF_ERROR(DecisionIdTime(decision_id).status());
+  // The decision may still be queued for the log.
+  FlushDecisionLog();
   const FeedbackOutcome outcome = event.outcome();
   if (outcome != nbo::v1::FEEDBACK_OUTCOME_IMPRESSION &&
       outcome != nbo::v1::FEEDBACK_OUTCOME_ACCEPTED &&
@@ -1002,6 +1096,7 @@ absl::Status CustomerStore::Impl::DeleteKeys(
 
 absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
     absl::Time decisions_before, absl::Time transactions_before) {
+  FlushDecisionLog();
   RetentionReport report;
   std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>> doomed;
 

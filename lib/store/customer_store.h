@@ -10,8 +10,13 @@
 // Durability: UpsertProfiles, AppendTransactions and RecordFeedback return
 // only after one synced WriteBatch (fsync of the WAL) holds every change they
 // made, so what they acknowledge survives kill -9 and power loss. LogDecision
-// writes to the WAL without syncing: a decision survives the process dying
-// (the OS has the bytes), and costs the request path no fsync.
+// queues the decision for a writer thread that writes everything queued in
+// one WAL'd, unsynced batch per wake-up (typically within a millisecond):
+// the request path neither waits for an fsync nor contends for RocksDB's
+// write path. Decisions still queued when the process is killed are lost
+// (the destructor writes them on a clean shutdown); once written, the OS has
+// them and a process crash does not lose them. Reads that need a decision
+// (RecordFeedback, RecentDecisions, DeleteExpired) wait for the queue first.
 //
 // Consistency: each customer's derived state (holdings, contact history,
 // newest transaction time) is read-modify-written under a lock striped by
@@ -184,8 +189,9 @@ class CustomerStore {
   absl::StatusOr<std::vector<nbo::v1::Transaction>> TransactionsForFoldIn(
       absl::string_view customer_id, int limit) const;
 
-  // Logs a decision (record.decision_id from MakeDecisionId) under
-  // `customer_id`; WAL, not synced (see the file comment).
+  // Queues a decision (record.decision_id from MakeDecisionId) for the log
+  // under `customer_id` (see the file comment). Fails once a log write has
+  // failed.
   // record.feedback is ignored. INVALID_ARGUMENT if record.decision_id is
   // not one MakeDecisionId could have made.
   absl::Status LogDecision(absl::string_view customer_id,

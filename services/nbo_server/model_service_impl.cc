@@ -34,7 +34,7 @@ ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
       options_(std::move(options)) {}
 
 grpc::Status ModelServiceImpl::Authorize(
-    const grpc::ServerContext* context) const {
+    const grpc::ServerContextBase* context) const {
   return services::CheckBearerToken(*context, options_.admin_token);
 }
 
@@ -336,15 +336,22 @@ grpc::Status ModelServiceImpl::GetExperimentStats(
       customers_->GetExperimentStats(resolved, response)));
 }
 
-grpc::Status ModelServiceImpl::ScoreCustomer(
-    grpc::ServerContext* context, const nbo::v1::ScoreCustomerRequest* request,
+grpc::ServerUnaryReactor* ModelServiceImpl::ScoreCustomer(
+    grpc::CallbackServerContext* context,
+    const nbo::v1::ScoreCustomerRequest* request,
     nbo::v1::ScoreCustomerResponse* response) {
-  CallRecorder call(metrics_, Method::kScoreCustomer);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
-    return call.Done(auth);
+  grpc::Status status;
+  {
+    CallRecorder call(metrics_, Method::kScoreCustomer);
+    status = Authorize(context);
+    if (status.ok()) {
+      status = services::ToGrpcStatus(recommender_->Score(*request, response));
+    }
+    call.Done(status);
   }
-  return call.Done(
-      services::ToGrpcStatus(recommender_->Score(*request, response)));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
 }
 
 grpc::Status ModelServiceImpl::ExportFeedback(

@@ -26,7 +26,13 @@ namespace nbo::server {
 // call fails UNAUTHENTICATED.
 //
 // Thread-safe. The pointers are not owned.
-class ModelServiceImpl final : public nbo::v1::ModelService::Service {
+//
+// ScoreCustomer, the bare-scoring twin of Recommend, runs on the callback API
+// as Recommend does, so that benchmarks comparing the two compare the
+// pipeline and not gRPC's threading models.
+class ModelServiceImpl final
+    : public nbo::v1::ModelService::WithCallbackMethod_ScoreCustomer<
+          nbo::v1::ModelService::Service> {
  public:
   struct Options {
     // Limits applied to PublishModel streams.
@@ -80,9 +86,10 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
       grpc::ServerContext* context,
       const nbo::v1::GetExperimentStatsRequest* request,
       nbo::v1::GetExperimentStatsResponse* response) override;
-  grpc::Status ScoreCustomer(grpc::ServerContext* context,
-                             const nbo::v1::ScoreCustomerRequest* request,
-                             nbo::v1::ScoreCustomerResponse* response) override;
+  grpc::ServerUnaryReactor* ScoreCustomer(
+      grpc::CallbackServerContext* context,
+      const nbo::v1::ScoreCustomerRequest* request,
+      nbo::v1::ScoreCustomerResponse* response) override;
   grpc::Status ExportFeedback(
       grpc::ServerContext* context,
       const nbo::v1::ExportFeedbackRequest* request,
@@ -90,7 +97,7 @@ class ModelServiceImpl final : public nbo::v1::ModelService::Service {
 
  private:
   // UNAUTHENTICATED unless the call carries the admin token (or none is set).
-  grpc::Status Authorize(const grpc::ServerContext* context) const;
+  grpc::Status Authorize(const grpc::ServerContextBase* context) const;
   grpc::Status DoPublish(
       grpc::ServerContext* context,
       grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
