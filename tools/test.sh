@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test.
 #
 #   tools/test.sh            unit and integration tests (what CI runs)
-#   tools/test.sh --heavy    also the long loops (50 crash/restart cycles),
+#   tools/test.sh --heavy    also the long loops (50 crash/restart cycles, 30
+#                            kill -9 rounds during ingest and feedback),
 #                            ThreadSanitizer over the serving and store tests
 #                            (with Abseil built from Debian's source under
 #                            TSan, once), and a clang build with

@@ -191,9 +191,12 @@ std::string FormatSuppressions(
     absl::StrAppend(&out, pad, s.product_id(), " ",
                     SuppressionName(s.reason()));
     if (!s.rule().empty()) absl::StrAppend(&out, " ", s.rule());
-    if (!s.detail().empty()) absl::StrAppend(&out, ": ", s.detail());
-    if (s.has_until())
+    if (!s.detail().empty()) {
+      // The sentence already says until when.
+      absl::StrAppend(&out, ": ", s.detail());
+    } else if (s.has_until()) {
       absl::StrAppend(&out, " (until ", FormatTime(s.until()), ")");
+    }
     absl::StrAppend(&out, "\n");
   }
   return out;
