@@ -145,60 +145,6 @@ class BadRows {
   int64_t seen_ = 0;
 };
 
-// A file's header: column name -> index.
-class Header {
- public:
-  static absl::StatusOr<Header> Read(CsvReader* reader,
-                                     absl::string_view required_hint) {
-    std::vector<std::string> fields;
-    NBO_ASSIGN_OR_RETURN(bool has_header, reader->Next(&fields));
-    if (!has_header) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(reader->path(),
-                       ":1: empty file; expected a header row "
-                       "with ",
-                       required_hint));
-    }
-    Header header;
-    header.where_ = reader->Where();
-    header.required_hint_ = std::string(required_hint);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      std::string name(absl::StripAsciiWhitespace(fields[i]));
-      if (!header.index_.emplace(name, static_cast<int>(i)).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(header.where_, ": column '", name,
-                         "' appears twice in the header"));
-      }
-      header.names_.push_back(std::move(name));
-    }
-    return header;
-  }
-
-  // The column's index, or -1 when the file has none.
-  int Find(absl::string_view name) const {
-    auto it = index_.find(name);
-    return it == index_.end() ? -1 : it->second;
-  }
-
-  absl::StatusOr<int> Require(absl::string_view name) const {
-    const int index = Find(name);
-    if (index < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where_, ": header lacks column '", name, "' (need ",
-                       required_hint_, ")"));
-    }
-    return index;
-  }
-
-  const std::vector<std::string>& names() const { return names_; }
-
- private:
-  std::string where_;
-  std::string required_hint_;
-  absl::flat_hash_map<std::string, int> index_;
-  std::vector<std::string> names_;
-};
-
 // Reads every row after the header, handing each to `parse`; a row `parse`
 // rejects, or one of the wrong width, goes to `bad`.
 template <typename Parse>
@@ -283,8 +229,8 @@ absl::Status ReadCustomers(const std::string& path, BadRows* bad,
                            IdInterner* ids, BankData* data) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
                        CsvReader::Open(path));
-  NBO_ASSIGN_OR_RETURN(Header header,
-                       Header::Read(reader.get(), "customer_id"));
+  NBO_ASSIGN_OR_RETURN(CsvHeader header,
+                       CsvHeader::Read(reader.get(), "customer_id"));
   NBO_ASSIGN_OR_RETURN(const int id_column, header.Require("customer_id"));
   const int age_column = header.Find("age");
   const int income_column = header.Find("income");
@@ -338,8 +284,8 @@ absl::Status ReadProducts(const std::string& path, BadRows* bad,
                           IdInterner* ids, BankData* data) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
                        CsvReader::Open(path));
-  NBO_ASSIGN_OR_RETURN(Header header,
-                       Header::Read(reader.get(), kProductColumns));
+  NBO_ASSIGN_OR_RETURN(CsvHeader header,
+                       CsvHeader::Read(reader.get(), kProductColumns));
   NBO_ASSIGN_OR_RETURN(const int id_column, header.Require("product_id"));
   NBO_ASSIGN_OR_RETURN(const int name_column, header.Require("name"));
   NBO_ASSIGN_OR_RETURN(const int category_column, header.Require("category"));
@@ -410,8 +356,8 @@ absl::Status ReadTransactions(const BankDataOptions& options, BadRows* bad,
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
                        CsvReader::Open(path));
   NBO_ASSIGN_OR_RETURN(
-      Header header,
-      Header::Read(reader.get(), "customer_id,product_id,event,timestamp"));
+      CsvHeader header,
+      CsvHeader::Read(reader.get(), "customer_id,product_id,event,timestamp"));
   NBO_ASSIGN_OR_RETURN(const int customer_column,
                        header.Require("customer_id"));
   NBO_ASSIGN_OR_RETURN(const int product_column, header.Require("product_id"));
@@ -678,8 +624,8 @@ absl::StatusOr<Feedback> ReadFeedback(const FeedbackOptions& options,
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
                        CsvReader::Open(options.path));
   NBO_ASSIGN_OR_RETURN(
-      Header header,
-      Header::Read(reader.get(), "customer_id,product_id,event,timestamp"));
+      CsvHeader header,
+      CsvHeader::Read(reader.get(), "customer_id,product_id,event,timestamp"));
   NBO_ASSIGN_OR_RETURN(const int customer_column,
                        header.Require("customer_id"));
   NBO_ASSIGN_OR_RETURN(const int product_column, header.Require("product_id"));

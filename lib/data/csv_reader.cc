@@ -8,7 +8,9 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/status_macros.h"
 
 namespace nbo::data {
 namespace {
@@ -173,6 +175,44 @@ void AppendCsvField(absl::string_view field, std::string* out) {
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+absl::StatusOr<CsvHeader> CsvHeader::Read(CsvReader* reader,
+                                          absl::string_view required_hint) {
+  std::vector<std::string> fields;
+  NBO_ASSIGN_OR_RETURN(bool has_header, reader->Next(&fields));
+  if (!has_header) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        reader->path(), ":1: empty file; expected a header row with ",
+        required_hint));
+  }
+  CsvHeader header;
+  header.where_ = reader->Where();
+  header.required_hint_ = std::string(required_hint);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    std::string name(absl::StripAsciiWhitespace(fields[i]));
+    if (!header.index_.emplace(name, static_cast<int>(i)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          header.where_, ": column '", name, "' appears twice in the header"));
+    }
+    header.names_.push_back(std::move(name));
+  }
+  return header;
+}
+
+int CsvHeader::Find(absl::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? -1 : it->second;
+}
+
+absl::StatusOr<int> CsvHeader::Require(absl::string_view name) const {
+  const int index = Find(name);
+  if (index < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_, ": header lacks column '", name, "' (need ",
+                     required_hint_, ")"));
+  }
+  return index;
 }
 
 }  // namespace nbo::data

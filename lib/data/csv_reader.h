@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -72,6 +73,33 @@ class CsvReader {
 // break or leading or trailing spaces, so that CsvReader reads it back
 // unchanged.
 void AppendCsvField(absl::string_view field, std::string* out);
+
+// A CSV file's header row: column name -> index, for files whose columns
+// come in any order.
+class CsvHeader {
+ public:
+  // Reads the header row of `reader` (names stripped of surrounding spaces).
+  // INVALID_ARGUMENT, naming "path:line", for an empty file (the message
+  // names `required_hint`, the columns the caller needs) or a column named
+  // twice.
+  static absl::StatusOr<CsvHeader> Read(CsvReader* reader,
+                                        absl::string_view required_hint);
+
+  // The column's index, or -1 when the file has none.
+  int Find(absl::string_view name) const;
+
+  // The column's index; INVALID_ARGUMENT naming the file and the columns
+  // needed when the file has none.
+  absl::StatusOr<int> Require(absl::string_view name) const;
+
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::string where_;
+  std::string required_hint_;
+  absl::flat_hash_map<std::string, int> index_;
+  std::vector<std::string> names_;
+};
 
 }  // namespace nbo::data
 

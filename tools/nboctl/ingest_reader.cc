@@ -18,59 +18,6 @@
 namespace nbo::nboctl {
 namespace {
 
-// Column name -> index, read from the first record.
-class Header {
- public:
-  // Reads the header row of `csv`. INVALID_ARGUMENT for an empty file or a
-  // column named twice; `required` is named in the first message.
-  static absl::StatusOr<Header> Read(data::CsvReader* csv,
-                                     absl::string_view required) {
-    std::vector<std::string> fields;
-    NBO_ASSIGN_OR_RETURN(const bool has_header, csv->Next(&fields));
-    if (!has_header) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          csv->path(), ":1: empty file; expected a header row with ",
-          required));
-    }
-    Header header;
-    header.where_ = csv->Where();
-    header.required_ = std::string(required);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      std::string name(absl::StripAsciiWhitespace(fields[i]));
-      if (!header.index_.emplace(name, static_cast<int>(i)).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(header.where_, ": column '", name,
-                         "' appears twice in the header"));
-      }
-      header.names_.push_back(std::move(name));
-    }
-    return header;
-  }
-
-  // The column's index, or -1 when the file has none.
-  int Find(absl::string_view name) const {
-    auto it = index_.find(name);
-    return it == index_.end() ? -1 : it->second;
-  }
-
-  absl::StatusOr<int> Require(absl::string_view name) const {
-    const int index = Find(name);
-    if (index < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where_, ": header lacks column '", name, "' (need ", required_, ")"));
-    }
-    return index;
-  }
-
-  const std::vector<std::string>& names() const { return names_; }
-
- private:
-  std::string where_;
-  std::string required_;
-  absl::flat_hash_map<std::string, int> index_;
-  std::vector<std::string> names_;
-};
-
 // Reads the next record of `csv` into `*fields`, stripped of surrounding
 // spaces. Errors already name "path:line".
 absl::StatusOr<bool> NextRow(data::CsvReader* csv,
@@ -118,8 +65,8 @@ absl::StatusOr<std::unique_ptr<CustomerCsvReader>> CustomerCsvReader::Open(
     const std::string& path) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<data::CsvReader> csv,
                        data::CsvReader::Open(path));
-  NBO_ASSIGN_OR_RETURN(const Header header,
-                       Header::Read(csv.get(), "customer_id"));
+  NBO_ASSIGN_OR_RETURN(const data::CsvHeader header,
+                       data::CsvHeader::Read(csv.get(), "customer_id"));
   std::unique_ptr<CustomerCsvReader> reader(
       new CustomerCsvReader(std::move(csv)));
   NBO_ASSIGN_OR_RETURN(reader->id_, header.Require("customer_id"));
@@ -203,8 +150,9 @@ TransactionCsvReader::Open(const std::string& path) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<data::CsvReader> csv,
                        data::CsvReader::Open(path));
   NBO_ASSIGN_OR_RETURN(
-      const Header header,
-      Header::Read(csv.get(), "customer_id,product_id,event,timestamp"));
+      const data::CsvHeader header,
+      data::CsvHeader::Read(csv.get(),
+                            "customer_id,product_id,event,timestamp"));
   std::unique_ptr<TransactionCsvReader> reader(
       new TransactionCsvReader(std::move(csv)));
   NBO_ASSIGN_OR_RETURN(reader->customer_, header.Require("customer_id"));
