@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -141,6 +142,20 @@ std::vector<std::string> SyntheticModel::ExpectedPopular(int n) const {
     ids.push_back(ProductId(order[j]));
   }
   return ids;
+}
+
+double SyntheticModel::Cosine(int a, int b) const {
+  const size_t rank = static_cast<size_t>(options_.rank);
+  double dot = 0, norm_a = 0, norm_b = 0;
+  for (size_t k = 0; k < rank; ++k) {
+    const double x = item_factors_[a * rank + k];
+    const double y = item_factors_[b * rank + k];
+    dot += x * y;
+    norm_a += x * x;
+    norm_b += y * y;
+  }
+  if (norm_a == 0 || norm_b == 0) return 0;
+  return dot / std::sqrt(norm_a * norm_b);
 }
 
 absl::Status ToAbslStatus(const grpc::Status& status) {

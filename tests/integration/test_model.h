@@ -13,7 +13,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
@@ -76,6 +78,8 @@ class SyntheticModel {
   double MeanScore(int product) const;
   // The `n` most popular products by MeanScore, best first.
   std::vector<std::string> ExpectedPopular(int n) const;
+  // Cosine similarity of products a and b's item factors.
+  double Cosine(int a, int b) const;
 
  private:
   Options options_;
@@ -86,6 +90,27 @@ class SyntheticModel {
 
 // grpc::Status as absl::Status (same code and message), for the matchers.
 absl::Status ToAbslStatus(const grpc::Status& status);
+
+// One unary call `(stub.*method)(request)` with a deadline and, when `token`
+// is not empty, the "authorization: Bearer <token>" metadata that
+// --admin_token asks for. The response, or the call's status.
+//
+//   Unary(*ingest, &nbo::v1::IngestService::Stub::UpsertCustomers, request);
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Unary(
+    Stub& stub,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    const Request& request, const std::string& token = "",
+    absl::Duration timeout = absl::Seconds(30)) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  Response response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return ToAbslStatus(status);
+  return response;
+}
 
 // Streams `messages` to ModelService.PublishModel, half-closes, and returns
 // the server's answer or its status.
