@@ -55,87 +55,97 @@ absl::Status ValidateRule(const ProductRule& rule) {
 // The first rule of `rules` that `customer` fails, filled into
 // `*suppression`; false when every rule holds.
 bool FailsEligibility(const EligibilityRules& rules,
-                      const CustomerProfile& customer,
+                      const CustomerProfile& customer, bool with_details,
                       Suppression* suppression) {
-  auto fail = [&](EligibilityRule rule, bool unknown, std::string detail) {
+  // The sentence is only formatted when the caller wants it.
+  auto fail = [&](EligibilityRule rule, bool unknown, auto&& detail) {
     suppression->reason = SuppressionReason::kIneligible;
     suppression->rule = rule;
     suppression->attribute_unknown = unknown;
-    suppression->detail = std::move(detail);
+    if (with_details) suppression->detail = std::string(detail());
     return true;
   };
   if (rules.min_age) {
     if (!customer.age) {
-      return fail(
-          EligibilityRule::kMinAge, true,
-          absl::StrCat("age unknown; MIN_AGE requires >= ", *rules.min_age));
+      return fail(EligibilityRule::kMinAge, true, [&] {
+        return absl::StrCat("age unknown; MIN_AGE requires >= ",
+                            *rules.min_age);
+      });
     }
     if (*customer.age < *rules.min_age) {
-      return fail(
-          EligibilityRule::kMinAge, false,
-          absl::StrCat("age ", *customer.age, " < MIN_AGE ", *rules.min_age));
+      return fail(EligibilityRule::kMinAge, false, [&] {
+        return absl::StrCat("age ", *customer.age, " < MIN_AGE ",
+                            *rules.min_age);
+      });
     }
   }
   if (rules.max_age) {
     if (!customer.age) {
-      return fail(
-          EligibilityRule::kMaxAge, true,
-          absl::StrCat("age unknown; MAX_AGE requires <= ", *rules.max_age));
+      return fail(EligibilityRule::kMaxAge, true, [&] {
+        return absl::StrCat("age unknown; MAX_AGE requires <= ",
+                            *rules.max_age);
+      });
     }
     if (*customer.age > *rules.max_age) {
-      return fail(
-          EligibilityRule::kMaxAge, false,
-          absl::StrCat("age ", *customer.age, " > MAX_AGE ", *rules.max_age));
+      return fail(EligibilityRule::kMaxAge, false, [&] {
+        return absl::StrCat("age ", *customer.age, " > MAX_AGE ",
+                            *rules.max_age);
+      });
     }
   }
   if (rules.min_income) {
     if (!customer.income) {
-      return fail(EligibilityRule::kMinIncome, true,
-                  absl::StrCat("income unknown; MIN_INCOME requires >= ",
-                               *rules.min_income));
+      return fail(EligibilityRule::kMinIncome, true, [&] {
+        return absl::StrCat("income unknown; MIN_INCOME requires >= ",
+                            *rules.min_income);
+      });
     }
     if (!(*customer.income >= *rules.min_income)) {
-      return fail(EligibilityRule::kMinIncome, false,
-                  absl::StrCat("income ", *customer.income, " < MIN_INCOME ",
-                               *rules.min_income));
+      return fail(EligibilityRule::kMinIncome, false, [&] {
+        return absl::StrCat("income ", *customer.income, " < MIN_INCOME ",
+                            *rules.min_income);
+      });
     }
   }
   if (!rules.segments.empty()) {
     const std::string joined = absl::StrJoin(rules.segments, ";");
     if (!customer.segment) {
-      return fail(
-          EligibilityRule::kSegment, true,
-          absl::StrCat("segment unknown; SEGMENT requires one of ", joined));
+      return fail(EligibilityRule::kSegment, true, [&] {
+        return absl::StrCat("segment unknown; SEGMENT requires one of ",
+                            joined);
+      });
     }
     if (std::find(rules.segments.begin(), rules.segments.end(),
                   *customer.segment) == rules.segments.end()) {
-      return fail(EligibilityRule::kSegment, false,
-                  absl::StrCat("segment '", *customer.segment,
-                               "' not in SEGMENT ", joined));
+      return fail(EligibilityRule::kSegment, false, [&] {
+        return absl::StrCat("segment '", *customer.segment, "' not in SEGMENT ",
+                            joined);
+      });
     }
   }
   if (rules.min_credit_score) {
     if (!customer.credit_score) {
-      return fail(
-          EligibilityRule::kMinCreditScore, true,
-          absl::StrCat("credit score unknown; MIN_CREDIT_SCORE requires >= ",
-                       *rules.min_credit_score));
+      return fail(EligibilityRule::kMinCreditScore, true, [&] {
+        return absl::StrCat(
+            "credit score unknown; MIN_CREDIT_SCORE requires >= ",
+            *rules.min_credit_score);
+      });
     }
     if (*customer.credit_score < *rules.min_credit_score) {
-      return fail(
-          EligibilityRule::kMinCreditScore, false,
-          absl::StrCat("credit score ", *customer.credit_score,
-                       " < MIN_CREDIT_SCORE ", *rules.min_credit_score));
+      return fail(EligibilityRule::kMinCreditScore, false, [&] {
+        return absl::StrCat("credit score ", *customer.credit_score,
+                            " < MIN_CREDIT_SCORE ", *rules.min_credit_score);
+      });
     }
   }
   if (rules.kyc_required) {
     if (!customer.kyc_verified) {
       return fail(EligibilityRule::kKyc, true,
-                  "KYC status unknown; KYC requires verified");
+                  [&] { return "KYC status unknown; KYC requires verified"; });
     }
     if (!*customer.kyc_verified) {
       return fail(EligibilityRule::kKyc, false,
-                  "KYC not verified; KYC requires verified");
+                  [&] { return "KYC not verified; KYC requires verified"; });
     }
   }
   return false;
@@ -346,17 +356,18 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
     const ProductRule* rule = FindProduct(c.product_id);
     if (rule == nullptr) {
       s.reason = SuppressionReason::kNotInCatalog;
-      s.detail = "product not in the catalog";
+      if (request.with_details) s.detail = "product not in the catalog";
       suppressed[i] = std::move(s);
       continue;
     }
-    if (FailsEligibility(rule->eligibility, request.customer, &s)) {
+    if (FailsEligibility(rule->eligibility, request.customer,
+                         request.with_details, &s)) {
       suppressed[i] = std::move(s);
       continue;
     }
     if (request.holdings.contains(c.product_id)) {
       s.reason = SuppressionReason::kOwned;
-      s.detail = "customer holds the product";
+      if (request.with_details) s.detail = "customer holds the product";
       suppressed[i] = std::move(s);
       continue;
     }
@@ -391,21 +402,22 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
         s.fatigue_cause = declines_bind ? FatigueCause::kDeclines
                                         : FatigueCause::kImpressions;
         s.suppressed_until = until;
-        s.detail = absl::StrCat(
-            declines_bind ? policy.max_declines : policy.max_impressions, " ",
-            declines_bind ? "declines" : "impressions",
-            policy.scope == ContactScope::kCategory && !rule->category.empty()
-                ? absl::StrCat(" of ", rule->category)
-                : "",
-            " within ", policy.suppression_days, " days; suppressed until ",
-            absl::FormatTime(absl::RFC3339_sec, until, absl::UTCTimeZone()));
+        if (request.with_details)
+          s.detail = absl::StrCat(
+              declines_bind ? policy.max_declines : policy.max_impressions, " ",
+              declines_bind ? "declines" : "impressions",
+              policy.scope == ContactScope::kCategory && !rule->category.empty()
+                  ? absl::StrCat(" of ", rule->category)
+                  : "",
+              " within ", policy.suppression_days, " days; suppressed until ",
+              absl::FormatTime(absl::RFC3339_sec, until, absl::UTCTimeZone()));
         suppressed[i] = std::move(s);
         continue;
       }
     }
     if (request.excluded_products.contains(c.product_id)) {
       s.reason = SuppressionReason::kFilteredByRequest;
-      s.detail = "excluded by the request";
+      if (request.with_details) s.detail = "excluded by the request";
       suppressed[i] = std::move(s);
       continue;
     }
@@ -429,16 +441,17 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
     const Survivor& sv = survivors[r];
     const ScoredCandidate& c = request.candidates[sv.candidate_index];
     if (r < static_cast<size_t>(request.num_offers)) {
-      decision.offers.push_back(Offer{c.product_id, sv.rule->offer_type,
-                                      c.propensity, sv.priority,
-                                      static_cast<int>(r) + 1});
+      decision.offers.push_back(
+          Offer{c.product_id, sv.rule->offer_type, c.propensity, sv.priority,
+                static_cast<int>(r) + 1, static_cast<int>(sv.candidate_index)});
     } else if (request.list_below_top_n) {
       Suppression s;
       s.product_id = c.product_id;
       s.reason = SuppressionReason::kBelowTopN;
-      s.detail = absl::StrCat("ranked ", r + 1, " of ", survivors.size(),
-                              " with priority ", sv.priority, "; top ",
-                              request.num_offers, " offered");
+      if (request.with_details)
+        s.detail = absl::StrCat("ranked ", r + 1, " of ", survivors.size(),
+                                " with priority ", sv.priority, "; top ",
+                                request.num_offers, " offered");
       suppressed[sv.candidate_index] = std::move(s);
     }
   }

@@ -180,6 +180,10 @@ struct DecisionRequest {
   // save formatting one detail per candidate.
   // Default: true.
   bool list_below_top_n = true;
+  // Whether suppressions get their sentence for people (Suppression::detail).
+  // Codes, rules and times are always set.
+  // Default: true.
+  bool with_details = true;
 };
 
 // An offered product.
@@ -191,6 +195,8 @@ struct Offer {
   double priority = 0;
   // 1 for the first offer.
   int rank = 0;
+  // Position of the candidate in DecisionRequest::candidates.
+  int candidate_index = 0;
 };
 
 // Why a candidate was not offered.

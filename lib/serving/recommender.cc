@@ -308,12 +308,9 @@ absl::Status Recommender::Decide(const Call& call,
     }
   }
   request.candidates.reserve(scored.size());
-  absl::flat_hash_map<absl::string_view, const model::ScoredProduct*> by_id;
-  by_id.reserve(scored.size());
   for (const model::ScoredProduct& s : scored) {
-    const std::string& id = version.catalog()[s.index].id;
-    request.candidates.push_back({id, version.Propensity(s.score)});
-    by_id[id] = &s;
+    request.candidates.push_back(
+        {version.catalog()[s.index].id, version.Propensity(s.score)});
   }
   request.num_offers = n;
   request.excluded_products.insert(call.exclude->begin(), call.exclude->end());
@@ -321,6 +318,7 @@ absl::Status Recommender::Decide(const Call& call,
   request.now = now;
   request.levers = config->levers;
   request.list_below_top_n = false;
+  request.with_details = call.explain;
   NBO_ASSIGN_OR_RETURN(decision::Decision decision,
                        config->engine->Decide(request));
 
@@ -342,7 +340,7 @@ absl::Status Recommender::Decide(const Call& call,
                          *fold_in_config, options_.fold_in_max_transactions));
   }
   for (const decision::Offer& o : decision.offers) {
-    const model::ScoredProduct& s = *by_id.at(o.product_id);
+    const model::ScoredProduct& s = scored[o.candidate_index];
     const model::Product& product = version.catalog()[s.index];
     const nbo::v1::Product* listed = config->Find(o.product_id);
     nbo::v1::Offer* offer = response->add_offers();
@@ -433,15 +431,12 @@ absl::Status Recommender::Decide(const Call& call,
     *record.mutable_no_action() = response->no_action();
   }
   // Suppressions carry the reason and rule code always, the sentence for
-  // people only when asked (explain). The log keeps codes, not sentences: a
-  // sentence follows from the rule, the catalog revision and the profile,
-  // and leaving it out keeps a decision's record small (it is written for
-  // every request).
-  for (nbo::v1::Suppression& s : *record.mutable_suppressions()) {
-    s.clear_detail();
-  }
-  if (!call.explain) {
-    for (nbo::v1::Suppression& s : *response->mutable_suppressions()) {
+  // people only when asked (explain: the engine formats none otherwise).
+  // The log keeps codes, not sentences: a sentence follows from the rule,
+  // the catalog revision and the profile, and leaving it out keeps a
+  // decision's record small (it is written for every request).
+  if (call.explain) {
+    for (nbo::v1::Suppression& s : *record.mutable_suppressions()) {
       s.clear_detail();
     }
   }

@@ -54,6 +54,7 @@ trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do [ -s "$WORK/ports.json" ] && break; sleep 0.05; done
 GRPC=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['grpc'])" "$WORK/ports.json")
 SERVER="127.0.0.1:$GRPC"
+METRICS=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['metrics'])" "$WORK/ports.json")
 
 echo "== training 64 factors and publishing" >&2
 "$TRAINER" train --data_dir="$BANK" --factors=64 --force \
@@ -67,7 +68,8 @@ INGEST_SECONDS=$(python3 -c "print(round($END - $START, 3))")
 echo "== Recommend (pipeline) vs ScoreCustomer (bare): ${DURATION}s each, concurrency $CONCURRENCY, $ROUNDS rounds" >&2
 "$NBOCTL" bench --server="$SERVER" --duration="$DURATION" \
   --concurrency="$CONCURRENCY" --rounds="$ROUNDS" --compare=score \
-  --customers="$CUSTOMERS" --json > "$WORK/pipeline.json"
+  --customers="$CUSTOMERS" --metrics="127.0.0.1:$METRICS" \
+  --json > "$WORK/pipeline.json"
 echo "== fold-in latency" >&2
 "$NBOCTL" bench --server="$SERVER" --duration="$DURATION" \
   --concurrency="$CONCURRENCY" --method=foldin --customers=2000 \

@@ -479,6 +479,26 @@ TEST(DecisionEngineTest, ExplainEligibilityListsTheRulesMetInRuleOrder) {
   EXPECT_THAT(ExplainEligibility(EligibilityRules{}, customer), IsEmpty());
 }
 
+TEST(DecisionEngineTest, WithoutDetailsSuppressionsKeepTheirCodes) {
+  ProductRule adults = Product("ADULT");
+  adults.eligibility.min_age = 18;
+  auto engine = MakeEngine({adults, Product("HELD"), Product("FREE")});
+  DecisionRequest request =
+      Request({{"ADULT", 0.9}, {"HELD", 0.8}, {"FREE", 0.1}}, /*n=*/3);
+  request.holdings = {"HELD"};
+  request.with_details = false;
+  ASSERT_OK_AND_ASSIGN(Decision d, engine->Decide(request));
+  EXPECT_THAT(OfferIds(d), ElementsAre("FREE"));
+  EXPECT_EQ(d.offers[0].candidate_index, 2);
+  ASSERT_EQ(d.suppressions.size(), 2u);
+  EXPECT_EQ(d.suppressions[0].reason, SuppressionReason::kIneligible);
+  EXPECT_EQ(d.suppressions[0].rule, EligibilityRule::kMinAge);
+  EXPECT_TRUE(d.suppressions[0].attribute_unknown);
+  EXPECT_EQ(d.suppressions[0].detail, "");
+  EXPECT_EQ(d.suppressions[1].reason, SuppressionReason::kOwned);
+  EXPECT_EQ(d.suppressions[1].detail, "");
+}
+
 TEST(DecisionEngineTest, NoActionNamesTheDominantReason) {
   ProductRule young = Product("Y");
   young.eligibility.max_age = 25;
