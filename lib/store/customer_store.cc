@@ -52,6 +52,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
+#include "lib/store/rocksdb_open.h"
 #include "lib/store/store_records.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -1264,32 +1265,12 @@ absl::StatusOr<std::unique_ptr<CustomerStore>> CustomerStore::Open(
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  // Flushes and compactions; the machine serves requests too.
-  db_options.max_background_jobs = 2;
-  db_options.max_open_files = 1024;
-  // Every write goes through the WAL; a bounded WAL forces the column
-  // families that pin old log files to flush.
-  db_options.max_total_wal_size = 64 << 20;
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 8 << 20;
-
-  // Column families a newer binary may have added are opened with defaults,
-  // so that this one can still read the ones it knows.
-  std::vector<std::string> names;
-  rocksdb::Status s =
-      rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
-  if (!s.ok()) names.clear();  // A new database: nothing to list yet.
-  for (const char* name :
-       {rocksdb::kDefaultColumnFamilyName.c_str(), kStateColumnFamily,
-        kTransactionsColumnFamily, kTransactionIdsColumnFamily,
-        kDecisionsColumnFamily, kFeedbackColumnFamily, kCountsColumnFamily}) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(name);
-    }
-  }
+  const rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  const std::vector<std::string> names = internal::ColumnFamiliesToOpen(
+      db_options, options.path,
+      {rocksdb::kDefaultColumnFamilyName.c_str(), kStateColumnFamily,
+       kTransactionsColumnFamily, kTransactionIdsColumnFamily,
+       kDecisionsColumnFamily, kFeedbackColumnFamily, kCountsColumnFamily});
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     rocksdb::ColumnFamilyOptions cf;
@@ -1315,8 +1296,8 @@ absl::StatusOr<std::unique_ptr<CustomerStore>> CustomerStore::Open(
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
-  s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles,
-                        &raw_db);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
+                                        &handles, &raw_db);
   if (!s.ok()) {
     return StorageError(absl::StrCat("open customer store at ", options.path),
                         s);

@@ -35,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/common/status_macros.h"
+#include "lib/store/rocksdb_open.h"
 #include "lib/store/store_records.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -887,32 +888,13 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  // Flushes and compactions; the machine serves requests too.
-  db_options.max_background_jobs = 2;
-  // Table readers are small (index and filter blocks are in the block cache)
-  // but not free: bound them.
-  db_options.max_open_files = 1024;
-  // Only meta writes and deletions use the WAL; keep it small.
-  db_options.max_total_wal_size = 64 << 20;
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 8 << 20;
-
-  // Column families a newer binary may have added are opened with defaults,
-  // so that this one can still read the ones it knows.
-  std::vector<std::string> names;
-  rocksdb::Status s =
-      rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
-  if (!s.ok()) names.clear();  // A new database: nothing to list yet.
-  for (const char* name :
-       {rocksdb::kDefaultColumnFamilyName.c_str(), kMetaColumnFamily,
-        kItemsColumnFamily, kCustomersColumnFamily}) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(name);
-    }
-  }
+  // Only meta writes and deletions use the WAL (factors are flushed before
+  // the commit), so the common small WAL bound suits it.
+  const rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  const std::vector<std::string> names = internal::ColumnFamiliesToOpen(
+      db_options, options.path,
+      {rocksdb::kDefaultColumnFamilyName.c_str(), kMetaColumnFamily,
+       kItemsColumnFamily, kCustomersColumnFamily});
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     rocksdb::ColumnFamilyOptions cf;
@@ -929,8 +911,8 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
-  s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles,
-                        &raw_db);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
+                                        &handles, &raw_db);
   if (!s.ok()) {
     return StorageError(absl::StrCat("open model store at ", options.path), s);
   }
