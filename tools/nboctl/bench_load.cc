@@ -256,17 +256,33 @@ std::string CustomerDraw::Next(int worker) {
   return absl::StrFormat("C%07d", state.customer(state.rng));
 }
 
-RecommendWorkload::RecommendWorkload(const ChannelPool* pool, int concurrency,
-                                     int64_t customers, uint64_t phase_seed,
-                                     std::string model_name, int num_offers,
-                                     std::string token, std::string what)
+CustomerWorkload::CustomerWorkload(const ChannelPool* pool, int concurrency,
+                                   int64_t customers, uint64_t phase_seed,
+                                   std::string model_name, int num_offers,
+                                   std::string token, std::string what)
     : pool_(pool),
       model_name_(std::move(model_name)),
       num_offers_(num_offers),
       token_(std::move(token)),
-      errors_(std::move(what)),
       customers_(concurrency, customers, phase_seed),
+      errors_(std::move(what)),
       workers_(concurrency) {}
+
+bool CustomerWorkload::Done(int worker, const grpc::Status& status,
+                            v1::Strategy strategy, int64_t model_version) {
+  if (!status.ok()) {
+    errors_.Note(status);
+    return false;
+  }
+  workers_[worker].tally.Note(strategy, model_version);
+  return true;
+}
+
+RecommendTally CustomerWorkload::Total() const {
+  RecommendTally total;
+  for (const Worker& worker : workers_) total.Merge(worker.tally);
+  return total;
+}
 
 bool RecommendWorkload::Call(int worker) {
   v1::RecommendRequest request;
@@ -280,31 +296,8 @@ bool RecommendWorkload::Call(int worker) {
   PrepareContext(&context, token_, kCallTimeout);
   const grpc::Status status =
       pool_->nbo(worker)->Recommend(&context, request, &response);
-  if (!status.ok()) {
-    errors_.Note(status);
-    return false;
-  }
-  workers_[worker].tally.Note(response.strategy(), response.model_version());
-  return true;
+  return Done(worker, status, response.strategy(), response.model_version());
 }
-
-RecommendTally RecommendWorkload::Total() const {
-  RecommendTally total;
-  for (const Worker& worker : workers_) total.Merge(worker.tally);
-  return total;
-}
-
-ScoreWorkload::ScoreWorkload(const ChannelPool* pool, int concurrency,
-                             int64_t customers, uint64_t phase_seed,
-                             std::string model_name, int num_offers,
-                             std::string token, std::string what)
-    : pool_(pool),
-      model_name_(std::move(model_name)),
-      num_offers_(num_offers),
-      token_(std::move(token)),
-      errors_(std::move(what)),
-      customers_(concurrency, customers, phase_seed),
-      workers_(concurrency) {}
 
 bool ScoreWorkload::Call(int worker) {
   v1::ScoreCustomerRequest request;
@@ -318,18 +311,7 @@ bool ScoreWorkload::Call(int worker) {
   PrepareContext(&context, token_, kCallTimeout);
   const grpc::Status status =
       pool_->models(worker)->ScoreCustomer(&context, request, &response);
-  if (!status.ok()) {
-    errors_.Note(status);
-    return false;
-  }
-  workers_[worker].tally.Note(response.strategy(), response.model_version());
-  return true;
-}
-
-RecommendTally ScoreWorkload::Total() const {
-  RecommendTally total;
-  for (const Worker& worker : workers_) total.Merge(worker.tally);
-  return total;
+  return Done(worker, status, response.strategy(), response.model_version());
 }
 
 absl::StatusOr<ModelView> GetModelView(v1::ModelService::Stub* stub,

@@ -310,60 +310,52 @@ class CustomerDraw {
   std::vector<Worker> workers_;
 };
 
-// Recommend calls for customers drawn uniformly from C0000001..C<customers>,
-// tallied per worker. Call() is invoked concurrently, each worker with its
-// own index; Total() only once the loop has stopped.
-class RecommendWorkload {
+// Calls for customers drawn uniformly from C0000001..C<customers>, tallied
+// per worker: what RecommendWorkload and ScoreWorkload share. Call() is
+// invoked concurrently, each worker with its own index; Total() only once
+// the loop has stopped.
+class CustomerWorkload {
  public:
-  RecommendWorkload(const ChannelPool* pool, int concurrency, int64_t customers,
-                    uint64_t phase_seed, std::string model_name, int num_offers,
-                    std::string token, std::string what);
-
-  bool Call(int worker);
+  CustomerWorkload(const ChannelPool* pool, int concurrency, int64_t customers,
+                   uint64_t phase_seed, std::string model_name, int num_offers,
+                   std::string token, std::string what);
 
   RecommendTally Total() const;
 
- private:
-  struct alignas(64) Worker {
-    RecommendTally tally;
-  };
+ protected:
+  // Tallies one finished call; false when it failed.
+  bool Done(int worker, const grpc::Status& status, v1::Strategy strategy,
+            int64_t model_version);
 
   const ChannelPool* const pool_;
   const std::string model_name_;
   const int num_offers_;
   const std::string token_;
-  FirstError errors_;
   CustomerDraw customers_;
+
+ private:
+  struct alignas(64) Worker {
+    RecommendTally tally;
+  };
+  FirstError errors_;
   std::vector<Worker> workers_;
+};
+
+// NBOService.Recommend: the full decision pipeline.
+class RecommendWorkload : public CustomerWorkload {
+ public:
+  using CustomerWorkload::CustomerWorkload;
+  bool Call(int worker);
 };
 
 // ModelService.ScoreCustomer calls, the bare scoring Recommend's pipeline is
 // built on: built with the same phase seed as a RecommendWorkload it asks
 // for the same customers in the same order, with num_products = num_offers.
-// Thread-safety as RecommendWorkload.
-class ScoreWorkload {
+// REQUIRES: num_offers >= 1.
+class ScoreWorkload : public CustomerWorkload {
  public:
-  // REQUIRES: num_offers >= 1.
-  ScoreWorkload(const ChannelPool* pool, int concurrency, int64_t customers,
-                uint64_t phase_seed, std::string model_name, int num_offers,
-                std::string token, std::string what);
-
+  using CustomerWorkload::CustomerWorkload;
   bool Call(int worker);
-
-  RecommendTally Total() const;
-
- private:
-  struct alignas(64) Worker {
-    RecommendTally tally;
-  };
-
-  const ChannelPool* const pool_;
-  const std::string model_name_;
-  const int num_offers_;
-  const std::string token_;
-  FirstError errors_;
-  CustomerDraw customers_;
-  std::vector<Worker> workers_;
 };
 
 // What GetModelStatus says about the model under test.
