@@ -147,8 +147,15 @@ absl::StatusOr<FoldInConfig> Recommender::ConfigOf(
     const std::shared_ptr<const model::ModelVersion>& version) const {
   std::shared_ptr<const CachedConfig> cached = config_cache_.load();
   if (cached != nullptr && cached->version == version) return cached->config;
-  NBO_ASSIGN_OR_RETURN(FoldInConfig config,
-                       FoldInConfigFromLabels(version->labels()));
+  absl::StatusOr<FoldInConfig> parsed =
+      FoldInConfigFromLabels(version->labels());
+  if (!parsed.ok()) {
+    // The version's metadata is at fault, not the request.
+    return absl::InternalError(absl::StrCat(
+        "version ", version->version(), " of model '", version->model_name(),
+        "' has unusable fold-in labels: ", parsed.status().message()));
+  }
+  FoldInConfig config = *std::move(parsed);
   config_cache_.store(
       std::make_shared<const CachedConfig>(CachedConfig{version, config}));
   return config;

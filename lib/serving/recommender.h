@@ -108,7 +108,8 @@ class Recommender {
 
   // The fold-in configuration of `version`'s labels, parsed once per
   // version: a one-entry cache of the last version asked for (requests
-  // mostly go to one version; a miss only costs a parse).
+  // mostly go to one version; a miss only costs a parse). INTERNAL when the
+  // labels are malformed: the version is at fault, not the request.
   absl::StatusOr<FoldInConfig> ConfigOf(
       const std::shared_ptr<const model::ModelVersion>& version) const;
   struct CachedConfig {

@@ -336,6 +336,24 @@ TEST_F(RecommenderTest, FoldsInACustomerTheModelDoesNotKnow) {
   EXPECT_EQ(nobody.strategy(), nbo::v1::STRATEGY_POPULARITY);
 }
 
+TEST_F(RecommenderTest, MalformedFoldInLabelsAreTheVersionsFaultNotTheClients) {
+  std::vector<nbo::v1::PublishModelRequest> stream = model_.Stream();
+  (*stream.front()
+        .mutable_header()
+        ->mutable_metadata()
+        ->mutable_labels())["alpha"] = "lots";
+  ASSERT_THAT(catalogs_->ApplyPublishedCatalog(
+                  model_.model_name, stream.front().header().catalog()),
+              IsOk());
+  ASSERT_THAT(Publish(manager_.get(), store_.get(), stream), IsOk());
+  // Without transactions the labels are not needed.
+  EXPECT_THAT(Ask("C0000002"), IsOk());
+  Transact("N0000001", "P05", nbo::v1::TRANSACTION_EVENT_VIEW,
+           kNow - absl::Hours(2));
+  EXPECT_THAT(Ask("N0000001"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("alpha")));
+}
+
 TEST_F(RecommenderTest, LogsEveryDecisionWithItsInputsAndSuppressions) {
   PublishModel();
   Transact("C0000002", "P06", nbo::v1::TRANSACTION_EVENT_OPEN,
