@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/proto_time.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/names.h"
 
@@ -47,16 +48,6 @@ bool AttributeKeyChar(char c) {
 }
 bool TransactionIdChar(char c) {
   return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // Empty when the profile is acceptable; else {field, reason}.
@@ -139,7 +130,7 @@ std::string CustomerService::CheckTimestamp(
     return "timestamp nanos must be in [0, 999999999]";
   }
   if (t.seconds() < 0) return "timestamp is before 1970";
-  const absl::Time when = FromTimestamp(t);
+  const absl::Time when = common::FromProtoTime(t);
   if (when > now + options_.max_clock_skew) {
     return absl::StrCat(
         "timestamp is ",
@@ -177,7 +168,7 @@ absl::Status CustomerService::UpsertCustomers(
     }
     accepted.push_back(p);
     if (!p.has_updated_time()) {
-      SetTimestamp(now, accepted.back().mutable_updated_time());
+      common::ToProtoTime(now, accepted.back().mutable_updated_time());
     }
   }
   if (!accepted.empty()) NBO_RETURN_IF_ERROR(store_->UpsertProfiles(accepted));
@@ -280,7 +271,7 @@ absl::Status CustomerService::RecordFeedback(
     }
     *event.mutable_timestamp() = request.timestamp();
   } else {
-    SetTimestamp(now, event.mutable_timestamp());
+    common::ToProtoTime(now, event.mutable_timestamp());
   }
   NBO_ASSIGN_OR_RETURN(store::FeedbackResult stored,
                        store_->RecordFeedback(request.customer_id(),
@@ -317,7 +308,7 @@ absl::Status CustomerService::GetCustomer(
     for (const store::HoldingState& h : state->holdings) {
       nbo::v1::Holding* out = response->add_holdings();
       out->set_product_id(h.product_id);
-      SetTimestamp(h.since, out->mutable_since());
+      common::ToProtoTime(h.since, out->mutable_since());
     }
   } else if (!absl::IsNotFound(state.status())) {
     return state.status();
@@ -376,8 +367,9 @@ absl::Status CustomerService::ExportFeedback(
     const nbo::v1::ExportFeedbackRequest& request,
     const std::function<bool(const nbo::v1::ExportFeedbackResponse&)>& write)
     const {
-  const absl::Time since = request.has_since() ? FromTimestamp(request.since())
-                                               : absl::InfinitePast();
+  const absl::Time since = request.has_since()
+                               ? common::FromProtoTime(request.since())
+                               : absl::InfinitePast();
   nbo::v1::ExportFeedbackResponse chunk;
   NBO_RETURN_IF_ERROR(store_->ScanFeedback(
       since, [&](const nbo::v1::ExportedFeedback& f) -> absl::Status {

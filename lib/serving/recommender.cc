@@ -10,6 +10,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/proto_time.h"
 #include "lib/common/status_macros.h"
 #include "lib/decision/decision_engine.h"
 #include "lib/serving/fold_in.h"
@@ -22,20 +23,28 @@ constexpr int kMaxExcludedProducts = 100;
 constexpr int kMaxSimilar = 100;
 constexpr int kDefaultSimilar = 5;
 
+// A customer factor: on the stack for the usual ranks, on the heap above.
+class FactorBuffer {
+ public:
+  explicit FactorBuffer(int32_t rank) {
+    if (rank <= kStackRank) {
+      span_ = absl::MakeSpan(stack_, rank);
+    } else {
+      heap_.resize(rank);
+      span_ = absl::MakeSpan(heap_);
+    }
+  }
+  absl::Span<float> span() { return span_; }
+
+ private:
+  static constexpr int32_t kStackRank = 256;
+  float stack_[kStackRank];
+  std::vector<float> heap_;
+  absl::Span<float> span_;
+};
+
 std::optional<int32_t> OptionalOffers(bool has, int32_t value) {
   return has ? std::optional<int32_t>(value) : std::nullopt;
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rest = micros % 1000000;
-  if (rest < 0) {
-    rest += 1000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest * 1000));
 }
 
 decision::CustomerProfile ToDecisionProfile(const nbo::v1::CustomerProfile& p) {
@@ -254,15 +263,8 @@ absl::Status Recommender::Decide(const Call& call,
       state.has_value() && state->transaction_count > 0;
 
   // Scoring.
-  float stack_buffer[256];
-  std::vector<float> heap_buffer;
-  absl::Span<float> factor;
-  if (version.rank() <= 256) {
-    factor = absl::MakeSpan(stack_buffer, version.rank());
-  } else {
-    heap_buffer.resize(version.rank());
-    factor = absl::MakeSpan(heap_buffer);
-  }
+  FactorBuffer buffer(version.rank());
+  absl::Span<float> factor = buffer.span();
   const absl::Status found = store_->GetCustomerFactor(
       version.model_name(), version.version(), call.customer_id, factor);
   if (!found.ok() && !absl::IsNotFound(found)) return found;
@@ -338,7 +340,7 @@ absl::Status Recommender::Decide(const Call& call,
   response->set_decision_id(store::MakeDecisionId(now));
   response->set_channel(std::string(call.channel));
   response->set_catalog_revision(config->revision());
-  SetTimestamp(now, response->mutable_timestamp());
+  common::ToProtoTime(now, response->mutable_timestamp());
 
   if (call.explain && strategy != nbo::v1::STRATEGY_POPULARITY &&
       !row.has_value() && has_transactions) {
@@ -402,7 +404,7 @@ absl::Status Recommender::Decide(const Call& call,
       out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
     } else if (s.fatigue_cause.has_value()) {
       out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
-      SetTimestamp(s.suppressed_until, out->mutable_until());
+      common::ToProtoTime(s.suppressed_until, out->mutable_until());
     }
     out->set_detail(std::move(s.detail));
   }
@@ -465,15 +467,8 @@ absl::Status Recommender::Score(
   const int n = request.num_products() == 0
                     ? catalog_size
                     : std::min(request.num_products(), catalog_size);
-  float stack_buffer[256];
-  std::vector<float> heap_buffer;
-  absl::Span<float> factor;
-  if (version.rank() <= 256) {
-    factor = absl::MakeSpan(stack_buffer, version.rank());
-  } else {
-    heap_buffer.resize(version.rank());
-    factor = absl::MakeSpan(heap_buffer);
-  }
+  FactorBuffer buffer(version.rank());
+  absl::Span<float> factor = buffer.span();
   const absl::Status found = store_->GetCustomerFactor(
       version.model_name(), version.version(), request.customer_id(), factor);
   std::vector<model::ScoredProduct> top;

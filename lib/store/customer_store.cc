@@ -50,6 +50,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "lib/common/proto_time.h"
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
 #include "lib/store/rocksdb_open.h"
@@ -233,12 +234,8 @@ class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
 
 // Times.
 
-absl::Time TimeFromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 int64_t MicrosFromProto(const google::protobuf::Timestamp& t) {
-  return absl::ToUnixMicros(TimeFromProto(t));
+  return absl::ToUnixMicros(common::FromProtoTime(t));
 }
 
 // Errors.
@@ -877,8 +874,8 @@ CustomerStore::Impl::RecentDecisions(absl::string_view customer_id,
     std::stable_sort(record.mutable_feedback()->pointer_begin(),
                      record.mutable_feedback()->pointer_end(),
                      [](const FeedbackEvent* a, const FeedbackEvent* b) {
-                       return TimeFromProto(a->timestamp()) <
-                              TimeFromProto(b->timestamp());
+                       return common::FromProtoTime(a->timestamp()) <
+                              common::FromProtoTime(b->timestamp());
                      });
   }
   if (!it->status().ok()) return StorageError("read decisions", it->status());
@@ -1055,7 +1052,7 @@ absl::Status CustomerStore::Impl::ScanFeedback(
         !event.ParseFromString(value.event())) {
       return CorruptRecord("feedback", kFeedbackColumnFamily);
     }
-    if (TimeFromProto(event.timestamp()) < since) continue;
+    if (common::FromProtoTime(event.timestamp()) < since) continue;
     exported.Clear();
     exported.set_customer_id(std::string(key.substr(0, first)));
     exported.set_decision_id(
@@ -1121,7 +1118,7 @@ absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
         if (!ParseSlice(it->value(), &record)) {
           return CorruptRecord("decision", kDecisionsColumnFamily);
         }
-        made = TimeFromProto(record.timestamp());
+        made = common::FromProtoTime(record.timestamp());
       }
       if (*made >= decisions_before) continue;
       doomed.emplace_back(decisions_, std::string(key));
