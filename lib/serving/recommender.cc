@@ -138,6 +138,55 @@ absl::StatusOr<InteractionRow> CustomerRow(
   return BuildInteractionRow(version, events, config.weights);
 }
 
+// The decision record of an answer, built without copying the answer's
+// offers, suppressions and no-action: the record borrows them for as long
+// as it lives (it is serialized into the log, once per request) and gives
+// them back before the answer is sent. The answer must outlive the view and
+// stay unchanged while it lives.
+class DecisionRecordView {
+ public:
+  explicit DecisionRecordView(nbo::v1::RecommendResponse* answer) {
+    record_.set_decision_id(answer->decision_id());
+    record_.unsafe_arena_set_allocated_timestamp(answer->mutable_timestamp());
+    record_.set_model_name(answer->model_name());
+    record_.set_model_version(answer->model_version());
+    record_.set_experiment_arm(answer->experiment_arm());
+    record_.set_strategy(answer->strategy());
+    record_.set_channel(answer->channel());
+    record_.set_catalog_revision(answer->catalog_revision());
+    record_.mutable_offers()->Reserve(answer->offers_size());
+    record_.mutable_suppressions()->Reserve(answer->suppressions_size());
+    for (nbo::v1::Offer& offer : *answer->mutable_offers()) {
+      record_.mutable_offers()->UnsafeArenaAddAllocated(&offer);
+    }
+    for (nbo::v1::Suppression& s : *answer->mutable_suppressions()) {
+      record_.mutable_suppressions()->UnsafeArenaAddAllocated(&s);
+    }
+    if (answer->has_no_action()) {
+      record_.unsafe_arena_set_allocated_no_action(answer->mutable_no_action());
+    }
+  }
+  ~DecisionRecordView() {
+    // Give the borrowed parts back; the answer still owns them.
+    (void)record_.unsafe_arena_release_timestamp();
+    (void)record_.unsafe_arena_release_no_action();
+    while (!record_.offers().empty()) {
+      (void)record_.mutable_offers()->UnsafeArenaReleaseLast();
+    }
+    while (!record_.suppressions().empty()) {
+      (void)record_.mutable_suppressions()->UnsafeArenaReleaseLast();
+    }
+  }
+  DecisionRecordView(const DecisionRecordView&) = delete;
+  DecisionRecordView& operator=(const DecisionRecordView&) = delete;
+
+  nbo::v1::DecisionRecord* operator->() { return &record_; }
+  const nbo::v1::DecisionRecord& operator*() const { return record_; }
+
+ private:
+  nbo::v1::DecisionRecord record_;
+};
+
 }  // namespace
 
 Recommender::Recommender(const ModelManager* manager,
@@ -251,16 +300,10 @@ absl::Status Recommender::Decide(const Call& call,
   }
 
   // What the store knows of the customer.
-  std::optional<store::CustomerState> state;
-  if (absl::StatusOr<store::CustomerState> s =
-          customers_->GetState(call.customer_id);
-      s.ok()) {
-    state = *std::move(s);
-  } else if (!absl::IsNotFound(s.status())) {
-    return s.status();
-  }
+  NBO_ASSIGN_OR_RETURN(std::shared_ptr<const store::CustomerState> state,
+                       customers_->GetSharedState(call.customer_id));
   const bool has_transactions =
-      state.has_value() && state->transaction_count > 0;
+      state != nullptr && state->transaction_count > 0;
 
   // Scoring.
   FactorBuffer buffer(version.rank());
@@ -303,7 +346,7 @@ absl::Status Recommender::Decide(const Call& call,
 
   // Decisioning.
   decision::DecisionRequest request;
-  if (state.has_value()) {
+  if (state != nullptr) {
     if (state->profile.has_value()) {
       request.customer = ToDecisionProfile(*state->profile);
     }
@@ -423,33 +466,13 @@ absl::Status Recommender::Decide(const Call& call,
   }
 
   // The decision log: what was decided, from what, and why not the rest.
-  nbo::v1::DecisionRecord record;
-  record.set_decision_id(response->decision_id());
-  *record.mutable_timestamp() = response->timestamp();
-  record.set_model_name(response->model_name());
-  record.set_model_version(response->model_version());
-  record.set_experiment_arm(response->experiment_arm());
-  record.set_strategy(strategy);
-  record.set_channel(response->channel());
-  record.set_catalog_revision(response->catalog_revision());
-  record.set_num_offers(n);
-  *record.mutable_exclude_products() = *call.exclude;
-  *record.mutable_offers() = response->offers();
-  *record.mutable_suppressions() = response->suppressions();
-  if (response->has_no_action()) {
-    *record.mutable_no_action() = response->no_action();
-  }
   // Suppressions carry the reason and rule code always, the sentence for
-  // people only when asked (explain: the engine formats none otherwise).
-  // The log keeps codes, not sentences: a sentence follows from the rule,
-  // the catalog revision and the profile, and leaving it out keeps a
-  // decision's record small (it is written for every request).
-  if (call.explain) {
-    for (nbo::v1::Suppression& s : *record.mutable_suppressions()) {
-      s.clear_detail();
-    }
-  }
-  return customers_->LogDecision(call.customer_id, record);
+  // people only when the request asked for explain; the record keeps what
+  // the answer said.
+  DecisionRecordView record(response);
+  record->set_num_offers(n);
+  *record->mutable_exclude_products() = *call.exclude;
+  return customers_->LogDecision(call.customer_id, *record);
 }
 
 absl::Status Recommender::Score(

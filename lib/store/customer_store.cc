@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -70,7 +71,7 @@ namespace nbo::store {
 namespace {
 
 // How long the decision log's writer lets a batch gather.
-constexpr absl::Duration kDecisionLogInterval = absl::Microseconds(500);
+constexpr absl::Duration kDecisionLogInterval = absl::Milliseconds(2);
 
 using ::nbo::v1::CustomerProfile;
 using ::nbo::v1::DecisionRecord;
@@ -140,6 +141,14 @@ std::string PrefixEnd(std::string prefix) {
 }
 
 // customer_id '\0' part: a key of "txn_ids" or "decisions".
+// Appends CustomerKey(customer_id, part) to `key`.
+void AppendCustomerKey(absl::string_view customer_id, absl::string_view part,
+                       std::string* key) {
+  key->append(customer_id.data(), customer_id.size());
+  key->push_back('\0');
+  key->append(part.data(), part.size());
+}
+
 std::string CustomerKey(absl::string_view customer_id, absl::string_view part) {
   std::string key = CustomerPrefix(customer_id);
   key.append(part.data(), part.size());
@@ -380,6 +389,31 @@ absl::StatusOr<CustomerState> ToCustomerState(
   return state;
 }
 
+// The decoded-state cache: customer id -> shared_ptr<const CustomerState>
+// (null: the store has nothing for the customer), in a RocksDB LRU cache
+// charged by approximate bytes.
+using StatePtr = std::shared_ptr<const CustomerState>;
+
+size_t ApproximateBytes(absl::string_view customer_id,
+                        const CustomerState* state) {
+  size_t bytes = sizeof(StatePtr) + customer_id.size() + 64;
+  if (state == nullptr) return bytes;
+  bytes += sizeof(CustomerState);
+  if (state->profile.has_value()) bytes += 2 * state->profile->ByteSizeLong();
+  for (const HoldingState& h : state->holdings) {
+    bytes += sizeof(h) + h.product_id.capacity();
+  }
+  for (const ContactHistory& c : state->contacts) {
+    bytes += sizeof(c) + c.product_id.capacity() +
+             sizeof(absl::Time) * (c.impressions.size() + c.declines.size());
+  }
+  return bytes;
+}
+
+void DeleteCachedState(const rocksdb::Slice& /*key*/, void* value) {
+  delete static_cast<StatePtr*>(value);
+}
+
 // Column family options.
 
 rocksdb::ColumnFamilyOptions TableColumnFamilyOptions(
@@ -431,7 +465,12 @@ class CustomerStore::Impl {
   Impl(const Options& options, std::unique_ptr<rocksdb::DB> db,
        std::vector<rocksdb::ColumnFamilyHandle*> handles,
        const std::vector<std::string>& names)
-      : options_(options), db_(std::move(db)), handles_(std::move(handles)) {
+      : options_(options),
+        state_cache_(options.state_cache_bytes > 0
+                         ? rocksdb::NewLRUCache(options.state_cache_bytes)
+                         : nullptr),
+        db_(std::move(db)),
+        handles_(std::move(handles)) {
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i] == rocksdb::kDefaultColumnFamilyName) default_ = handles_[i];
       if (names[i] == kStateColumnFamily) state_ = handles_[i];
@@ -453,6 +492,7 @@ class CustomerStore::Impl {
       absl::MutexLock lock(&log_mu_);
       log_stop_ = true;
     }
+    log_wake_.Signal();
     log_writer_.join();
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
@@ -473,7 +513,7 @@ class CustomerStore::Impl {
   absl::Status UpsertProfiles(absl::Span<const CustomerProfile> profiles);
   absl::StatusOr<AppendResult> AppendTransactions(
       absl::Span<const Transaction> transactions);
-  absl::StatusOr<CustomerState> GetState(absl::string_view customer_id) const;
+  absl::StatusOr<StatePtr> State(absl::string_view customer_id) const;
   absl::StatusOr<std::vector<Transaction>> RecentTransactions(
       absl::string_view customer_id, int limit) const;
   absl::Status LogDecision(absl::string_view customer_id,
@@ -528,6 +568,57 @@ class CustomerStore::Impl {
                          internal::CustomerStateValue* state,
                          bool* found) const;
 
+  // The state cache's side of a write: write-through. A writer of customer
+  // states creates one right after taking the customers' stripes, naming
+  // every customer whose state it may change, Set()s each state it puts in
+  // its batch and Commit()s once the batch is written: those states are
+  // then cached (the customers a bank just wrote are the likeliest to be
+  // asked about next). Every other named customer's entry is dropped, and
+  // so are all of them when the write failed. Either way this happens
+  // before the stripes are released, and a reader that missed fills the
+  // cache only under the stripe, so the cache never holds a state older
+  // than the store's.
+  class CacheWrite {
+   public:
+    // `ids`: every customer whose state the write may change.
+    CacheWrite(const Impl* impl, std::vector<absl::string_view> ids)
+        : impl_(impl), ids_(std::move(ids)) {}
+    ~CacheWrite() {
+      if (impl_->state_cache_ == nullptr) return;
+      for (absl::string_view id : ids_) {
+        auto it = states_.find(id);
+        if (committed_ && it != states_.end() && it->second != nullptr) {
+          impl_->CacheState(id, it->second);
+        } else {
+          impl_->state_cache_->Erase(ToSlice(id));
+        }
+      }
+    }
+    CacheWrite(const CacheWrite&) = delete;
+    CacheWrite& operator=(const CacheWrite&) = delete;
+
+    // `value` is what the batch puts as the state of `customer_id`, one of
+    // the ids.
+    void Set(absl::string_view customer_id,
+             const internal::CustomerStateValue& value) {
+      if (impl_->state_cache_ == nullptr) return;
+      absl::StatusOr<CustomerState> decoded = ToCustomerState(value);
+      // Undecodable: the entry is dropped; a read reports the corruption.
+      states_[customer_id] =
+          decoded.ok()
+              ? std::make_shared<const CustomerState>(*std::move(decoded))
+              : nullptr;
+    }
+    void Commit() { committed_ = true; }
+
+   private:
+    const Impl* impl_;
+    const std::vector<absl::string_view> ids_;
+    absl::flat_hash_map<absl::string_view, StatePtr> states_;
+    bool committed_ = false;
+  };
+  void CacheState(absl::string_view customer_id, StatePtr state) const;
+
   // Deletes `keys` (pairs of column family and key) in one batch, holding
   // the stripes of the customers they belong to.
   absl::Status DeleteKeys(
@@ -543,14 +634,23 @@ class CustomerStore::Impl {
   void FlushDecisionLog() const;
 
   const Options options_;
+  // Null when Options::state_cache_bytes is 0.
+  const std::shared_ptr<rocksdb::Cache> state_cache_;
   mutable absl::Mutex log_mu_;
-  std::vector<std::pair<std::string, std::string>> log_pending_
-      ABSL_GUARDED_BY(log_mu_);
+  // Decisions queued for the writer thread.
+  rocksdb::WriteBatch log_pending_ ABSL_GUARDED_BY(log_mu_);
   uint64_t log_enqueued_ ABSL_GUARDED_BY(log_mu_) = 0;
   uint64_t log_written_ ABSL_GUARDED_BY(log_mu_) = 0;
   bool log_stop_ ABSL_GUARDED_BY(log_mu_) = false;
   // A reader waits for the queue: write it now.
   mutable bool log_flush_requested_ ABSL_GUARDED_BY(log_mu_) = false;
+  // The writer waits for a first decision (not for the interval): the next
+  // LogDecision signals log_wake_.
+  bool log_writer_idle_ ABSL_GUARDED_BY(log_mu_) = false;
+  // Wakes the writer: a decision after a quiet spell, a flush, the stop.
+  mutable absl::CondVar log_wake_;
+  // Signalled after every write of the log.
+  mutable absl::CondVar log_written_cv_;
   // The first write error; LogDecision fails from then on.
   absl::Status log_error_ ABSL_GUARDED_BY(log_mu_);
   std::thread log_writer_;
@@ -632,6 +732,7 @@ absl::Status CustomerStore::Impl::UpsertProfiles(
   for (const auto& [id, profile] : last) ids.push_back(id);
 
   StripeLock lock(this, StripesOf(ids));
+  CacheWrite cache(this, ids);
   rocksdb::WriteBatch batch;
   internal::CustomerStateValue state;
   for (const auto& [id, profile] : last) {
@@ -641,9 +742,11 @@ absl::Status CustomerStore::Impl::UpsertProfiles(
     rocksdb::Status s =
         batch.Put(state_, ToSlice(id), state.SerializeAsString());
     if (!s.ok()) return StorageError("batch customer profiles", s);
+    cache.Set(id, state);
   }
   rocksdb::Status s = db_->Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write customer profiles", s);
+  cache.Commit();
   return absl::OkStatus();
 }
 
@@ -661,6 +764,7 @@ absl::StatusOr<AppendResult> CustomerStore::Impl::AppendTransactions(
   for (const auto& [id, indexes] : by_customer) ids.push_back(id);
 
   StripeLock lock(this, StripesOf(ids));
+  CacheWrite cache(this, ids);
   // Transaction i of the batch arrives as first_seq + i.
   const uint64_t first_seq = next_seq_.fetch_add(transactions.size());
   rocksdb::WriteBatch batch;
@@ -701,24 +805,52 @@ absl::StatusOr<AppendResult> CustomerStore::Impl::AppendTransactions(
       rocksdb::Status s =
           batch.Put(state_, ToSlice(customer_id), state.SerializeAsString());
       if (!s.ok()) return StorageError("batch customer state", s);
+      cache.Set(customer_id, state);
     }
   }
   if (result.accepted == 0) return result;
   rocksdb::Status s = db_->Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write transactions", s);
+  cache.Commit();
   return result;
 }
 
-absl::StatusOr<CustomerState> CustomerStore::Impl::GetState(
+absl::StatusOr<StatePtr> CustomerStore::Impl::State(
     absl::string_view customer_id) const {
+  if (state_cache_ != nullptr) {
+    if (rocksdb::Cache::Handle* handle =
+            state_cache_->Lookup(ToSlice(customer_id));
+        handle != nullptr) {
+      StatePtr state = *static_cast<StatePtr*>(state_cache_->Value(handle));
+      state_cache_->Release(handle);
+      return state;
+    }
+  }
+  // A miss reads under the customer's stripe (shared with other readers):
+  // no writer is between its write and its CacheWrite, so what is cached
+  // is what the store holds.
+  absl::ReaderMutexLock lock(&stripes_[StripeIndex(customer_id)].mu);
   internal::CustomerStateValue value;
   bool found = false;
   NBO_RETURN_IF_ERROR(ReadState(customer_id, &value, &found));
-  if (!found) {
-    // The id is personal data: it stays out of the status.
-    return absl::NotFoundError("no state for this customer");
+  StatePtr state;
+  if (found) {
+    NBO_ASSIGN_OR_RETURN(CustomerState decoded, ToCustomerState(value));
+    state = std::make_shared<const CustomerState>(std::move(decoded));
   }
-  return ToCustomerState(value);
+  if (state_cache_ != nullptr) CacheState(customer_id, state);
+  return state;
+}
+
+void CustomerStore::Impl::CacheState(absl::string_view customer_id,
+                                     StatePtr state) const {
+  const size_t charge = ApproximateBytes(customer_id, state.get());
+  rocksdb::Status s =
+      state_cache_->Insert(ToSlice(customer_id), new StatePtr(std::move(state)),
+                           charge, &DeleteCachedState);
+  // Insert deletes the value itself when it fails (only with a strict
+  // capacity limit, which this cache does not set).
+  (void)s;
 }
 
 absl::StatusOr<std::vector<Transaction>>
@@ -751,82 +883,87 @@ CustomerStore::Impl::RecentTransactions(absl::string_view customer_id,
 absl::Status CustomerStore::Impl::LogDecision(absl::string_view customer_id,
                                               const DecisionRecord& record) {
   NBO_RETURN_IF_ERROR(DecisionIdTime(record.decision_id()).status());
-  std::string value;
+  // Per-thread buffers: logging a decision allocates nothing once they have
+  // grown to the size of a record.
+  thread_local std::string key;
+  thread_local std::string value;
+  key.clear();
+  AppendCustomerKey(customer_id, record.decision_id(), &key);
+  value.clear();
   if (record.feedback_size() == 0) {
-    value = record.SerializeAsString();
+    record.AppendToString(&value);
   } else {
     DecisionRecord copy = record;
     copy.clear_feedback();
-    value = copy.SerializeAsString();
+    copy.AppendToString(&value);
   }
-  std::string key = CustomerKey(customer_id, record.decision_id());
-  absl::MutexLock lock(&log_mu_);
-  if (!log_error_.ok()) return log_error_;
-  log_pending_.emplace_back(std::move(key), std::move(value));
-  ++log_enqueued_;
+  bool wake = false;
+  {
+    absl::MutexLock lock(&log_mu_);
+    if (!log_error_.ok()) return log_error_;
+    rocksdb::Status s = log_pending_.Put(decisions_, key, value);
+    if (!s.ok()) return StorageError("queue decision", s);
+    ++log_enqueued_;
+    wake = log_writer_idle_;
+    log_writer_idle_ = false;
+  }
+  // Only the first decision after a quiet spell wakes the writer; under
+  // load it wakes on its own every interval, and request threads neither
+  // signal nor make the unlock evaluate a condition.
+  if (wake) log_wake_.Signal();
   return absl::OkStatus();
 }
 
 void CustomerStore::Impl::WriteDecisionLog() {
-  std::vector<std::pair<std::string, std::string>> batch;
+  // Swapped with log_pending_: the two batches keep their capacity, so the
+  // queue stops allocating once it has grown to a busy interval's size.
+  rocksdb::WriteBatch batch;
   while (true) {
     uint64_t through = 0;
     {
       absl::MutexLock lock(&log_mu_);
-      log_mu_.Await(absl::Condition(
-          +[](Impl* impl) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return impl->log_stop_ || !impl->log_pending_.empty() ||
-                   impl->log_flush_requested_;
-          },
-          this));
-      if (log_pending_.empty() && log_stop_) return;  // All written.
+      while (log_pending_.Count() == 0 && !log_stop_ && !log_flush_requested_) {
+        log_writer_idle_ = true;
+        log_wake_.Wait(&log_mu_);
+      }
+      log_writer_idle_ = false;
+      if (log_pending_.Count() == 0 && log_stop_) return;  // All written.
       if (!log_stop_ && !log_flush_requested_) {
         // Let a batch gather: under load, one write per interval instead of
-        // one wake-up (and context switch) per decision.
-        log_mu_.AwaitWithTimeout(
-            absl::Condition(
-                +[](Impl* impl) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                  return impl->log_stop_ || impl->log_flush_requested_;
-                },
-                this),
-            kDecisionLogInterval);
+        // one wake-up (and context switch) per decision. A flush or the
+        // destructor cuts it short.
+        const absl::Time deadline = absl::Now() + kDecisionLogInterval;
+        while (!log_stop_ && !log_flush_requested_ &&
+               !log_wake_.WaitWithDeadline(&log_mu_, deadline)) {
+        }
       }
       log_flush_requested_ = false;
-      batch.swap(log_pending_);
+      std::swap(batch, log_pending_);
       through = log_enqueued_;
     }
     // One WriteBatch for everything that queued while the last was written:
     // request threads never contend for RocksDB's write path.
-    rocksdb::WriteBatch write;
-    for (const auto& [key, value] : batch) {
-      rocksdb::Status s = write.Put(decisions_, key, value);
-      if (!s.ok()) {
-        (void)StorageError("log decision", s);
-        break;
-      }
+    rocksdb::Status s =
+        batch.Count() > 0 ? db_->Write(log_write_, &batch) : rocksdb::Status();
+    batch.Clear();
+    {
+      absl::MutexLock lock(&log_mu_);
+      if (!s.ok()) log_error_ = StorageError("log decisions", s);
+      log_written_ = through;
     }
-    rocksdb::Status s = db_->Write(log_write_, &write);
-    batch.clear();
-    absl::MutexLock lock(&log_mu_);
-    if (!s.ok()) log_error_ = StorageError("log decisions", s);
-    log_written_ = through;
+    log_written_cv_.SignalAll();
   }
 }
 
 void CustomerStore::Impl::FlushDecisionLog() const {
   absl::MutexLock lock(&log_mu_);
-  struct Target {
-    const Impl* impl;
-    uint64_t enqueued;
-  } target{this, log_enqueued_};
-  if (log_written_ >= target.enqueued) return;
+  const uint64_t target = log_enqueued_;
+  if (log_written_ >= target) return;
   log_flush_requested_ = true;
-  log_mu_.Await(absl::Condition(
-      +[](Target* t) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return t->impl->log_written_ >= t->enqueued ||
-               !t->impl->log_error_.ok();
-      },
-      &target));
+  log_wake_.Signal();
+  while (log_written_ < target && log_error_.ok()) {
+    log_written_cv_.Wait(&log_mu_);
+  }
 }
 
 absl::StatusOr<std::vector<DecisionRecord>>
@@ -900,6 +1037,7 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
   }
 
   absl::MutexLock lock(&stripes_[StripeIndex(customer_id)].mu);
+  CacheWrite cache(this, {customer_id});
   rocksdb::PinnableSlice decision_bytes;
   rocksdb::Status s =
       db_->Get(point_read_, decisions_, CustomerKey(customer_id, decision_id),
@@ -984,6 +1122,7 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
   s = batch.Put(feedback_, key, value.SerializeAsString());
   if (s.ok() && (contact || !found)) {
     s = batch.Put(state_, ToSlice(customer_id), state.SerializeAsString());
+    cache.Set(customer_id, state);
   }
   if (s.ok()) {
     s = batch.Merge(counts_,
@@ -993,6 +1132,7 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
   if (!s.ok()) return StorageError("batch feedback", s);
   s = db_->Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write feedback", s);
+  cache.Commit();
   return result;
 }
 
@@ -1322,7 +1462,17 @@ absl::StatusOr<AppendResult> CustomerStore::AppendTransactions(
 
 absl::StatusOr<CustomerState> CustomerStore::GetState(
     absl::string_view customer_id) const {
-  return impl_->GetState(customer_id);
+  NBO_ASSIGN_OR_RETURN(StatePtr state, impl_->State(customer_id));
+  if (state == nullptr) {
+    // The id is personal data: it stays out of the status.
+    return absl::NotFoundError("no state for this customer");
+  }
+  return *state;
+}
+
+absl::StatusOr<std::shared_ptr<const CustomerState>>
+CustomerStore::GetSharedState(absl::string_view customer_id) const {
+  return impl_->State(customer_id);
 }
 
 absl::StatusOr<std::vector<Transaction>> CustomerStore::RecentTransactions(

@@ -143,6 +143,12 @@ class CustomerStore {
     // Shared LRU block cache.
     // Default: 32 MiB.
     size_t block_cache_bytes = 32 << 20;
+    // Decoded customer states kept in memory (an LRU over customers), so
+    // that a Recommend for a customer read recently neither reads RocksDB
+    // nor decodes; 0 turns the cache off. Every write of a customer's state
+    // drops the customer's entry under the customer's lock.
+    // Default: 128 MiB.
+    size_t state_cache_bytes = 128 << 20;
     // Sync acknowledged writes. Only tests and benchmarks that measure
     // something else turn this off.
     // Default: true.
@@ -178,6 +184,13 @@ class CustomerStore {
   // The customer's state; NOT_FOUND when the store has nothing for them
   // (no profile, transaction or feedback).
   absl::StatusOr<CustomerState> GetState(absl::string_view customer_id) const;
+
+  // The same without a copy, for the request path: the state as decoded
+  // once and kept in the state cache (Options::state_cache_bytes), or null
+  // when the store has nothing for the customer. Immutable; a later write
+  // replaces the cached state rather than changing this one.
+  absl::StatusOr<std::shared_ptr<const CustomerState>> GetSharedState(
+      absl::string_view customer_id) const;
 
   // Up to `limit` of the customer's transactions, newest first (empty when
   // none). INVALID_ARGUMENT if limit < 0.

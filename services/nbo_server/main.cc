@@ -58,6 +58,9 @@ ABSL_FLAG(std::string, admin_token, "",
           "empty disables authentication (use NBO_ADMIN_TOKEN to keep it out "
           "of the process list)");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache, MiB");
+ABSL_FLAG(int64_t, customer_cache_mb, 128,
+          "Decoded customer states kept in memory for Recommend (an LRU over "
+          "customers), MiB; 0 turns the cache off");
 ABSL_FLAG(int, contact_max_declines, kDefaults.contact_max_declines,
           "Contact policy default: declines that suppress a product");
 ABSL_FLAG(int, contact_max_impressions, kDefaults.contact_max_impressions,
@@ -99,6 +102,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  for (const auto& [name, mb] :
+       {std::pair<const char*, int64_t>{"block_cache_mb",
+                                        absl::GetFlag(FLAGS_block_cache_mb)},
+        {"customer_cache_mb", absl::GetFlag(FLAGS_customer_cache_mb)}}) {
+    if (mb < 0 || mb > (int64_t{1} << 20)) {
+      std::fprintf(stderr,
+                   "nbo-server: --%s must be in [0, 1048576], got %lld\n", name,
+                   static_cast<long long>(mb));
+      return 2;
+    }
+  }
+
   // Block the termination signals in every thread; main waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -127,6 +142,8 @@ int main(int argc, char** argv) {
   options.admin_token = absl::GetFlag(FLAGS_admin_token);
   options.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  options.customer_state_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_customer_cache_mb)) << 20;
   options.contact_max_declines = absl::GetFlag(FLAGS_contact_max_declines);
   options.contact_max_impressions =
       absl::GetFlag(FLAGS_contact_max_impressions);

@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   store::CustomerStore::Options customer_options;
   customer_options.path = o.data_dir + "/customers";
   customer_options.sync = o.sync_writes;
+  customer_options.state_cache_bytes = o.customer_state_cache_bytes;
   NBO_ASSIGN_OR_RETURN(s->customer_store_,
                        store::CustomerStore::Open(customer_options));
 

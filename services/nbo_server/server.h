@@ -82,6 +82,9 @@ class NboServer {
     std::string admin_token;
     // RocksDB block cache. Default: 64 MiB.
     size_t block_cache_bytes = 64 << 20;
+    // Decoded customer states kept in memory (CustomerStore's state cache);
+    // 0 turns it off.
+    size_t customer_state_cache_bytes = 128 << 20;
     // Sync commits and markers (tests of other things may turn it off).
     // Default: true.
     bool sync_writes = true;

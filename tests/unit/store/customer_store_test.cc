@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -1334,6 +1335,159 @@ TEST(CustomerStoreTest, ConcurrentTransactionsLoseNoUpdate) {
     ASSERT_OK_AND_ASSIGN(std::vector<Transaction> txns,
                          store->RecentTransactions(customer, kTransactions));
     EXPECT_THAT(txns, SizeIs(count[customer]));
+  }
+}
+
+// The request path's read: the state decoded once and shared while no
+// write changes it; every kind of write replaces it (write-through), and a
+// store without the cache answers the same.
+TEST(CustomerStoreTest, SharedStateIsCachedUntilAWriteReplacesIt) {
+  for (const size_t cache_bytes : {size_t{0}, size_t{1} << 20}) {
+    SCOPED_TRACE(absl::StrCat("state_cache_bytes=", cache_bytes));
+    TempDir dir;
+    CustomerStore::Options options = StoreOptions(dir);
+    options.state_cache_bytes = cache_bytes;
+    std::unique_ptr<CustomerStore> store = OpenStore(options);
+    ASSERT_NE(store, nullptr);
+    const bool cached = cache_bytes > 0;
+
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> none,
+                         store->GetSharedState("C1"));
+    EXPECT_EQ(none, nullptr);
+
+    ASSERT_THAT(store->UpsertProfiles({Profile("C1", 30)}), IsOk());
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> first,
+                         store->GetSharedState("C1"));
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->profile->age(), 30);
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> again,
+                         store->GetSharedState("C1"));
+    EXPECT_EQ(again == first, cached);
+
+    ASSERT_THAT(store->AppendTransactions({Txn("C1", "P1", kOpen, At(10))}),
+                IsOk());
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> opened,
+                         store->GetSharedState("C1"));
+    EXPECT_NE(opened, first);
+    EXPECT_THAT(HeldProducts(*opened), ElementsAre("P1"));
+    EXPECT_EQ(opened->transaction_count, 1);
+    // What the reader holds does not change under it.
+    EXPECT_THAT(first->holdings, IsEmpty());
+
+    ASSERT_THAT(store->UpsertProfiles({Profile("C1", 31)}), IsOk());
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> older,
+                         store->GetSharedState("C1"));
+    EXPECT_EQ(older->profile->age(), 31);
+    EXPECT_THAT(HeldProducts(*older), ElementsAre("P1"));
+
+    ASSERT_THAT(store->LogDecision(
+                    "C1", Decision(MakeDecisionId(At(20)), At(20), {"P2"})),
+                IsOk());
+    ASSERT_OK_AND_ASSIGN(std::vector<DecisionRecord> decisions,
+                         store->RecentDecisions("C1", 1));
+    ASSERT_THAT(decisions, SizeIs(1));
+    FeedbackEvent decline;
+    decline.set_product_id("P2");
+    decline.set_outcome(kDeclined);
+    SetTime(At(30), decline.mutable_timestamp());
+    ASSERT_THAT(
+        store->RecordFeedback("C1", decisions[0].decision_id(), decline),
+        IsOk());
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CustomerState> declined,
+                         store->GetSharedState("C1"));
+    ASSERT_THAT(declined->contacts, SizeIs(1));
+    EXPECT_EQ(declined->contacts[0].product_id, "P2");
+    EXPECT_THAT(declined->contacts[0].declines, ElementsAre(At(30)));
+
+    // GetState is the same state, copied.
+    ASSERT_OK_AND_ASSIGN(CustomerState copy, store->GetState("C1"));
+    EXPECT_EQ(copy.profile->age(), 31);
+    EXPECT_THAT(HeldProducts(copy), ElementsAre("P1"));
+    EXPECT_THAT(copy.contacts, SizeIs(1));
+  }
+}
+
+// Readers filling the cache race a writer of the same customers, in a
+// cache small enough to evict all the time (so readers miss and fill
+// often). A reader that read a state before a write must not cache it after
+// the write: the writer checks after every write that it reads what it
+// wrote, and at the end the cache holds what RocksDB holds.
+TEST(CustomerStoreTest, ConcurrentReadersNeverLeaveAStaleStateCached) {
+  TempDir dir;
+  CustomerStore::Options options = StoreOptions(dir);
+  // About two entries.
+  options.state_cache_bytes = 1000;
+  std::unique_ptr<CustomerStore> store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  // 4 customers and a profile every third write: each gets profiles too.
+  constexpr int kCustomers = 4;
+  constexpr int kWrites = 3000;
+  std::atomic<bool> done{false};
+  std::atomic<int> read_failures{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      int c = r;
+      while (!done.load()) {
+        if (!store->GetSharedState(absl::StrCat("C", c++ % kCustomers)).ok()) {
+          ++read_failures;
+        }
+      }
+    });
+  }
+  int write_failures = 0;
+  int stale_reads = 0;
+  std::map<std::string, int64_t> transactions;
+  std::map<std::string, int32_t> ages;
+  for (int n = 0; n < kWrites; ++n) {
+    const std::string customer = absl::StrCat("C", n % kCustomers);
+    bool ok = false;
+    if (n % 3 == 0) {
+      ok = store->UpsertProfiles({Profile(customer, 20 + n)}).ok();
+      ages[customer] = 20 + n;
+    } else {
+      ok = store
+               ->AppendTransactions({Txn(customer, absl::StrCat("P", n % 7),
+                                         n % 2 == 0 ? kOpen : kClose, At(n))})
+               .ok();
+      ++transactions[customer];
+    }
+    if (!ok) ++write_failures;
+    absl::StatusOr<std::shared_ptr<const CustomerState>> read =
+        store->GetSharedState(customer);
+    if (!read.ok() || *read == nullptr ||
+        (*read)->transaction_count != transactions[customer] ||
+        (ages.contains(customer) &&
+         (!(*read)->profile.has_value() ||
+          (*read)->profile->age() != ages[customer]))) {
+      ++stale_reads;
+    }
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(write_failures, 0);
+  EXPECT_EQ(read_failures.load(), 0);
+  EXPECT_EQ(stale_reads, 0);
+
+  std::vector<std::shared_ptr<const CustomerState>> cached;
+  for (int c = 0; c < kCustomers; ++c) {
+    ASSERT_OK_AND_ASSIGN(cached.emplace_back(),
+                         store->GetSharedState(absl::StrCat("C", c)));
+    ASSERT_NE(cached.back(), nullptr);
+  }
+  store.reset();
+  options.state_cache_bytes = 0;
+  store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  for (int c = 0; c < kCustomers; ++c) {
+    SCOPED_TRACE(absl::StrCat("C", c));
+    ASSERT_OK_AND_ASSIGN(CustomerState stored,
+                         store->GetState(absl::StrCat("C", c)));
+    EXPECT_THAT(*cached[c]->profile, EqualsProto(*stored.profile));
+    EXPECT_EQ(HeldProducts(*cached[c]), HeldProducts(stored));
+    EXPECT_EQ(Since(*cached[c]), Since(stored));
+    EXPECT_EQ(cached[c]->transaction_count, stored.transaction_count);
+    EXPECT_EQ(cached[c]->newest_transaction, stored.newest_transaction);
   }
 }
 
