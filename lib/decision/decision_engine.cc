@@ -329,6 +329,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
         absl::StrCat("num_offers is ", request.num_offers, "; it must be > 0"));
   }
   absl::flat_hash_set<absl::string_view> seen;
+  seen.reserve(request.candidates.size());
   for (const ScoredCandidate& c : request.candidates) {
     if (c.product_id.empty()) {
       return absl::InvalidArgumentError("candidate with an empty product id");
@@ -349,6 +350,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
   // Suppressions of candidates that fail a stage, by candidate index.
   std::vector<std::optional<Suppression>> suppressed(request.candidates.size());
   std::vector<Survivor> survivors;
+  survivors.reserve(request.candidates.size());
   for (size_t i = 0; i < request.candidates.size(); ++i) {
     const ScoredCandidate& c = request.candidates[i];
     Suppression s;
@@ -437,6 +439,10 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
       });
 
   Decision decision;
+  const size_t offered =
+      std::min(survivors.size(), static_cast<size_t>(request.num_offers));
+  decision.offers.reserve(offered);
+  decision.suppressions.reserve(request.candidates.size() - offered);
   for (size_t r = 0; r < survivors.size(); ++r) {
     const Survivor& sv = survivors[r];
     const ScoredCandidate& c = request.candidates[sv.candidate_index];

@@ -152,8 +152,13 @@ struct ProductContacts {
 };
 
 // One product the model scored for the customer.
+// The request and the decision refer to product ids, contact times and
+// each other without copying: a DecisionRequest is a view of the caller's
+// data (the model's catalog, the customer's state, the RPC request), which
+// must outlive it, and a Decision's product ids are views of the request's
+// candidates, valid as long as those are.
 struct ScoredCandidate {
-  std::string product_id;
+  absl::string_view product_id;
   // In [0, 1].
   double propensity = 0;
 };
@@ -162,15 +167,15 @@ struct ScoredCandidate {
 struct DecisionRequest {
   CustomerProfile customer;
   // Products the customer holds.
-  absl::flat_hash_set<std::string> holdings;
+  absl::flat_hash_set<absl::string_view> holdings;
   // Contact history, by product id.
-  absl::flat_hash_map<std::string, ProductContacts> contacts;
+  absl::flat_hash_map<absl::string_view, ProductContacts> contacts;
   // Unique product ids.
   std::vector<ScoredCandidate> candidates;
   // How many offers to return at most; > 0.
   int num_offers = 1;
   // Products the request asks not to offer.
-  absl::flat_hash_set<std::string> excluded_products;
+  absl::flat_hash_set<absl::string_view> excluded_products;
   // The decision time; contacts after it are ignored.
   absl::Time now = absl::UnixEpoch();
   // The lever snapshot to use; null means every lever is 1.
@@ -188,7 +193,7 @@ struct DecisionRequest {
 
 // An offered product.
 struct Offer {
-  std::string product_id;
+  absl::string_view product_id;
   OfferType offer_type = OfferType::kDefault;
   double propensity = 0;
   // propensity x business value x lever.
@@ -235,7 +240,7 @@ absl::string_view FatigueCauseName(FatigueCause cause);
 
 // A candidate not offered, and why.
 struct Suppression {
-  std::string product_id;
+  absl::string_view product_id;
   SuppressionReason reason = SuppressionReason::kIneligible;
   // Set for kIneligible: the first rule that failed.
   std::optional<EligibilityRule> rule;

@@ -350,6 +350,7 @@ absl::Status Recommender::Decide(const Call& call,
     if (state->profile.has_value()) {
       request.customer = ToDecisionProfile(*state->profile);
     }
+    request.holdings.reserve(state->holdings.size());
     for (const store::HoldingState& h : state->holdings) {
       request.holdings.insert(h.product_id);
     }
@@ -396,7 +397,7 @@ absl::Status Recommender::Decide(const Call& call,
     const model::Product& product = version.catalog()[s.index];
     const nbo::v1::Product* listed = config->Find(o.product_id);
     nbo::v1::Offer* offer = response->add_offers();
-    offer->set_product_id(o.product_id);
+    offer->set_product_id(std::string(o.product_id));
     offer->set_name(listed != nullptr ? listed->name() : product.name);
     offer->set_category(listed != nullptr ? listed->category()
                                           : product.category);
@@ -441,7 +442,7 @@ absl::Status Recommender::Decide(const Call& call,
   for (decision::Suppression& s : decision.suppressions) {
     if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
     nbo::v1::Suppression* out = response->add_suppressions();
-    out->set_product_id(std::move(s.product_id));
+    out->set_product_id(std::string(s.product_id));
     out->set_reason(ToApiReason(s.reason));
     if (s.rule.has_value()) {
       out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));

@@ -49,7 +49,7 @@ DecisionRequest Request(std::vector<ScoredCandidate> candidates,
 
 std::vector<std::string> OfferIds(const Decision& d) {
   std::vector<std::string> ids;
-  for (const Offer& o : d.offers) ids.push_back(o.product_id);
+  for (const Offer& o : d.offers) ids.emplace_back(o.product_id);
   return ids;
 }
 
