@@ -21,8 +21,13 @@ bool Better(const ScoredProduct& a, const ScoredProduct& b) {
 
 std::vector<ScoredProduct> TakeTop(std::vector<ScoredProduct> all, int n) {
   const size_t k = std::min<size_t>(std::max(n, 0), all.size());
-  std::partial_sort(all.begin(), all.begin() + k, all.end(), Better);
-  all.resize(k);
+  if (k == all.size()) {
+    // Everything ranked (the decision pipeline's case): a sort, not a heap.
+    std::sort(all.begin(), all.end(), Better);
+  } else {
+    std::partial_sort(all.begin(), all.begin() + k, all.end(), Better);
+    all.resize(k);
+  }
   return all;
 }
 

@@ -145,46 +145,51 @@ absl::StatusOr<InteractionRow> CustomerRow(
 // stay unchanged while it lives.
 class DecisionRecordView {
  public:
-  explicit DecisionRecordView(nbo::v1::RecommendResponse* answer) {
-    record_.set_decision_id(answer->decision_id());
-    record_.unsafe_arena_set_allocated_timestamp(answer->mutable_timestamp());
-    record_.set_model_name(answer->model_name());
-    record_.set_model_version(answer->model_version());
-    record_.set_experiment_arm(answer->experiment_arm());
-    record_.set_strategy(answer->strategy());
-    record_.set_channel(answer->channel());
-    record_.set_catalog_revision(answer->catalog_revision());
-    record_.mutable_offers()->Reserve(answer->offers_size());
-    record_.mutable_suppressions()->Reserve(answer->suppressions_size());
+  explicit DecisionRecordView(nbo::v1::RecommendResponse* answer)
+      // On the answer's arena when it has one: nothing to free per call.
+      : record_(google::protobuf::Arena::CreateMessage<nbo::v1::DecisionRecord>(
+            answer->GetArena())) {
+    record_->set_decision_id(answer->decision_id());
+    record_->unsafe_arena_set_allocated_timestamp(answer->mutable_timestamp());
+    record_->set_model_name(answer->model_name());
+    record_->set_model_version(answer->model_version());
+    record_->set_experiment_arm(answer->experiment_arm());
+    record_->set_strategy(answer->strategy());
+    record_->set_channel(answer->channel());
+    record_->set_catalog_revision(answer->catalog_revision());
+    record_->mutable_offers()->Reserve(answer->offers_size());
+    record_->mutable_suppressions()->Reserve(answer->suppressions_size());
     for (nbo::v1::Offer& offer : *answer->mutable_offers()) {
-      record_.mutable_offers()->UnsafeArenaAddAllocated(&offer);
+      record_->mutable_offers()->UnsafeArenaAddAllocated(&offer);
     }
     for (nbo::v1::Suppression& s : *answer->mutable_suppressions()) {
-      record_.mutable_suppressions()->UnsafeArenaAddAllocated(&s);
+      record_->mutable_suppressions()->UnsafeArenaAddAllocated(&s);
     }
     if (answer->has_no_action()) {
-      record_.unsafe_arena_set_allocated_no_action(answer->mutable_no_action());
+      record_->unsafe_arena_set_allocated_no_action(
+          answer->mutable_no_action());
     }
   }
   ~DecisionRecordView() {
     // Give the borrowed parts back; the answer still owns them.
-    (void)record_.unsafe_arena_release_timestamp();
-    (void)record_.unsafe_arena_release_no_action();
-    while (!record_.offers().empty()) {
-      (void)record_.mutable_offers()->UnsafeArenaReleaseLast();
+    (void)record_->unsafe_arena_release_timestamp();
+    (void)record_->unsafe_arena_release_no_action();
+    while (!record_->offers().empty()) {
+      (void)record_->mutable_offers()->UnsafeArenaReleaseLast();
     }
-    while (!record_.suppressions().empty()) {
-      (void)record_.mutable_suppressions()->UnsafeArenaReleaseLast();
+    while (!record_->suppressions().empty()) {
+      (void)record_->mutable_suppressions()->UnsafeArenaReleaseLast();
     }
+    if (record_->GetArena() == nullptr) delete record_;
   }
   DecisionRecordView(const DecisionRecordView&) = delete;
   DecisionRecordView& operator=(const DecisionRecordView&) = delete;
 
-  nbo::v1::DecisionRecord* operator->() { return &record_; }
-  const nbo::v1::DecisionRecord& operator*() const { return record_; }
+  nbo::v1::DecisionRecord* operator->() { return record_; }
+  const nbo::v1::DecisionRecord& operator*() const { return *record_; }
 
  private:
-  nbo::v1::DecisionRecord record_;
+  nbo::v1::DecisionRecord* const record_;
 };
 
 }  // namespace
