@@ -317,6 +317,7 @@ const ProductRule* DecisionEngine::FindProduct(
 
 const ContactPolicy& DecisionEngine::PolicyFor(
     absl::string_view product_id) const {
+  if (options_.contact_policy_overrides.empty()) return options_.contact_policy;
   auto it = options_.contact_policy_overrides.find(product_id);
   return it == options_.contact_policy_overrides.end() ? options_.contact_policy
                                                        : it->second;
@@ -367,7 +368,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
       suppressed[i] = std::move(s);
       continue;
     }
-    if (request.holdings.contains(c.product_id)) {
+    if (!request.holdings.empty() && request.holdings.contains(c.product_id)) {
       s.reason = SuppressionReason::kOwned;
       if (request.with_details) s.detail = "customer holds the product";
       suppressed[i] = std::move(s);
@@ -387,7 +388,9 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
                      std::back_inserter(category_contacts.impressions));
         contacts = &category_contacts;
       }
-    } else if (auto it = request.contacts.find(c.product_id);
+    } else if (auto it = request.contacts.empty()
+                             ? request.contacts.end()
+                             : request.contacts.find(c.product_id);
                it != request.contacts.end()) {
       contacts = &it->second;
     }
@@ -417,7 +420,8 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
         continue;
       }
     }
-    if (request.excluded_products.contains(c.product_id)) {
+    if (!request.excluded_products.empty() &&
+        request.excluded_products.contains(c.product_id)) {
       s.reason = SuppressionReason::kFilteredByRequest;
       if (request.with_details) s.detail = "excluded by the request";
       suppressed[i] = std::move(s);

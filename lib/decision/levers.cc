@@ -33,6 +33,8 @@ std::shared_ptr<const Levers> Levers::Neutral() {
 }
 
 double Levers::Get(absl::string_view product_id) const {
+  // Most products have no lever: skip hashing when none do.
+  if (levers_.empty()) return 1.0;
   auto it = levers_.find(product_id);
   return it == levers_.end() ? 1.0 : it->second;
 }
