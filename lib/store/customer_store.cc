@@ -586,11 +586,13 @@ class CustomerStore::Impl {
     ~CacheWrite() {
       if (impl_->state_cache_ == nullptr) return;
       for (absl::string_view id : ids_) {
+        // Erase first: an Insert that does not fit (every other entry in
+        // use by readers) is dropped, and must not leave the old state
+        // behind.
+        impl_->state_cache_->Erase(ToSlice(id));
         auto it = states_.find(id);
         if (committed_ && it != states_.end() && it->second != nullptr) {
           impl_->CacheState(id, it->second);
-        } else {
-          impl_->state_cache_->Erase(ToSlice(id));
         }
       }
     }
@@ -849,7 +851,9 @@ void CustomerStore::Impl::CacheState(absl::string_view customer_id,
       state_cache_->Insert(ToSlice(customer_id), new StatePtr(std::move(state)),
                            charge, &DeleteCachedState);
   // Insert deletes the value itself when it fails (only with a strict
-  // capacity limit, which this cache does not set).
+  // capacity limit, which this cache does not set). An insert that does not
+  // fit is dropped silently, leaving any older entry for the key: writers
+  // erase theirs first (CacheWrite).
   (void)s;
 }
 
