@@ -141,18 +141,18 @@ std::string PrefixEnd(std::string prefix) {
 }
 
 // customer_id '\0' part: a key of "txn_ids" or "decisions".
+std::string CustomerKey(absl::string_view customer_id, absl::string_view part) {
+  std::string key = CustomerPrefix(customer_id);
+  key.append(part.data(), part.size());
+  return key;
+}
+
 // Appends CustomerKey(customer_id, part) to `key`.
 void AppendCustomerKey(absl::string_view customer_id, absl::string_view part,
                        std::string* key) {
   key->append(customer_id.data(), customer_id.size());
   key->push_back('\0');
   key->append(part.data(), part.size());
-}
-
-std::string CustomerKey(absl::string_view customer_id, absl::string_view part) {
-  std::string key = CustomerPrefix(customer_id);
-  key.append(part.data(), part.size());
-  return key;
 }
 
 std::string TransactionKey(absl::string_view customer_id, int64_t micros,

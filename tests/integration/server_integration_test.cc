@@ -334,6 +334,21 @@ TEST_F(ServerIntegrationTest, RejectsBadRequestsWithExactCodes) {
   ASSERT_NO_FATAL_FAILURE(PublishSmall(2));
 }
 
+TEST_F(ServerIntegrationTest, OutOfRangeCacheSizesStopTheStartWithTheReason) {
+  int run = 0;
+  for (const char* flag :
+       {"--customer_cache_mb=-1", "--block_cache_mb=2000000"}) {
+    SCOPED_TRACE(flag);
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+        ServerProcess::Start(dir_.Sub(absl::StrCat("bad", run++)), {flag});
+    EXPECT_THAT(server, StatusIs(absl::StatusCode::kAborted,
+                                 HasSubstr("must be in [0, 1048576]")));
+  }
+  // 0 turns the state cache off; the server still starts.
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--customer_cache_mb=0"}));
+  EXPECT_THAT(Health(""), IsOk());
+}
+
 TEST_F(ServerIntegrationTest, ReflectionDescribesTheServices) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   auto reflection =
