@@ -249,32 +249,21 @@ int64_t MicrosFromProto(const google::protobuf::Timestamp& t) {
 
 // Errors.
 
-absl::string_view ToStringView(const rocksdb::Slice& s) {
-  return absl::string_view(s.data(), s.size());
-}
+using internal::ToSlice;
+using internal::ToStringView;
 
-rocksdb::Slice ToSlice(absl::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-
-// The one place RocksDB statuses become absl ones. The caller sees which
-// operation failed; RocksDB's text (paths, file numbers, errno) goes to
-// stderr for the operator. Neither names a customer.
+// RocksDB's statuses and unparsable records, as every store reports them.
+// Neither names a customer.
 absl::Status StorageError(absl::string_view operation,
                           const rocksdb::Status& status) {
-  std::string line = absl::StrCat("nbo customer store: ", operation,
-                                  " failed: ", status.ToString(), "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  return absl::InternalError(
-      absl::StrCat("customer store: ", operation, " failed"));
+  return internal::StorageError("nbo customer store", "customer store",
+                                operation, status);
 }
 
 // `where` is a column family, never a key: keys hold customer ids.
 absl::Status CorruptRecord(absl::string_view what, absl::string_view where) {
-  std::string line = absl::StrCat("nbo customer store: corrupt ", what,
-                                  " in column family ", where, "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  return absl::InternalError(absl::StrCat("customer store: corrupt ", what));
+  return internal::CorruptRecord("nbo customer store", "customer store", what,
+                                 absl::StrCat("in column family ", where));
 }
 
 absl::Status CheckLimit(int limit) {

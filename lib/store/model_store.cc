@@ -123,27 +123,17 @@ bool DecodeVersionPrefix(absl::string_view prefix, std::string* model_name,
   return true;
 }
 
-absl::string_view ToStringView(const rocksdb::Slice& s) {
-  return absl::string_view(s.data(), s.size());
-}
+using internal::ToStringView;
 
-// The one place RocksDB statuses become absl ones. The client sees which
-// operation failed; RocksDB's own text (paths, file numbers, errno) goes to
-// stderr for the operator.
+// RocksDB's statuses and unparsable records, as every store reports them.
 absl::Status StorageError(absl::string_view operation,
                           const rocksdb::Status& status) {
-  std::string line = absl::StrCat("nbo store: ", operation,
-                                  " failed: ", status.ToString(), "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  return absl::InternalError(
-      absl::StrCat("model store: ", operation, " failed"));
+  return internal::StorageError("nbo store", "model store", operation, status);
 }
 
 absl::Status CorruptRecord(absl::string_view what, absl::string_view where) {
-  std::string line =
-      absl::StrCat("nbo store: corrupt ", what, " at ", where, "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  return absl::InternalError(absl::StrCat("model store: corrupt ", what));
+  return internal::CorruptRecord("nbo store", "model store", what,
+                                 absl::StrCat("at ", where));
 }
 
 std::string VersionName(absl::string_view model_name, int64_t version) {

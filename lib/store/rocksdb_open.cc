@@ -3,7 +3,10 @@
 #include "lib/store/rocksdb_open.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 
 namespace nbo::store::internal {
@@ -37,6 +40,23 @@ std::vector<std::string> ColumnFamiliesToOpen(
     }
   }
   return names;
+}
+
+absl::Status StorageError(absl::string_view log_tag, absl::string_view store,
+                          absl::string_view operation,
+                          const rocksdb::Status& status) {
+  const std::string line = absl::StrCat(log_tag, ": ", operation,
+                                        " failed: ", status.ToString(), "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return absl::InternalError(absl::StrCat(store, ": ", operation, " failed"));
+}
+
+absl::Status CorruptRecord(absl::string_view log_tag, absl::string_view store,
+                           absl::string_view what, absl::string_view where) {
+  const std::string line =
+      absl::StrCat(log_tag, ": corrupt ", what, " ", where, "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return absl::InternalError(absl::StrCat(store, ": corrupt ", what));
 }
 
 }  // namespace nbo::store::internal

@@ -1,7 +1,8 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
-// What ModelStore and CustomerStore share when they open their RocksDB
-// databases. Private to lib/store.
+// What ModelStore and CustomerStore share about their RocksDB databases:
+// how they open them and how they report what goes wrong. Private to
+// lib/store.
 
 #ifndef NBO_LIB_STORE_ROCKSDB_OPEN_H_
 #define NBO_LIB_STORE_ROCKSDB_OPEN_H_
@@ -10,7 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/status.h"
 
 namespace nbo::store::internal {
 
@@ -25,6 +30,27 @@ rocksdb::DBOptions CommonDbOptions();
 std::vector<std::string> ColumnFamiliesToOpen(
     const rocksdb::DBOptions& options, const std::string& path,
     std::initializer_list<const char*> known);
+
+inline absl::string_view ToStringView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+inline rocksdb::Slice ToSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+// The one way a store turns a RocksDB failure into a status: the caller
+// sees which operation of which store failed ("<store>: <operation>
+// failed", INTERNAL); RocksDB's own text (paths, file numbers, errno) goes
+// to stderr, tagged `log_tag`, for the operator.
+absl::Status StorageError(absl::string_view log_tag, absl::string_view store,
+                          absl::string_view operation,
+                          const rocksdb::Status& status);
+
+// A record that does not parse: "<store>: corrupt <what>" (INTERNAL); the
+// stderr line also says `where` (never a key: keys hold customer ids).
+absl::Status CorruptRecord(absl::string_view log_tag, absl::string_view store,
+                           absl::string_view what, absl::string_view where);
 
 }  // namespace nbo::store::internal
 
