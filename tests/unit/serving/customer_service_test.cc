@@ -128,22 +128,12 @@ std::vector<std::string> TransactionIds(
   return ids;
 }
 
-class CustomerServiceTest : public testing::ServingTest {
+class CustomerServiceTest : public testing::DecisioningTest {
  protected:
   static constexpr int kMaxBatch = 10;
 
   void SetUp() override {
-    ServingTest::SetUp();
-    store::CustomerStore::Options customer_options;
-    customer_options.path = dir_.Sub("customers");
-    // Durability is the integration tests' business (kill -9 of the real
-    // server); here fsyncs would only slow the tests down.
-    customer_options.sync = false;
-    ASSERT_OK_AND_ASSIGN(customers_,
-                         store::CustomerStore::Open(customer_options));
-    CatalogRegistry::Options catalog_options;
-    catalog_options.store = store_.get();
-    ASSERT_OK_AND_ASSIGN(catalogs_, CatalogRegistry::Create(catalog_options));
+    DecisioningTest::SetUp();
     CustomerService::Options service_options;
     service_options.max_batch = kMaxBatch;
     service_options.max_clock_skew = absl::Minutes(5);
@@ -238,8 +228,6 @@ class CustomerServiceTest : public testing::ServingTest {
 
   absl::Time now_ = kNow;
   TestModel model_;
-  std::unique_ptr<store::CustomerStore> customers_;
-  std::unique_ptr<CatalogRegistry> catalogs_;
   std::unique_ptr<CustomerService> service_;
   std::unique_ptr<Recommender> recommender_;
 };

@@ -26,18 +26,10 @@ using ::testing::HasSubstr;
 
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
 
-class RecommenderTest : public testing::ServingTest {
+class RecommenderTest : public testing::DecisioningTest {
  protected:
   void SetUp() override {
-    ServingTest::SetUp();
-    store::CustomerStore::Options customer_options;
-    customer_options.path = dir_.Sub("customers");
-    customer_options.sync = false;
-    ASSERT_OK_AND_ASSIGN(customers_,
-                         store::CustomerStore::Open(customer_options));
-    CatalogRegistry::Options catalog_options;
-    catalog_options.store = store_.get();
-    ASSERT_OK_AND_ASSIGN(catalogs_, CatalogRegistry::Create(catalog_options));
+    DecisioningTest::SetUp();
     recommender_ = std::make_unique<Recommender>(
         manager_.get(), store_.get(), customers_.get(), catalogs_.get(),
         Recommender::Options(), [] { return kNow; });
@@ -95,8 +87,6 @@ class RecommenderTest : public testing::ServingTest {
   }
 
   TestModel model_;
-  std::unique_ptr<store::CustomerStore> customers_;
-  std::unique_ptr<CatalogRegistry> catalogs_;
   std::unique_ptr<Recommender> recommender_;
 };
 

@@ -82,4 +82,16 @@ void ServingTest::Open(ModelManager::Options options) {
   ASSERT_THAT(manager_->LoadFromStore(), nbo::testing::IsOk());
 }
 
+void DecisioningTest::SetUp() {
+  ServingTest::SetUp();
+  store::CustomerStore::Options customer_options;
+  customer_options.path = dir_.Sub("customers");
+  customer_options.sync = false;
+  ASSERT_OK_AND_ASSIGN(customers_,
+                       store::CustomerStore::Open(customer_options));
+  CatalogRegistry::Options catalog_options;
+  catalog_options.store = store_.get();
+  ASSERT_OK_AND_ASSIGN(catalogs_, CatalogRegistry::Create(catalog_options));
+}
+
 }  // namespace nbo::serving::testing

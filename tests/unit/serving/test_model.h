@@ -12,7 +12,9 @@
 
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "lib/serving/catalog_registry.h"
 #include "lib/serving/model_manager.h"
+#include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/model_service.pb.h"
@@ -54,6 +56,17 @@ class ServingTest : public ::testing::Test {
   nbo::testing::TempDir dir_;
   std::unique_ptr<store::ModelStore> store_;
   std::unique_ptr<ModelManager> manager_;
+};
+
+// ServingTest and what a decision needs besides: a customer store (not
+// synced: durability is the integration tests' business, with kill -9 of
+// the real server) and a catalog registry over the model store.
+class DecisioningTest : public ServingTest {
+ protected:
+  void SetUp() override;
+
+  std::unique_ptr<store::CustomerStore> customers_;
+  std::unique_ptr<CatalogRegistry> catalogs_;
 };
 
 }  // namespace nbo::serving::testing
