@@ -17,6 +17,7 @@
 #          [--concurrency=C] [--rounds=R] [--build=DIR] [--work=DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$ROOT/tests/bench/bench_lib.sh"
 CUSTOMERS=100000 DURATION=10 CONCURRENCY=8 ROUNDS=5
 BUILD="$ROOT/build" WORK="${TMPDIR:-/tmp}/nbo-decisioning-bench"
 for arg in "$@"; do
@@ -46,15 +47,8 @@ if [ ! -f "$BANK/transactions.csv" ]; then
     --out="$BANK" >&2
 fi
 
-"$SERVER_BIN" --data_dir="$WORK/data" --grpc_addr=127.0.0.1:0 \
-  --metrics_addr=127.0.0.1:0 --port_file="$WORK/ports.json" --drain=0s \
-  > "$WORK/server.log" 2>&1 &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do [ -s "$WORK/ports.json" ] && break; sleep 0.05; done
-GRPC=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['grpc'])" "$WORK/ports.json")
+start_server "$SERVER_BIN" "$WORK"
 SERVER="127.0.0.1:$GRPC"
-METRICS=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['metrics'])" "$WORK/ports.json")
 
 echo "== training 64 factors and publishing" >&2
 "$TRAINER" train --data_dir="$BANK" --factors=64 --force \

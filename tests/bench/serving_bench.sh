@@ -11,6 +11,7 @@
 #          [--concurrency=C] [--swaps=K] [--build=DIR] [--work=DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$ROOT/tests/bench/bench_lib.sh"
 CUSTOMERS=1000000 DURATION=15 CONCURRENCY=16 SWAPS=5
 BUILD="$ROOT/build" WORK="${TMPDIR:-/tmp}/nbo-serving-bench"
 for arg in "$@"; do
@@ -39,14 +40,7 @@ if [ ! -f "$WORK/factors-$CUSTOMERS/products.csv" ]; then
     --seed=7 --out="$WORK/factors-$CUSTOMERS"
 fi
 
-"$SERVER_BIN" --data_dir="$WORK/data" --grpc_addr=127.0.0.1:0 \
-  --metrics_addr=127.0.0.1:0 --port_file="$WORK/ports.json" --drain=0s \
-  > "$WORK/server.log" 2>&1 &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do [ -s "$WORK/ports.json" ] && break; sleep 0.05; done
-GRPC=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['grpc'])" "$WORK/ports.json")
-METRICS=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['metrics'])" "$WORK/ports.json")
+start_server "$SERVER_BIN" "$WORK"
 
 echo "== publishing over RPC" >&2
 START=$(date +%s.%N)
