@@ -16,7 +16,10 @@
 //      back K times as new versions while the Recommend load keeps running.
 // The interesting numbers are ratio = recommend_qps / health_qps, how close
 // scoring runs to the cost of the RPC itself, and recommend_score_ratio =
-// recommend_qps / score_qps, what decisioning adds to scoring.
+// recommend_qps / score_qps, what decisioning adds to scoring. With
+// --metrics, recommend_score_server_cpu_ratio (server CPU per ScoreCustomer
+// over server CPU per Recommend) says the same without the load generator's
+// share of the machine.
 //
 // The other methods (feedback, transactions, foldin) measure one RPC each;
 // bench.h describes them.
@@ -602,6 +605,20 @@ struct BenchReport {
   double ScoreRatio() const {
     return score.Qps() > 0 ? recommend.Qps() / score.Qps() : 0;
   }
+  // Server CPU per ScoreCustomer / server CPU per Recommend: the ratio a
+  // server would reach with its cores to itself (the load generator
+  // elsewhere). Unset without --metrics.
+  std::optional<double> ScoreServerCpuRatio() const {
+    if (!score.server_cpu_seconds || !recommend.server_cpu_seconds) {
+      return std::nullopt;
+    }
+    const double score_cpu =
+        LoadResult::PerCall(*score.server_cpu_seconds, score.requests);
+    const double recommend_cpu =
+        LoadResult::PerCall(*recommend.server_cpu_seconds, recommend.requests);
+    if (!(score_cpu > 0) || !(recommend_cpu > 0)) return std::nullopt;
+    return score_cpu / recommend_cpu;
+  }
   int64_t TotalFailed() const {
     int64_t failed = health.failed + score.failed + recommend.failed;
     if (swaps) failed += swaps->load.failed + swaps->publish_failed;
@@ -627,6 +644,9 @@ std::string ToJson(const BenchReport& report) {
   if (report.config.compare_score) {
     AddLoad(&json, "score", report.score);
     json.AddDouble("recommend_score_ratio", report.ScoreRatio());
+    if (const std::optional<double> cpu = report.ScoreServerCpuRatio()) {
+      json.AddDouble("recommend_score_server_cpu_ratio", *cpu);
+    }
     json.AddDouble("score_popularity_fraction",
                    report.score_tally.PopularityFraction());
   }
@@ -695,6 +715,12 @@ void PrintTable(const BenchReport& report) {
         report.score.latency.PercentileMicros(50),
         report.recommend.latency.PercentileMicros(99),
         report.score.latency.PercentileMicros(99));
+    if (const std::optional<double> cpu = report.ScoreServerCpuRatio()) {
+      std::printf(
+          "server CPU per call, score/recommend: %.3f (the ratio with the "
+          "server's cores to itself)\n",
+          *cpu);
+    }
   }
   std::vector<std::pair<const char*, const LoadResult*>> phases;
   if (report.config.compare_health)
