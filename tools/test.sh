@@ -10,7 +10,8 @@
 #                            -Wthread-safety -Werror
 #
 # Works as root or as a user with sudo. Build trees: build/, build-tsan/,
-# build-tsan-deps/, build-clang/.
+# build-clang/; dependencies built from Debian's source packages (the release
+# RocksDB every tree links, the TSan Abseil): build-deps/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
@@ -36,7 +37,7 @@ ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
 
 if [ $heavy -eq 1 ]; then
   nbo_log "ThreadSanitizer: store and serving tests"
-  tsan_absl=$(nbo_tsan_absl "$NBO_ROOT/build-tsan-deps/absl")
+  tsan_absl=$(nbo_tsan_absl "$NBO_DEPS_DIR/absl-tsan")
   nbo_build build-tsan -DNBO_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_PREFIX_PATH="$tsan_absl" -- store_test serving_test
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$NBO_ROOT/tests/tsan.supp" \

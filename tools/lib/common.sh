@@ -8,7 +8,8 @@ NBO_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache curl python3
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto golang-github-grpc-ecosystem-grpc-gateway-dev
-  libabsl-dev libeigen3-dev librocksdb-dev prometheus-cpp-dev
+  libabsl-dev libeigen3-dev prometheus-cpp-dev libboost-dev
+  dpkg-dev libsnappy-dev libbz2-dev zlib1g-dev liblz4-dev libzstd-dev
   libgtest-dev libgmock-dev
 )
 # Extra packages for `tools/test.sh --heavy` (clang -Wthread-safety build).
@@ -40,8 +41,14 @@ nbo_install_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Where dependencies built from source live (RocksDB, the TSan Abseil),
+# shared by every build tree. NBO_DEPS_DIR overrides it (a second checkout
+# can reuse the first one's).
+NBO_DEPS_DIR="${NBO_DEPS_DIR:-$NBO_ROOT/build-deps}"
+
 # nbo_build BUILD_DIR [cmake -D options...] -- [targets...]
-# Configures (once) and builds with every core. ccache keeps rebuilds cheap.
+# Configures (once) and builds with every core, against the release RocksDB
+# (built once into $NBO_DEPS_DIR). ccache keeps rebuilds cheap.
 nbo_build() {
   local dir="$1"
   shift
@@ -49,9 +56,13 @@ nbo_build() {
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do cmake_args+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
   targets=("$@")
-  if [ ! -f "$dir/build.ninja" ]; then
+  local rocksdb
+  rocksdb=$(nbo_release_rocksdb "$NBO_DEPS_DIR/rocksdb")
+  if [ ! -f "$dir/build.ninja" ] ||
+     ! grep -qxF "NBO_ROCKSDB_DIR:PATH=$rocksdb" "$dir/CMakeCache.txt"; then
     nbo_log "configuring $dir"
-    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja "${cmake_args[@]}" >/dev/null
+    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja "-DNBO_ROCKSDB_DIR=$rocksdb" \
+      "${cmake_args[@]}" >/dev/null
   fi
   nbo_log "building ${targets[*]:-everything} in $dir"
   local target_args=()
@@ -59,21 +70,18 @@ nbo_build() {
   cmake --build "$dir" -j "$(nproc)" "${target_args[@]}"
 }
 
-# nbo_tsan_absl DIR: builds Abseil with -fsanitize=thread into DIR/install
-# (once) and prints that prefix. Debian's libabsl is not instrumented, and
-# ThreadSanitizer cannot see absl::Mutex (futex-based) in an uninstrumented
-# library, so every lock would look like a race. The source is Debian's own
-# abseil source package, fetched with a temporary deb-src list; the system's
-# apt configuration is not changed. It keeps upstream's inline namespace
-# (lts_20220623), so it cannot clash with Debian's (debian3).
-nbo_tsan_absl() {
-  local dir="$1"
-  local prefix="$dir/install"
-  if [ -f "$prefix/lib/cmake/absl/abslConfig.cmake" ]; then
-    echo "$prefix"
+# nbo_debian_source PACKAGE DIR: downloads Debian 12's source package
+# PACKAGE (the .dsc, the upstream tarball and Debian's changes) into DIR/src
+# with a temporary deb-src list, once; the system's apt configuration is not
+# changed. Prints DIR/src.
+nbo_debian_source() {
+  local package="$1" dir="$2"
+  local src="$dir/src"
+  if ls "$src"/"${package}"_*.dsc >/dev/null 2>&1; then
+    echo "$src"
     return 0
   fi
-  mkdir -p "$dir/apt/lists/partial" "$dir/src"
+  mkdir -p "$dir/apt/lists/partial" "$src"
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   local list="$dir/apt/sources.list"
@@ -82,21 +90,78 @@ nbo_tsan_absl() {
   echo "deb-src http://deb.debian.org/debian-security bookworm-security main" >>"$list"
   local apt_opts=(-o "Dir::Etc::SourceList=$list" -o Dir::Etc::SourceParts=/dev/null
                   -o "Dir::State::Lists=$dir/apt/lists")
-  nbo_log "fetching Debian's abseil source for the ThreadSanitizer build"
+  nbo_log "fetching Debian's $package source package"
   "${sudo[@]}" apt-get "${apt_opts[@]}" update -qq >&2
-  (cd "$dir/src" && "${sudo[@]}" apt-get "${apt_opts[@]}" source --download-only abseil >&2)
+  (cd "$src" && "${sudo[@]}" apt-get "${apt_opts[@]}" source --download-only "$package" >&2)
   "${sudo[@]}" chown -R "$(id -u):$(id -g)" "$dir"
-  local tarball
-  tarball=$(ls "$dir"/src/abseil_*.orig.tar.gz | head -n 1)
-  rm -rf "$dir/src/tree" && mkdir -p "$dir/src/tree"
-  tar -xzf "$tarball" -C "$dir/src/tree" --strip-components=1
+  echo "$src"
+}
+
+# nbo_tsan_absl DIR: builds Abseil with -fsanitize=thread into DIR/install
+# (once) and prints that prefix. Debian's libabsl is not instrumented, and
+# ThreadSanitizer cannot see absl::Mutex (futex-based) in an uninstrumented
+# library, so every lock would look like a race. The source is Debian's own
+# abseil source package, upstream's tarball without Debian's patches: it
+# keeps upstream's inline namespace (lts_20220623), so it cannot clash with
+# Debian's (debian3).
+nbo_tsan_absl() {
+  local dir="$1"
+  local prefix="$dir/install"
+  if [ -f "$prefix/lib/cmake/absl/abslConfig.cmake" ]; then
+    echo "$prefix"
+    return 0
+  fi
+  local src tarball
+  src=$(nbo_debian_source abseil "$dir")
+  tarball=$(ls "$src"/abseil_*.orig.tar.gz | head -n 1)
+  rm -rf "$src/tree" && mkdir -p "$src/tree"
+  tar -xzf "$tarball" -C "$src/tree" --strip-components=1
   nbo_log "building Abseil with -fsanitize=thread (a few minutes, once)"
-  cmake -S "$dir/src/tree" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S "$src/tree" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_STANDARD=20 -DABSL_PROPAGATE_CXX_STD=ON -DABSL_BUILD_TESTING=OFF \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
   cmake --build "$dir/build" -j "$(nproc)" >&2
   cmake --install "$dir/build" >/dev/null
+  echo "$prefix"
+}
+
+# nbo_release_rocksdb DIR: builds RocksDB 7.8.3 from Debian 12's source
+# package (upstream's tarball with Debian's patches, the compression
+# libraries Debian enables) as a static release library into DIR/install,
+# once, and prints that prefix. Why not Debian's librocksdb: it is built
+# without NDEBUG, so RocksDB's internal assertions run in production (one of
+# them aborts the process on a full disk) and cost CPU on every read and
+# write. CRC32C uses SSE4.2 and PCLMUL (every x86-64 CPU since 2010 and every
+# AKS node); NBO_ROCKSDB_PORTABLE=1 builds the portable software fallback
+# instead (docs/storage.md).
+nbo_release_rocksdb() {
+  local dir="$1"
+  local prefix="$dir/install"
+  if [ -f "$prefix/lib/cmake/rocksdb/RocksDBConfig.cmake" ]; then
+    echo "$prefix"
+    return 0
+  fi
+  local src
+  src=$(nbo_debian_source rocksdb "$dir")
+  rm -rf "$src/tree"
+  (cd "$src" && dpkg-source --no-check -x rocksdb_*.dsc tree >&2)
+  local sse=(-DFORCE_SSE42=ON)
+  [ "${NBO_ROCKSDB_PORTABLE:-0}" = 1 ] && sse=(-DFORCE_SSE42=OFF)
+  nbo_log "building RocksDB (release, static) from Debian's source, once; it takes a while on 2 cores"
+  local started=$SECONDS
+  cmake -S "$src/tree" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DPORTABLE=ON "${sse[@]}" -DUSE_RTTI=ON -DFAIL_ON_WARNINGS=OFF \
+    -DWITH_BZ2=ON -DWITH_LZ4=ON -DWITH_ZLIB=ON -DWITH_ZSTD=ON -DWITH_SNAPPY=ON \
+    -DWITH_GFLAGS=OFF -DWITH_LIBURING=OFF -DWITH_JEMALLOC=OFF \
+    -DROCKSDB_BUILD_SHARED=OFF -DWITH_TESTS=OFF -DWITH_ALL_TESTS=OFF \
+    -DWITH_BENCHMARK_TOOLS=OFF -DWITH_CORE_TOOLS=OFF -DWITH_TOOLS=OFF \
+    -DWITH_TRACE_TOOLS=OFF -DWITH_EXAMPLES=OFF -DWITH_BENCHMARK=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DCMAKE_INSTALL_PREFIX="$prefix" >&2
+  cmake --build "$dir/build" -j "$(nproc)" >&2
+  cmake --install "$dir/build" >/dev/null
+  nbo_log "RocksDB built in $((SECONDS - started)) s"
   echo "$prefix"
 }
