@@ -475,10 +475,21 @@ absl::Status Recommender::Decide(const Call& call,
   // Suppressions carry the reason and rule code always, the sentence for
   // people only when the request asked for explain; the record keeps what
   // the answer said.
-  DecisionRecordView record(response);
-  record->set_num_offers(n);
-  *record->mutable_exclude_products() = *call.exclude;
-  return customers_->LogDecision(call.customer_id, *record);
+  absl::Status logged;
+  {
+    DecisionRecordView record(response);
+    record->set_num_offers(n);
+    *record->mutable_exclude_products() = *call.exclude;
+    logged = customers_->LogDecision(call.customer_id, *record);
+  }
+  if (!logged.ok()) {
+    // The log cannot be written (a full disk): the answer still stands on
+    // what is stored, but without an id, so that nobody sends feedback about
+    // a decision the compliance view will never show.
+    response->clear_decision_id();
+    response->set_unlogged(true);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Recommender::Score(

@@ -64,8 +64,10 @@ class Recommender {
 
   // Fills `response` for one customer. INVALID_ARGUMENT: bad customer_id,
   // num_offers, channel or exclude_products, negative version. NOT_FOUND /
-  // UNAVAILABLE: see ModelManager::Resolve. INTERNAL: a store failed (the
-  // decision is not served when it cannot be logged).
+  // UNAVAILABLE: see ModelManager::Resolve. INTERNAL: a store read failed.
+  // When the decision log cannot take the decision (storage full or
+  // failing), the answer is still served, with response->unlogged() set and
+  // no decision id.
   absl::Status Recommend(const nbo::v1::RecommendRequest& request,
                          nbo::v1::RecommendResponse* response) const;
 

@@ -4,6 +4,8 @@
 //
 //   column family "default":
 //     'F'                                      -> StoreFormat
+//     'H'                                      -> "" (written to prove that
+//                                                 writes work again)
 //   column family "state":
 //     customer_id                              -> CustomerStateValue
 //   column family "transactions":
@@ -55,6 +57,7 @@
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
 #include "lib/store/rocksdb_open.h"
+#include "lib/store/storage_health.h"
 #include "lib/store/store_records.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -72,6 +75,10 @@ namespace {
 
 // How long the decision log's writer lets a batch gather.
 constexpr absl::Duration kDecisionLogInterval = absl::Milliseconds(2);
+// Pauses between attempts to write a batch of the log that failed: the
+// first, and the most (doubling in between).
+constexpr absl::Duration kDecisionLogFirstRetry = absl::Milliseconds(100);
+constexpr absl::Duration kDecisionLogMaxRetry = absl::Seconds(1);
 
 using ::nbo::v1::CustomerProfile;
 using ::nbo::v1::DecisionRecord;
@@ -82,6 +89,7 @@ using ::nbo::v1::Transaction;
 
 constexpr int32_t kFormatVersion = 1;
 constexpr char kFormatKey[] = "F";
+constexpr char kProbeKey[] = "H";
 
 constexpr char kStateColumnFamily[] = "state";
 constexpr char kTransactionsColumnFamily[] = "transactions";
@@ -453,8 +461,12 @@ class CustomerStore::Impl {
  public:
   Impl(const Options& options, std::unique_ptr<rocksdb::DB> db,
        std::vector<rocksdb::ColumnFamilyHandle*> handles,
-       const std::vector<std::string>& names)
-      : options_(options),
+       const std::vector<std::string>& names,
+       std::shared_ptr<internal::StorageHealth> health,
+       std::unique_ptr<rocksdb::Env> env)
+      : env_(std::move(env)),
+        options_(options),
+        health_(std::move(health)),
         state_cache_(options.state_cache_bytes > 0
                          ? rocksdb::NewLRUCache(options.state_cache_bytes)
                          : nullptr),
@@ -498,6 +510,7 @@ class CustomerStore::Impl {
   }
 
   absl::Status CheckFormat();
+  absl::Status CheckStorage();
 
   absl::Status UpsertProfiles(absl::Span<const CustomerProfile> profiles);
   absl::StatusOr<AppendResult> AppendTransactions(
@@ -617,14 +630,37 @@ class CustomerStore::Impl {
           keys,
       absl::string_view operation);
 
+  // Every write goes through here, so that StorageHealth sees how it went.
+  rocksdb::Status Write(const rocksdb::WriteOptions& options,
+                        rocksdb::WriteBatch* batch) const {
+    rocksdb::Status s = db_->Write(options, batch);
+    health_->RecordWrite(s);
+    return s;
+  }
+
   // The decision log's writer thread: writes what LogDecision queued, in
   // one batch per wake-up, until the destructor stops it (after writing
-  // everything queued).
+  // everything queued). A batch that fails to write is kept and written
+  // again after a pause (doubling up to kDecisionLogMaxRetry) until it
+  // succeeds; meanwhile LogDecision refuses new decisions with the error.
   void WriteDecisionLog();
-  // Waits until every decision logged before the call is in RocksDB.
-  void FlushDecisionLog() const;
+  // Waits for the writer to take what LogDecision queued (or the destructor
+  // to stop it); returns with log_mu_ held and the batch taken in `batch`,
+  // and sets `*through` to how many decisions the batch ends with.
+  // False when the destructor stopped the writer and nothing is queued.
+  bool TakeDecisionBatch(rocksdb::WriteBatch* batch, uint64_t* through)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
+  // Waits until every decision logged before the call is in RocksDB. The
+  // log's error (RESOURCE_EXHAUSTED when the disk is full) while it cannot
+  // be written.
+  absl::Status FlushDecisionLog() const;
 
+  // The Env of Options::faults (tests); null otherwise. First, so that it
+  // outlives the database.
+  const std::unique_ptr<rocksdb::Env> env_;
   const Options options_;
+  // Whether writes work, as RocksDB and the writes themselves report it.
+  const std::shared_ptr<internal::StorageHealth> health_;
   // Null when Options::state_cache_bytes is 0.
   const std::shared_ptr<rocksdb::Cache> state_cache_;
   mutable absl::Mutex log_mu_;
@@ -642,7 +678,11 @@ class CustomerStore::Impl {
   mutable absl::CondVar log_wake_;
   // Signalled after every write of the log.
   mutable absl::CondVar log_written_cv_;
-  // The first write error; LogDecision fails from then on.
+  // CheckStorage found RocksDB writable while the log was failing: retry
+  // now.
+  bool log_retry_now_ ABSL_GUARDED_BY(log_mu_) = false;
+  // Why the last write of the log failed; OK once a write succeeds.
+  // LogDecision fails with it meanwhile.
   absl::Status log_error_ ABSL_GUARDED_BY(log_mu_);
   std::thread log_writer_;
   const std::unique_ptr<rocksdb::DB> db_;
@@ -677,7 +717,9 @@ absl::Status CustomerStore::Impl::CheckFormat() {
   if (s.IsNotFound()) {
     internal::StoreFormat format;
     format.set_format_version(kFormatVersion);
-    s = db_->Put(ack_write_, default_, kFormatKey, format.SerializeAsString());
+    rocksdb::WriteBatch batch;
+    s = batch.Put(default_, kFormatKey, format.SerializeAsString());
+    if (s.ok()) s = Write(ack_write_, &batch);
     if (!s.ok()) return StorageError("write store format", s);
     return absl::OkStatus();
   }
@@ -693,6 +735,22 @@ absl::Status CustomerStore::Impl::CheckFormat() {
                      kFormatVersion, " at most"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CustomerStore::Impl::CheckStorage() {
+  NBO_RETURN_IF_ERROR(
+      internal::RecoverWrites(db_.get(), health_.get(), [this] {
+        rocksdb::WriteBatch batch;
+        rocksdb::Status s = batch.Put(default_, kProbeKey, "");
+        return s.ok() ? db_->Write(log_write_, &batch) : s;
+      }));
+  // RocksDB takes writes; the decision log too once its writer has written
+  // what it holds: have it try now rather than after its pause.
+  absl::MutexLock lock(&log_mu_);
+  if (log_error_.ok()) return absl::OkStatus();
+  log_retry_now_ = true;
+  log_wake_.Signal();
+  return log_error_;
 }
 
 absl::Status CustomerStore::Impl::ReadState(absl::string_view customer_id,
@@ -735,7 +793,7 @@ absl::Status CustomerStore::Impl::UpsertProfiles(
     if (!s.ok()) return StorageError("batch customer profiles", s);
     cache.Set(id, state);
   }
-  rocksdb::Status s = db_->Write(ack_write_, &batch);
+  rocksdb::Status s = Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write customer profiles", s);
   cache.Commit();
   return absl::OkStatus();
@@ -800,7 +858,7 @@ absl::StatusOr<AppendResult> CustomerStore::Impl::AppendTransactions(
     }
   }
   if (result.accepted == 0) return result;
-  rocksdb::Status s = db_->Write(ack_write_, &batch);
+  rocksdb::Status s = Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write transactions", s);
   cache.Commit();
   return result;
@@ -907,62 +965,100 @@ absl::Status CustomerStore::Impl::LogDecision(absl::string_view customer_id,
   return absl::OkStatus();
 }
 
+bool CustomerStore::Impl::TakeDecisionBatch(rocksdb::WriteBatch* batch,
+                                            uint64_t* through) {
+  while (log_pending_.Count() == 0 && !log_stop_ && !log_flush_requested_) {
+    log_writer_idle_ = true;
+    log_wake_.Wait(&log_mu_);
+  }
+  log_writer_idle_ = false;
+  if (log_pending_.Count() == 0 && log_stop_) return false;  // All written.
+  if (!log_stop_ && !log_flush_requested_) {
+    // Let a batch gather: under load, one write per interval instead of one
+    // wake-up (and context switch) per decision. A flush or the destructor
+    // cuts it short.
+    const absl::Time deadline = absl::Now() + kDecisionLogInterval;
+    while (!log_stop_ && !log_flush_requested_ &&
+           !log_wake_.WaitWithDeadline(&log_mu_, deadline)) {
+    }
+  }
+  log_flush_requested_ = false;
+  // Swapped: the two batches keep their capacity, so the queue stops
+  // allocating once it has grown to a busy interval's size.
+  std::swap(*batch, log_pending_);
+  *through = log_enqueued_;
+  return true;
+}
+
 void CustomerStore::Impl::WriteDecisionLog() {
-  // Swapped with log_pending_: the two batches keep their capacity, so the
-  // queue stops allocating once it has grown to a busy interval's size.
+  // What the writer writes next: a batch taken from the queue, or one whose
+  // write failed, kept until a write of it succeeds (its decisions were
+  // answered with their ids: feedback must find them).
   rocksdb::WriteBatch batch;
+  uint64_t through = 0;
+  absl::Duration retry = kDecisionLogFirstRetry;
   while (true) {
-    uint64_t through = 0;
     {
       absl::MutexLock lock(&log_mu_);
-      while (log_pending_.Count() == 0 && !log_stop_ && !log_flush_requested_) {
-        log_writer_idle_ = true;
-        log_wake_.Wait(&log_mu_);
-      }
-      log_writer_idle_ = false;
-      if (log_pending_.Count() == 0 && log_stop_) return;  // All written.
-      if (!log_stop_ && !log_flush_requested_) {
-        // Let a batch gather: under load, one write per interval instead of
-        // one wake-up (and context switch) per decision. A flush or the
-        // destructor cuts it short.
-        const absl::Time deadline = absl::Now() + kDecisionLogInterval;
-        while (!log_stop_ && !log_flush_requested_ &&
+      if (batch.Count() == 0) {
+        if (!TakeDecisionBatch(&batch, &through)) return;
+      } else if (!log_stop_) {
+        // Only the destructor and CheckStorage cut the pause short.
+        const absl::Time deadline = absl::Now() + retry;
+        while (!log_stop_ && !log_retry_now_ &&
                !log_wake_.WaitWithDeadline(&log_mu_, deadline)) {
         }
+        log_retry_now_ = false;
       }
-      log_flush_requested_ = false;
-      std::swap(batch, log_pending_);
-      through = log_enqueued_;
     }
     // One WriteBatch for everything that queued while the last was written:
     // request threads never contend for RocksDB's write path.
     rocksdb::Status s =
-        batch.Count() > 0 ? db_->Write(log_write_, &batch) : rocksdb::Status();
-    batch.Clear();
+        batch.Count() > 0 ? Write(log_write_, &batch) : rocksdb::Status();
     {
       absl::MutexLock lock(&log_mu_);
-      if (!s.ok()) log_error_ = StorageError("log decisions", s);
-      log_written_ = through;
+      if (s.ok()) {
+        log_error_ = absl::OkStatus();
+        log_written_ = through;
+        retry = kDecisionLogFirstRetry;
+        batch.Clear();
+      } else {
+        log_error_ = StorageError("log decisions", s);
+        retry = std::min(2 * retry, kDecisionLogMaxRetry);
+        if (log_stop_) {
+          // Nothing will write it; said once, without ids.
+          std::fprintf(stderr,
+                       "nbo customer store: %u decisions could not be logged "
+                       "before shutdown\n",
+                       batch.Count());
+          log_written_ = through;
+          batch.Clear();
+        }
+      }
     }
     log_written_cv_.SignalAll();
   }
 }
 
-void CustomerStore::Impl::FlushDecisionLog() const {
+absl::Status CustomerStore::Impl::FlushDecisionLog() const {
   absl::MutexLock lock(&log_mu_);
   const uint64_t target = log_enqueued_;
-  if (log_written_ >= target) return;
+  if (log_written_ >= target) return absl::OkStatus();
+  if (!log_error_.ok()) return log_error_;
   log_flush_requested_ = true;
   log_wake_.Signal();
   while (log_written_ < target && log_error_.ok()) {
     log_written_cv_.Wait(&log_mu_);
   }
+  return log_written_ >= target ? absl::OkStatus() : log_error_;
 }
 
 absl::StatusOr<std::vector<DecisionRecord>>
 CustomerStore::Impl::RecentDecisions(absl::string_view customer_id,
                                      int limit) const {
-  FlushDecisionLog();
+  // While the log cannot be written the compliance view shows what is
+  // stored: reads keep working when writes do not.
+  (void)FlushDecisionLog();
   NBO_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<DecisionRecord> decisions;
   if (limit == 0) return decisions;
@@ -1016,8 +1112,9 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
     absl::string_view customer_id, absl::string_view decision_id,
     const FeedbackEvent& event) {
   NBO_RETURN_IF_ERROR(DecisionIdTime(decision_id).status());
-  // The decision may still be queued for the log.
-  FlushDecisionLog();
+  // The decision may still be queued for the log; while the log cannot be
+  // written, neither can feedback.
+  NBO_RETURN_IF_ERROR(FlushDecisionLog());
   const FeedbackOutcome outcome = event.outcome();
   if (outcome != nbo::v1::FEEDBACK_OUTCOME_IMPRESSION &&
       outcome != nbo::v1::FEEDBACK_OUTCOME_ACCEPTED &&
@@ -1123,7 +1220,7 @@ absl::StatusOr<FeedbackResult> CustomerStore::Impl::RecordFeedback(
                     EncodeCounters(delta));
   }
   if (!s.ok()) return StorageError("batch feedback", s);
-  s = db_->Write(ack_write_, &batch);
+  s = Write(ack_write_, &batch);
   if (!s.ok()) return StorageError("write feedback", s);
   cache.Commit();
   return result;
@@ -1220,14 +1317,15 @@ absl::Status CustomerStore::Impl::DeleteKeys(
     if (!s.ok()) return StorageError(operation, s);
   }
   // Not synced: a deletion lost in a crash is simply repeated next time.
-  rocksdb::Status s = db_->Write(log_write_, &batch);
+  rocksdb::Status s = Write(log_write_, &batch);
   if (!s.ok()) return StorageError(operation, s);
   return absl::OkStatus();
 }
 
 absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
     absl::Time decisions_before, absl::Time transactions_before) {
-  FlushDecisionLog();
+  // Retention deletes; with the log failing, so would the deletes.
+  NBO_RETURN_IF_ERROR(FlushDecisionLog());
   RetentionReport report;
   std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>> doomed;
 
@@ -1395,7 +1493,10 @@ absl::StatusOr<std::unique_ptr<CustomerStore>> CustomerStore::Open(
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
 
-  const rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  auto health = std::make_shared<internal::StorageHealth>("customer store");
+  std::unique_ptr<rocksdb::Env> env;
+  rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  internal::AddStorageHealth(health, options.faults, &db_options, &env);
   const std::vector<std::string> names = internal::ColumnFamiliesToOpen(
       db_options, options.path,
       {rocksdb::kDefaultColumnFamilyName.c_str(), kStateColumnFamily,
@@ -1433,7 +1534,8 @@ absl::StatusOr<std::unique_ptr<CustomerStore>> CustomerStore::Open(
                         s);
   }
   auto impl = std::make_unique<Impl>(
-      options, std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles), names);
+      options, std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles), names,
+      std::move(health), std::move(env));
   NBO_RETURN_IF_ERROR(impl->CheckFormat());
   return std::unique_ptr<CustomerStore>(new CustomerStore(std::move(impl)));
 }
@@ -1447,6 +1549,8 @@ absl::Status CustomerStore::UpsertProfiles(
     absl::Span<const CustomerProfile> profiles) {
   return impl_->UpsertProfiles(profiles);
 }
+
+absl::Status CustomerStore::CheckStorage() { return impl_->CheckStorage(); }
 
 absl::StatusOr<AppendResult> CustomerStore::AppendTransactions(
     absl::Span<const Transaction> transactions) {

@@ -47,6 +47,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "lib/store/storage_faults.h"
 #include "nbo/v1/customer.pb.h"
 #include "nbo/v1/model_service.pb.h"
 #include "nbo/v1/nbo_service.pb.h"
@@ -157,6 +158,10 @@ class CustomerStore {
     // Must exceed every contact policy's counts.
     // Default: 64.
     int max_contacts_per_product = 64;
+    // Tests only: makes the store's disk behave as full while set (see
+    // storage_faults.h). Not owned.
+    // Default: null.
+    StorageFaults* faults = nullptr;
   };
 
   // INVALID_ARGUMENT for an empty path or max_contacts_per_product < 1;
@@ -167,6 +172,15 @@ class CustomerStore {
   ~CustomerStore();
   CustomerStore(const CustomerStore&) = delete;
   CustomerStore& operator=(const CustomerStore&) = delete;
+
+  // Whether the store can take writes, after trying to make it writable
+  // again if it could not: OK; RESOURCE_EXHAUSTED ("storage full") while
+  // the disk is full; INTERNAL while writes fail for another reason. Reads
+  // work either way, and every write fails with the same code meanwhile.
+  // Writes resume by themselves once the cause is gone (RocksDB retries a
+  // full disk every few seconds); calling this every second or so makes it
+  // prompt for every kind of failure. Cheap when writes work.
+  absl::Status CheckStorage();
 
   // Replaces the profiles (whole, per customer) in one synced batch. The
   // caller has validated them; a customer listed twice keeps the last.
@@ -203,8 +217,11 @@ class CustomerStore {
       absl::string_view customer_id, int limit) const;
 
   // Queues a decision (record.decision_id from MakeDecisionId) for the log
-  // under `customer_id` (see the file comment). Fails once a log write has
-  // failed.
+  // under `customer_id` (see the file comment). While the log cannot be
+  // written (the last write of it failed and the retry has not succeeded
+  // yet), fails with that write's status (RESOURCE_EXHAUSTED when the disk
+  // is full) and queues nothing: an id it accepted is never lost by a write
+  // error (decisions already queued are written once writes work again).
   // record.feedback is ignored. INVALID_ARGUMENT if record.decision_id is
   // not one MakeDecisionId could have made.
   absl::Status LogDecision(absl::string_view customer_id,
@@ -222,7 +239,7 @@ class CustomerStore {
   // the arm's counts. Idempotent: the same (decision, product, outcome)
   // again returns duplicate = true and writes nothing.
   // NOT_FOUND: no such decision for this customer (unknown, or removed by
-  // retention). INVALID_ARGUMENT: the decision did not offer the product, or
+  // retention). RESOURCE_EXHAUSTED while the disk is full. INVALID_ARGUMENT: the decision did not offer the product, or
   // decision_id is not one MakeDecisionId could have made, or the event has
   // no timestamp or no outcome (the server fills the timestamp in).
   absl::StatusOr<FeedbackResult> RecordFeedback(

@@ -36,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/common/status_macros.h"
 #include "lib/store/rocksdb_open.h"
+#include "lib/store/storage_health.h"
 #include "lib/store/store_records.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -289,8 +290,12 @@ class ModelStore::Impl {
   Impl(const Options& options, std::unique_ptr<rocksdb::DB> db,
        std::vector<rocksdb::ColumnFamilyHandle*> handles,
        rocksdb::ColumnFamilyHandle* meta, rocksdb::ColumnFamilyHandle* items,
-       rocksdb::ColumnFamilyHandle* customers)
-      : path_(options.path),
+       rocksdb::ColumnFamilyHandle* customers,
+       std::shared_ptr<internal::StorageHealth> health,
+       std::unique_ptr<rocksdb::Env> env)
+      : env_(std::move(env)),
+        path_(options.path),
+        health_(std::move(health)),
         db_(std::move(db)),
         handles_(std::move(handles)),
         meta_(meta),
@@ -317,6 +322,7 @@ class ModelStore::Impl {
   }
 
   absl::Status LoadAndRecover(RecoveryReport* report);
+  absl::Status CheckStorage();
 
   absl::Status Begin(absl::string_view model_name, int64_t version,
                      int32_t rank);
@@ -360,7 +366,27 @@ class ModelStore::Impl {
   // RocksDB's own compactions will reclaim the space later.
   void ReclaimRange(const std::string& begin, const std::string& end);
 
+  // Every write goes through these, so that StorageHealth sees how it went.
+  rocksdb::Status Put(const rocksdb::WriteOptions& options,
+                      rocksdb::ColumnFamilyHandle* cf,
+                      const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    rocksdb::Status s = db_->Put(options, cf, key, value);
+    health_->RecordWrite(s);
+    return s;
+  }
+  rocksdb::Status Write(const rocksdb::WriteOptions& options,
+                        rocksdb::WriteBatch* batch) {
+    rocksdb::Status s = db_->Write(options, batch);
+    health_->RecordWrite(s);
+    return s;
+  }
+
+  // The Env of Options::faults (tests); null otherwise. First, so that it
+  // outlives the database.
+  const std::unique_ptr<rocksdb::Env> env_;
   const std::string path_;
+  // Whether writes work, as RocksDB and the writes themselves report it.
+  const std::shared_ptr<internal::StorageHealth> health_;
   const std::unique_ptr<rocksdb::DB> db_;
   // Every open column family handle (including "default"), owned.
   const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -390,7 +416,7 @@ absl::Status ModelStore::Impl::LoadAndRecover(RecoveryReport* report) {
   if (s.IsNotFound()) {
     internal::StoreFormat format;
     format.set_format_version(kFormatVersion);
-    s = db_->Put(sync_write_, meta_, kFormatKey, format.SerializeAsString());
+    s = Put(sync_write_, meta_, kFormatKey, format.SerializeAsString());
     if (!s.ok()) return StorageError("write store format", s);
   } else if (!s.ok()) {
     return StorageError("read store format", s);
@@ -442,6 +468,17 @@ absl::Status ModelStore::Impl::LoadAndRecover(RecoveryReport* report) {
   return absl::OkStatus();
 }
 
+absl::Status ModelStore::Impl::CheckStorage() {
+  return internal::RecoverWrites(db_.get(), health_.get(), [this] {
+    // The format record written again as it is: the smallest write there
+    // is to prove that writes (WAL included) work.
+    std::string format;
+    rocksdb::Status s = db_->Get(point_read_, meta_, kFormatKey, &format);
+    return s.ok() ? db_->Put(rocksdb::WriteOptions(), meta_, kFormatKey, format)
+                  : s;
+  });
+}
+
 absl::Status ModelStore::Impl::Begin(absl::string_view model_name,
                                      int64_t version, int32_t rank) {
   const std::string prefix = VersionPrefix(model_name, version);
@@ -459,7 +496,7 @@ absl::Status ModelStore::Impl::Begin(absl::string_view model_name,
   internal::PendingMarkerValue marker;
   marker.set_rank(rank);
   rocksdb::Status s =
-      db_->Put(sync_write_, meta_, MetaKey(kPendingKind, prefix),
+      Put(sync_write_, meta_, MetaKey(kPendingKind, prefix),
                marker.SerializeAsString());
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
@@ -486,7 +523,7 @@ absl::Status ModelStore::Impl::PutItem(absl::string_view prefix,
     k[prefix.size() + i] = static_cast<char>((index >> (24 - 8 * i)) & 0xff);
   }
   rocksdb::Status s =
-      db_->Put(factor_write_, items_, rocksdb::Slice(k, key_size),
+      Put(factor_write_, items_, rocksdb::Slice(k, key_size),
                rocksdb::Slice(reinterpret_cast<const char*>(values.data()),
                               values.size() * sizeof(float)));
   if (!s.ok()) return StorageError("write item factor", s);
@@ -525,7 +562,7 @@ absl::Status ModelStore::Impl::PutCustomers(absl::string_view prefix,
         customers_, key, rocksdb::Slice(data + i * value_bytes, value_bytes));
     if (!s.ok()) return StorageError("batch customer factors", s);
   }
-  rocksdb::Status s = db_->Write(factor_write_, &batch);
+  rocksdb::Status s = Write(factor_write_, &batch);
   if (!s.ok()) return StorageError("write customer factors", s);
   return absl::OkStatus();
 }
@@ -543,7 +580,7 @@ absl::Status ModelStore::Impl::Commit(const VersionRecord& record,
   s = batch.Put(meta_, MetaKey(kRecordKind, prefix),
                 ToValue(record).SerializeAsString());
   if (s.ok()) s = batch.Delete(meta_, MetaKey(kPendingKind, prefix));
-  if (s.ok()) s = db_->Write(sync_write_, &batch);
+  if (s.ok()) s = Write(sync_write_, &batch);
   if (!s.ok()) return StorageError("commit version", s);
 
   absl::MutexLock lock(&mu_);
@@ -572,7 +609,7 @@ absl::Status ModelStore::Impl::RemoveVersion(absl::string_view model_name,
   rocksdb::Status s = batch.Delete(meta_, meta_key);
   if (s.ok()) s = batch.DeleteRange(items_, begin, end);
   if (s.ok()) s = batch.DeleteRange(customers_, begin, end);
-  if (s.ok()) s = db_->Write(sync_write_, &batch);
+  if (s.ok()) s = Write(sync_write_, &batch);
   if (!s.ok()) return StorageError(operation, s);
   ReclaimRange(begin, end);
   return absl::OkStatus();
@@ -826,7 +863,7 @@ absl::StatusOr<std::vector<ModelConfig>> ModelStore::Impl::ListModelConfigs()
 
 absl::Status ModelStore::Impl::PutModelConfig(const ModelConfig& config) {
   NBO_RETURN_IF_ERROR(ValidateModelName(config.model_name));
-  rocksdb::Status s = db_->Put(sync_write_, meta_, ConfigKey(config.model_name),
+  rocksdb::Status s = Put(sync_write_, meta_, ConfigKey(config.model_name),
                                ToValue(config).SerializeAsString());
   if (!s.ok()) return StorageError("write model config", s);
   return absl::OkStatus();
@@ -856,7 +893,7 @@ ModelStore::Impl::ListCatalogs() const {
 absl::Status ModelStore::Impl::PutCatalog(
     const nbo::v1::GetCatalogResponse& catalog) {
   NBO_RETURN_IF_ERROR(ValidateModelName(catalog.model_name()));
-  rocksdb::Status s = db_->Put(
+  rocksdb::Status s = Put(
       sync_write_, meta_,
       absl::StrCat(absl::string_view(&kCatalogKind, 1), catalog.model_name()),
       catalog.SerializeAsString());
@@ -880,7 +917,10 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
 
   // Only meta writes and deletions use the WAL (factors are flushed before
   // the commit), so the common small WAL bound suits it.
-  const rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  auto health = std::make_shared<internal::StorageHealth>("model store");
+  std::unique_ptr<rocksdb::Env> env;
+  rocksdb::DBOptions db_options = internal::CommonDbOptions();
+  internal::AddStorageHealth(health, options.faults, &db_options, &env);
   const std::vector<std::string> names = internal::ColumnFamiliesToOpen(
       db_options, options.path,
       {rocksdb::kDefaultColumnFamilyName.c_str(), kMetaColumnFamily,
@@ -916,12 +956,14 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
     if (names[i] == kCustomersColumnFamily) customers = handles[i];
   }
   auto impl = std::make_unique<Impl>(options, std::move(db), std::move(handles),
-                                     meta, items, customers);
+                                     meta, items, customers, std::move(health), std::move(env));
   NBO_RETURN_IF_ERROR(impl->LoadAndRecover(report));
   return std::unique_ptr<ModelStore>(new ModelStore(std::move(impl)));
 }
 
 ModelStore::ModelStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+absl::Status ModelStore::CheckStorage() { return impl_->CheckStorage(); }
 
 ModelStore::~ModelStore() = default;
 

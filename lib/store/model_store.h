@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/store/storage_faults.h"
 #include "nbo/v1/model_service.pb.h"
 
 namespace nbo::store {
@@ -97,6 +98,10 @@ class ModelStore {
     // measure something else turn this off.
     // Default: true.
     bool sync = true;
+    // Tests only: makes the store's disk behave as full while set (see
+    // storage_faults.h). Not owned.
+    // Default: null.
+    StorageFaults* faults = nullptr;
   };
 
   // Opens (creating if needed) the store at options.path and removes the data
@@ -109,6 +114,10 @@ class ModelStore {
   ~ModelStore();
   ModelStore(const ModelStore&) = delete;
   ModelStore& operator=(const ModelStore&) = delete;
+
+  // Whether the store can take writes, after trying to make it writable
+  // again if it could not; as CustomerStore::CheckStorage.
+  absl::Status CheckStorage();
 
   // Starts writing a new version; durably marks it pending before returning.
   // ALREADY_EXISTS if (model_name, version) is committed or being written

@@ -42,12 +42,23 @@ std::vector<std::string> ColumnFamiliesToOpen(
   return names;
 }
 
+bool IsStorageFull(const rocksdb::Status& status) {
+  return status.IsNoSpace() ||
+         (status.IsIOError() &&
+          status.subcode() == rocksdb::Status::SubCode::kSpaceLimit);
+}
+
 absl::Status StorageError(absl::string_view log_tag, absl::string_view store,
                           absl::string_view operation,
                           const rocksdb::Status& status) {
   const std::string line = absl::StrCat(log_tag, ": ", operation,
                                         " failed: ", status.ToString(), "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
+  if (IsStorageFull(status)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(store, ": storage full: ", operation,
+                     " failed; writes resume once space is freed"));
+  }
   return absl::InternalError(absl::StrCat(store, ": ", operation, " failed"));
 }
 

@@ -39,10 +39,15 @@ inline rocksdb::Slice ToSlice(absl::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
 }
 
+// A full disk, or RocksDB's space limit reached.
+bool IsStorageFull(const rocksdb::Status& status);
+
 // The one way a store turns a RocksDB failure into a status: the caller
-// sees which operation of which store failed ("<store>: <operation>
-// failed", INTERNAL); RocksDB's own text (paths, file numbers, errno) goes
-// to stderr, tagged `log_tag`, for the operator.
+// sees which operation of which store failed: "<store>: storage full:
+// <operation> failed; ..." (RESOURCE_EXHAUSTED) when the disk is full,
+// "<store>: <operation> failed" (INTERNAL) otherwise. RocksDB's own text
+// (paths, file numbers, errno) goes to stderr, tagged `log_tag`, for the
+// operator.
 absl::Status StorageError(absl::string_view log_tag, absl::string_view store,
                           absl::string_view operation,
                           const rocksdb::Status& status);

@@ -78,6 +78,10 @@ ABSL_FLAG(absl::Duration, transaction_retention,
           "Transactions older than this are deleted (holdings are kept)");
 ABSL_FLAG(absl::Duration, retention_interval, kDefaults.retention_interval,
           "How often retention runs");
+ABSL_FLAG(absl::Duration, storage_check_interval,
+          kDefaults.storage_check_interval,
+          "How often to check that the stores take writes (and to try to "
+          "make them again after a full disk)");
 ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
           "On SIGTERM: time to report NOT_SERVING while still serving");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
@@ -154,6 +158,8 @@ int main(int argc, char** argv) {
   options.decision_retention = absl::GetFlag(FLAGS_decision_retention);
   options.transaction_retention = absl::GetFlag(FLAGS_transaction_retention);
   options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  options.storage_check_interval =
+      absl::GetFlag(FLAGS_storage_check_interval);
 
   auto server = nbo::server::NboServer::Start(options);
   if (!server.ok()) {

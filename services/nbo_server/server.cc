@@ -27,8 +27,12 @@
 namespace nbo::server {
 namespace {
 
-constexpr const char* kServiceNames[] = {
-    "nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"};
+// Health entries that follow the overall status.
+constexpr const char* kServiceNames[] = {"nbo.v1.NBOService",
+                                         "nbo.v1.ModelService"};
+// Health entries that also need both stores to take writes.
+constexpr const char* kIngestServiceName = "nbo.v1.IngestService";
+constexpr const char* kStorageHealthName = "nbo.storage";
 
 absl::Status ValidateOptions(const NboServer::Options& o) {
   if (o.data_dir.empty()) {
@@ -49,9 +53,11 @@ absl::Status ValidateOptions(const NboServer::Options& o) {
   if (o.max_clock_skew < absl::ZeroDuration() ||
       o.decision_retention <= absl::ZeroDuration() ||
       o.transaction_retention <= absl::ZeroDuration() ||
-      o.retention_interval <= absl::ZeroDuration()) {
+      o.retention_interval <= absl::ZeroDuration() ||
+      o.storage_check_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "max_clock_skew must be >= 0 and retention durations positive");
+        "max_clock_skew must be >= 0 and retention and storage check "
+        "durations positive");
   }
   if (o.max_publish_chunk_bytes > o.max_receive_message_bytes) {
     return absl::InvalidArgumentError(
@@ -73,6 +79,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   store_options.path = o.data_dir;
   store_options.block_cache_bytes = o.block_cache_bytes;
   store_options.sync = o.sync_writes;
+  store_options.faults = o.storage_faults;
   store::RecoveryReport report;
   NBO_ASSIGN_OR_RETURN(s->store_,
                        store::ModelStore::Open(store_options, &report));
@@ -86,6 +93,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   store::CustomerStore::Options customer_options;
   customer_options.path = o.data_dir + "/customers";
   customer_options.sync = o.sync_writes;
+  customer_options.faults = o.storage_faults;
   customer_options.state_cache_bytes = o.customer_state_cache_bytes;
   NBO_ASSIGN_OR_RETURN(s->customer_store_,
                        store::CustomerStore::Open(customer_options));
@@ -177,6 +185,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   }
   s->UpdateHealth();
   s->retention_thread_ = std::thread([raw] { raw->RetentionLoop(); });
+  s->storage_thread_ = std::thread([raw] { raw->StorageLoop(); });
   return s;
 }
 
@@ -208,7 +217,7 @@ absl::Status NboServer::EnsureCatalogs() {
 void NboServer::RetentionLoop() {
   do {
     RunRetention();
-  } while (!stop_retention_.WaitForNotificationWithTimeout(
+  } while (!stop_loops_.WaitForNotificationWithTimeout(
       options_.retention_interval));
 }
 
@@ -232,6 +241,31 @@ void NboServer::RunRetention() {
   }
 }
 
+void NboServer::StorageLoop() {
+  do {
+    CheckStorage();
+  } while (!stop_loops_.WaitForNotificationWithTimeout(
+      options_.storage_check_interval));
+}
+
+void NboServer::CheckStorage() {
+  const absl::Status model = store_->CheckStorage();
+  const absl::Status customer = customer_store_->CheckStorage();
+  metrics_->UpdateStorage(StorageKind::kModel, model);
+  metrics_->UpdateStorage(StorageKind::kCustomer, customer);
+  const bool writable = model.ok() && customer.ok();
+  if (storage_writable_.exchange(writable) == writable) return;
+  if (writable) {
+    std::fprintf(stderr, "nbo: storage takes writes again\n");
+  } else {
+    std::fprintf(stderr,
+                 "nbo: storage does not take writes (%s; %s); reads and "
+                 "Recommend keep working\n",
+                 model.ToString().c_str(), customer.ToString().c_str());
+  }
+  UpdateHealth();
+}
+
 NboServer::~NboServer() { Shutdown(absl::ZeroDuration(), absl::Seconds(5)); }
 
 void NboServer::UpdateHealth() {
@@ -243,16 +277,20 @@ void NboServer::UpdateHealth() {
       !draining_.load() && manager_ != nullptr && manager_->AnyAvailable();
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
+  const bool writable = storage_writable_.load();
   health->SetServingStatus(serving);
   for (const char* name : kServiceNames) {
     health->SetServingStatus(name, serving);
   }
+  health->SetServingStatus(kIngestServiceName, serving && writable);
+  health->SetServingStatus(kStorageHealthName, writable);
 }
 
 void NboServer::Shutdown(absl::Duration drain, absl::Duration deadline) {
   if (shut_down_.exchange(true)) return;
-  if (!stop_retention_.HasBeenNotified()) stop_retention_.Notify();
+  if (!stop_loops_.HasBeenNotified()) stop_loops_.Notify();
   if (retention_thread_.joinable()) retention_thread_.join();
+  if (storage_thread_.joinable()) storage_thread_.join();
   draining_ = true;
   UpdateHealth();
   if (server_ == nullptr) return;

@@ -22,6 +22,7 @@ class Exposer;
 namespace nbo::store {
 class ModelStore;
 class CustomerStore;
+class StorageFaults;
 }  // namespace nbo::store
 namespace nbo::serving {
 class CatalogRegistry;
@@ -39,6 +40,14 @@ class IngestServiceImpl;
 
 // nbo-server assembled: the store, the model manager, NBOService and
 // ModelService, gRPC health and reflection, and the Prometheus endpoint.
+//
+// Health: the overall status ("") and NBOService and ModelService are
+// SERVING while a model is AVAILABLE and the server is not draining.
+// IngestService is SERVING only while, in addition, both stores take
+// writes, and "nbo.storage" is SERVING exactly while they do: a full disk
+// leaves Recommend and every read working, so a readiness probe on ""
+// keeps the replica in service while alerts watch "nbo.storage" or
+// nbo_storage_writable.
 // main() turns flags into Options; tests start it in-process on port 0.
 //
 // Start() once, then Shutdown() (or destroy) from any thread.
@@ -104,6 +113,13 @@ class NboServer {
     absl::Duration transaction_retention = absl::Hours(24 * 730);
     // How often retention runs (also once at start). Default: 1 hour.
     absl::Duration retention_interval = absl::Hours(1);
+    // How often the server checks that both stores take writes (and, while
+    // they do not, tries to make them: see CustomerStore::CheckStorage).
+    // Default: 1 s.
+    absl::Duration storage_check_interval = absl::Seconds(1);
+    // Tests only: makes both stores' disk behave as full while set (see
+    // lib/store/storage_faults.h). Not owned. Default: null.
+    store::StorageFaults* storage_faults = nullptr;
   };
 
   // Opens the store (removing interrupted publishes), loads the versions it
@@ -137,6 +153,10 @@ class NboServer {
   // shutdown.
   void RetentionLoop();
   void RunRetention();
+  // Checks both stores every options_.storage_check_interval until
+  // shutdown: metrics, health, and a log line when writability changes.
+  void StorageLoop();
+  void CheckStorage();
 
   Options options_;
   std::unique_ptr<ServerMetrics> metrics_;
@@ -149,8 +169,12 @@ class NboServer {
   std::unique_ptr<NboServiceImpl> nbo_service_;
   std::unique_ptr<ModelServiceImpl> model_service_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
-  absl::Notification stop_retention_;
+  // Stops the retention and storage loops.
+  absl::Notification stop_loops_;
   std::thread retention_thread_;
+  std::thread storage_thread_;
+  // Both stores take writes (the last CheckStorage said so).
+  std::atomic<bool> storage_writable_{true};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int grpc_port_ = 0;

@@ -140,6 +140,30 @@ ServerMetrics::ServerMetrics()
                         .Register(*registry_);
   decisions_[0] = &decisions.Add({{"outcome", "offered"}});
   decisions_[1] = &decisions.Add({{"outcome", "no_action"}});
+  unlogged_ = &prometheus::BuildCounter()
+                   .Name("nbo_decisions_unlogged_total")
+                   .Help("Decisions answered without a decision id because "
+                         "the decision log could not take them (storage "
+                         "full or failing).")
+                   .Register(*registry_)
+                   .Add({});
+  auto& writable = prometheus::BuildGauge()
+                       .Name("nbo_storage_writable")
+                       .Help("1 while the store takes writes; 0 while they "
+                             "fail (reads keep working).")
+                       .Register(*registry_);
+  auto& full = prometheus::BuildGauge()
+                   .Name("nbo_storage_full")
+                   .Help("1 while the store's writes fail because the disk "
+                         "is full.")
+                   .Register(*registry_);
+  for (StorageKind kind : {StorageKind::kModel, StorageKind::kCustomer}) {
+    const char* name = kind == StorageKind::kModel ? "model" : "customer";
+    const int i = static_cast<int>(kind);
+    storage_writable_[i] = &writable.Add({{"store", name}});
+    storage_writable_[i]->Set(1);
+    storage_full_[i] = &full.Add({{"store", name}});
+  }
   auto& suppressions = prometheus::BuildCounter()
                            .Name("nbo_suppressions_total")
                            .Help("Scored products not offered, by reason.")
@@ -224,6 +248,7 @@ void ServerMetrics::RecordPublishBytes(uint64_t bytes) {
 
 void ServerMetrics::RecordDecision(const nbo::v1::RecommendResponse& response) {
   decisions_[response.offers().empty() ? 1 : 0]->Increment();
+  if (response.unlogged()) unlogged_->Increment();
   for (const nbo::v1::Suppression& s : response.suppressions()) {
     const int r = static_cast<int>(s.reason());
     if (r >= 0 && r < static_cast<int>(suppressions_.size())) {
@@ -266,6 +291,13 @@ void ServerMetrics::UpdateModelState(const serving::ModelManager& manager) {
   }
   const double delta = static_cast<double>(manager.swaps()) - swaps_->Value();
   if (delta > 0) swaps_->Increment(delta);
+}
+
+void ServerMetrics::UpdateStorage(StorageKind store,
+                                  const absl::Status& health) {
+  const int i = static_cast<int>(store);
+  storage_writable_[i]->Set(health.ok() ? 1 : 0);
+  storage_full_[i]->Set(absl::IsResourceExhausted(health) ? 1 : 0);
 }
 
 }  // namespace nbo::server

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
@@ -48,6 +49,9 @@ enum class Method {
   kCount,
 };
 
+// nbo-server's two RocksDB databases.
+enum class StorageKind { kModel = 0, kCustomer = 1 };
+
 // nbo-server's Prometheus metrics. Every series is created up front, so the
 // request path only increments (no label lookups, no allocation), and no
 // label ever carries a customer id.
@@ -73,8 +77,9 @@ class ServerMetrics {
   void RecordStrategy(nbo::v1::Strategy strategy);
   // nbo_model_publish_bytes_total.
   void RecordPublishBytes(uint64_t bytes);
-  // nbo_decisions_total{outcome="offered"|"no_action"} and
-  // nbo_suppressions_total{reason} for one answered Recommend.
+  // nbo_decisions_total{outcome="offered"|"no_action"},
+  // nbo_suppressions_total{reason} and, when the log could not take it,
+  // nbo_decisions_unlogged_total for one answered Recommend.
   void RecordDecision(const nbo::v1::RecommendResponse& response);
   // nbo_feedback_total{model,arm,outcome} and, for the first feedback of an
   // offer, nbo_experiment_offers_shown_total{model,arm}: the live experiment
@@ -86,6 +91,10 @@ class ServerMetrics {
                     int64_t rejected);
   // nbo_model_versions{state} and nbo_model_swaps_total from the manager.
   void UpdateModelState(const serving::ModelManager& manager);
+  // nbo_storage_writable{store} (1 while writes work) and
+  // nbo_storage_full{store} (1 while they fail because the disk is full),
+  // from a store's CheckStorage().
+  void UpdateStorage(StorageKind store, const absl::Status& health);
 
  private:
   static constexpr int kCodes = 17;
@@ -97,6 +106,10 @@ class ServerMetrics {
   std::array<prometheus::Histogram*, kMethods> latency_;
   std::array<prometheus::Counter*, 4> strategy_;
   std::array<prometheus::Counter*, 2> decisions_;
+  prometheus::Counter* unlogged_;
+  // By StorageKind.
+  std::array<prometheus::Gauge*, 2> storage_writable_;
+  std::array<prometheus::Gauge*, 2> storage_full_;
   // By nbo::v1::SuppressionReason.
   std::array<prometheus::Counter*, 6> suppressions_;
   prometheus::Family<prometheus::Counter>* feedback_;

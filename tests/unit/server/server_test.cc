@@ -15,8 +15,10 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lib/store/storage_faults.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
 #include "tests/unit/serving/test_model.h"
@@ -357,6 +359,123 @@ TEST_F(ServerTest, StorageAndValidationErrorsKeepTheirCodesOverGrpc) {
   nbo::v1::GetModelStatusResponse resp;
   EXPECT_EQ(models_->GetModelStatus(&ctx, req, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Polls health entry `service` until it reports `want`: the server checks
+// its storage on its own schedule (every 50 ms here). Bounded.
+bool WaitForHealth(grpc::health::v1::Health::Stub* health,
+                   const std::string& service,
+                   grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&ctx, request, &response).ok() &&
+        response.status() == want) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(ServerTest, FullDiskKeepsRecommendAnsweringAndRecoversWithoutRestart) {
+  using HealthResponse = grpc::health::v1::HealthCheckResponse;
+  store::StorageFaults faults;
+  NboServer::Options options;
+  options.storage_faults = &faults;
+  options.storage_check_interval = absl::Milliseconds(50);
+  Start(options);
+  TestModel model;
+  ASSERT_TRUE(PublishStream(model.Stream()).ok());
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  auto ingest = nbo::v1::IngestService::NewStub(channel_);
+  nbo::v1::RecommendRequest request;
+  request.set_customer_id(model.CustomerId(1));
+  auto feedback = [&](const std::string& decision_id,
+                      const std::string& product_id) {
+    grpc::ClientContext ctx;
+    nbo::v1::RecordFeedbackRequest req;
+    req.set_decision_id(decision_id);
+    req.set_customer_id(model.CustomerId(1));
+    req.set_product_id(product_id);
+    req.set_outcome(nbo::v1::FEEDBACK_OUTCOME_IMPRESSION);
+    nbo::v1::RecordFeedbackResponse resp;
+    return nbo_->RecordFeedback(&ctx, req, &resp);
+  };
+  nbo::v1::RecommendResponse before;
+  ASSERT_TRUE(Recommend(request, &before).ok());
+  ASSERT_FALSE(before.unlogged());
+
+  faults.SetDiskFull(true);
+  // A write fails as storage full, not as an internal error, and is not
+  // acknowledged.
+  grpc::Status refused = feedback(before.decision_id(),
+                                  before.offers(0).product_id());
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("storage full"));
+  {
+    grpc::ClientContext ctx;
+    nbo::v1::RecordTransactionsRequest req;
+    nbo::v1::Transaction* t = req.add_transactions();
+    t->set_customer_id(model.CustomerId(1));
+    t->set_product_id(model.ProductId(0));
+    t->set_event(nbo::v1::TRANSACTION_EVENT_VIEW);
+    t->mutable_timestamp()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    nbo::v1::RecordTransactionsResponse resp;
+    EXPECT_EQ(ingest->RecordTransactions(&ctx, req, &resp).error_code(),
+              grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  // Health: still serving reads, but storage and ingest report the state.
+  EXPECT_TRUE(WaitForHealth(health.get(), "nbo.storage",
+                            HealthResponse::NOT_SERVING));
+  EXPECT_TRUE(WaitForHealth(health.get(), "nbo.v1.IngestService",
+                            HealthResponse::NOT_SERVING));
+  EXPECT_TRUE(WaitForHealth(health.get(), "", HealthResponse::SERVING));
+  // Recommend keeps answering. Decisions the log accepted before it found
+  // the disk full carry ids; once it knows, answers are marked unlogged and
+  // carry none.
+  std::vector<nbo::v1::RecommendResponse> logged_while_full;
+  nbo::v1::RecommendResponse unlogged;
+  for (int i = 0; i < 1000 && !unlogged.unlogged(); ++i) {
+    nbo::v1::RecommendResponse response;
+    ASSERT_TRUE(Recommend(request, &response).ok());
+    ASSERT_FALSE(response.offers().empty());
+    if (response.unlogged()) {
+      unlogged = response;
+    } else {
+      logged_while_full.push_back(response);
+    }
+  }
+  ASSERT_TRUE(unlogged.unlogged());
+  EXPECT_TRUE(unlogged.decision_id().empty());
+  EXPECT_EQ(unlogged.offers(0).product_id(), before.offers(0).product_id());
+
+  faults.SetDiskFull(false);
+  EXPECT_TRUE(
+      WaitForHealth(health.get(), "nbo.storage", HealthResponse::SERVING));
+  EXPECT_TRUE(WaitForHealth(health.get(), "nbo.v1.IngestService",
+                            HealthResponse::SERVING));
+  // Every id handed out is good for feedback: none was lost.
+  EXPECT_TRUE(feedback(before.decision_id(), before.offers(0).product_id())
+                  .ok());
+  for (const nbo::v1::RecommendResponse& r : logged_while_full) {
+    grpc::Status s = feedback(r.decision_id(), r.offers(0).product_id());
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  }
+  // And decisions are logged again (the log's writer retries within a
+  // second).
+  nbo::v1::RecommendResponse after;
+  for (int i = 0; i < 300; ++i) {
+    after.Clear();
+    ASSERT_TRUE(Recommend(request, &after).ok());
+    if (!after.unlogged()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_FALSE(after.unlogged());
+  EXPECT_TRUE(feedback(after.decision_id(), after.offers(0).product_id()).ok());
 }
 
 }  // namespace
