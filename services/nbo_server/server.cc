@@ -18,7 +18,7 @@
 #include "lib/serving/recommender.h"
 #include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
-#include "prometheus/exposer.h"
+#include "services/common/metrics_http_server.h"
 #include "services/nbo_server/ingest_service_impl.h"
 #include "services/nbo_server/model_service_impl.h"
 #include "services/nbo_server/nbo_service_impl.h"
@@ -170,18 +170,14 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   }
 
   if (!o.metrics_addr.empty()) {
-    try {
-      // prometheus-cpp (civetweb) reports bind failures by throwing; this is
-      // the one place we catch, to turn it into a status.
-      s->exposer_ = std::make_unique<prometheus::Exposer>(o.metrics_addr, 1);
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot serve metrics on ", o.metrics_addr, ": ", e.what()));
-    }
-    s->exposer_->RegisterCollectable(s->metrics_->registry());
-    s->exposer_->RegisterCollectable(s->metrics_->process_collector());
-    const std::vector<int> ports = s->exposer_->GetListeningPorts();
-    s->metrics_port_ = ports.empty() ? 0 : ports[0];
+    services::MetricsHttpServer::Options metrics_options;
+    metrics_options.address = o.metrics_addr;
+    metrics_options.collectables = {s->metrics_->registry(),
+                                    s->metrics_->process_collector()};
+    NBO_ASSIGN_OR_RETURN(
+        s->metrics_server_,
+        services::MetricsHttpServer::Create(std::move(metrics_options)));
+    s->metrics_port_ = s->metrics_server_->port();
   }
   s->UpdateHealth();
   s->retention_thread_ = std::thread([raw] { raw->RetentionLoop(); });
@@ -300,7 +296,7 @@ void NboServer::Shutdown(absl::Duration drain, absl::Duration deadline) {
     absl::SleepFor(drain);
   }
   server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
-  exposer_.reset();
+  metrics_server_.reset();
 }
 
 void NboServer::Wait() {

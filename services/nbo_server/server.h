@@ -15,9 +15,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 
-namespace prometheus {
-class Exposer;
-}
+namespace nbo::services {
+class MetricsHttpServer;
+}  // namespace nbo::services
 
 namespace nbo::store {
 class ModelStore;
@@ -58,7 +58,9 @@ class NboServer {
     std::string data_dir = "./nbo-data";
     // gRPC listen address; port 0 picks a free port. Default: "0.0.0.0:50051".
     std::string grpc_addr = "0.0.0.0:50051";
-    // Prometheus /metrics address; "" disables it. Default: "0.0.0.0:9464".
+    // Prometheus /metrics address; "" disables it. Slow or idle clients
+    // cannot block it (MetricsHttpServer's default limits and timeouts).
+    // Default: "0.0.0.0:9464".
     std::string metrics_addr = "0.0.0.0:9464";
     // Model used when a request names none. Default: "nbo".
     std::string default_model = "nbo";
@@ -176,7 +178,7 @@ class NboServer {
   // Both stores take writes (the last CheckStorage said so).
   std::atomic<bool> storage_writable_{true};
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<services::MetricsHttpServer> metrics_server_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   std::atomic<bool> draining_{false};

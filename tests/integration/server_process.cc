@@ -2,12 +2,9 @@
 
 #include "tests/integration/server_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +29,8 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "lib/common/status_macros.h"
+#include "lib/testing/tcp_client.h"
 
 extern char** environ;
 
@@ -310,51 +309,19 @@ absl::StatusOr<std::string> ServerProcess::FetchMetrics() const {
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
                                     absl::Duration timeout) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(ErrnoText("socket"));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  const timeval tv = absl::ToTimeval(timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) !=
-      0) {
-    return absl::UnavailableError(
-        ErrnoText(absl::StrCat("connect to port ", port).c_str()));
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<nbo::testing::TcpClient> client,
+                       nbo::testing::TcpClient::Connect(port));
+  NBO_RETURN_IF_ERROR(client->Send(
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")));
+  // HTTP/1.0: the server closes after the body.
+  absl::StatusOr<std::string> read = client->ReadUntilClosed(timeout);
+  if (absl::IsDeadlineExceeded(read.status())) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no complete answer from port ", port, " within ",
+                     absl::FormatDuration(timeout)));
   }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  for (size_t sent = 0; sent < request.size();) {
-    const ssize_t n =
-        ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::UnavailableError(ErrnoText("send"));
-    }
-    sent += static_cast<size_t>(n);
-  }
-  std::string answer;
-  char buffer[16384];
-  while (true) {
-    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n == 0) break;  // HTTP/1.0: the server closes after the body.
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("no complete answer from port ", port, " within ",
-                         absl::FormatDuration(timeout)));
-      }
-      return absl::UnavailableError(ErrnoText("recv"));
-    }
-    answer.append(buffer, static_cast<size_t>(n));
-  }
+  NBO_RETURN_IF_ERROR(read.status());
+  const std::string& answer = *read;
   const size_t head_end = answer.find("\r\n\r\n");
   if (head_end == std::string::npos) {
     return absl::InternalError(
