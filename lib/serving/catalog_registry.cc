@@ -109,9 +109,9 @@ absl::Status CheckContactPolicy(const nbo::v1::ContactPolicy& p) {
 absl::Status ValidateLevers(
     const google::protobuf::Map<std::string, double>& levers) {
   if (levers.size() > static_cast<size_t>(kMaxCatalogProducts)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("levers has ", levers.size(), " entries; the limit is ",
-                     kMaxCatalogProducts));
+    return absl::InvalidArgumentError(absl::StrCat("levers has ", levers.size(),
+                                                   " entries; the limit is ",
+                                                   kMaxCatalogProducts));
   }
   for (const auto& [id, value] : levers) {
     NBO_RETURN_IF_ERROR(ValidateProductId(id, "lever product_id"));
@@ -133,10 +133,9 @@ absl::Status CheckProductFields(const nbo::v1::Product& p) {
   if (p.has_business_value() &&
       !(p.business_value() >= 0 &&
         p.business_value() <= common::kMaxBusinessValue)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("business_value is ", p.business_value(),
-                     "; it must be finite and in [0, ",
-                     common::kMaxBusinessValue, "]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "business_value is ", p.business_value(),
+        "; it must be finite and in [0, ", common::kMaxBusinessValue, "]"));
   }
   NBO_RETURN_IF_ERROR(CheckEligibility(p.eligibility()));
   return CheckContactPolicy(p.contact_policy());
@@ -186,10 +185,9 @@ absl::StatusOr<decision::ProductRule> ToProductRule(
   rule.business_value =
       product.has_business_value() ? product.business_value() : 1.0;
   if (!std::isfinite(rule.business_value) || rule.business_value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("product ", QuoteForError(product.product_id()),
-                     ": business_value must be finite and >= 0, got ",
-                     rule.business_value));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "product ", QuoteForError(product.product_id()),
+        ": business_value must be finite and >= 0, got ", rule.business_value));
   }
   const nbo::v1::EligibilityRules& e = product.eligibility();
   if (e.has_min_age()) rule.eligibility.min_age = e.min_age();

@@ -78,8 +78,8 @@ std::pair<std::string, std::string> CheckProfile(
   }
   if (p.attributes_size() > kMaxProfileAttributes) {
     return {"attributes",
-            absl::StrCat("at most ", kMaxProfileAttributes,
-                         " attributes, got ", p.attributes_size())};
+            absl::StrCat("at most ", kMaxProfileAttributes, " attributes, got ",
+                         p.attributes_size())};
   }
   for (const auto& [key, value] : p.attributes()) {
     if (key.empty() || key.size() > kMaxAttributeKeyBytes ||

@@ -348,7 +348,9 @@ absl::StatusOr<Route> ModelManager::Resolve(
   if (!selector.model_name().empty()) {
     NBO_RETURN_IF_ERROR(ValidateModelName(selector.model_name()));
   }
-  if (selector.has_label()) NBO_RETURN_IF_ERROR(ValidateLabel(selector.label()));
+  if (selector.has_label()) {
+    NBO_RETURN_IF_ERROR(ValidateLabel(selector.label()));
+  }
   const std::shared_ptr<const Snapshot> snap = snapshot();
   const std::string name = ResolveName(selector.model_name());
   auto model_it = snap->models.find(name);
@@ -379,11 +381,11 @@ absl::StatusOr<Route> ModelManager::Resolve(
       if (model.known.contains(version) &&
           model.known.at(version) != nbo::v1::VERSION_STATE_END) {
         return absl::UnavailableError(
-            absl::StrCat("version ", version, " of model ", QuoteForError(name), " is ",
-                         VersionStateName(model.known.at(version))));
+            absl::StrCat("version ", version, " of model ", QuoteForError(name),
+                         " is ", VersionStateName(model.known.at(version))));
       }
-      return absl::NotFoundError(
-          absl::StrCat("model ", QuoteForError(name), " has no version ", version));
+      return absl::NotFoundError(absl::StrCat("model ", QuoteForError(name),
+                                              " has no version ", version));
     }
     case nbo::v1::ModelSelector::kLabel: {
       auto it = model.labels.find(selector.label());
@@ -424,8 +426,8 @@ absl::StatusOr<Route> ModelManager::Resolve(
     }
   }
   if (model.available.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("model ", QuoteForError(name), " has no AVAILABLE version yet"));
+    return absl::UnavailableError(absl::StrCat(
+        "model ", QuoteForError(name), " has no AVAILABLE version yet"));
   }
   return Route{model.available.rbegin()->second, ""};
 }
@@ -471,8 +473,7 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
     const std::string& model_name, const std::vector<store::SplitArm>& arms,
     const std::string& salt) {
   NBO_RETURN_IF_ERROR(ValidateModelName(model_name));
-  NBO_RETURN_IF_ERROR(
-      ValidateLength("salt", salt, common::kMaxSplitSaltBytes));
+  NBO_RETURN_IF_ERROR(ValidateLength("salt", salt, common::kMaxSplitSaltBytes));
   if (arms.size() > kMaxSplitArms) {
     return absl::InvalidArgumentError(
         absl::StrCat("a traffic split has at most ", kMaxSplitArms,
@@ -481,10 +482,9 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
   for (size_t i = 0; i < arms.size(); ++i) {
     const store::SplitArm& arm = arms[i];
     if (arm.weight == 0 || arm.weight > common::kMaxSplitWeight) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("arm ", i, " has weight ", arm.weight,
-                       "; weights must be in [1, ", common::kMaxSplitWeight,
-                       "]"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "arm ", i, " has weight ", arm.weight, "; weights must be in [1, ",
+          common::kMaxSplitWeight, "]"));
     }
     if (arm.label.empty() && arm.version <= 0) {
       return absl::InvalidArgumentError(
@@ -535,8 +535,8 @@ absl::StatusOr<nbo::v1::VersionState> ModelManager::FindVersionLocked(
   auto it = model.versions.find(version);
   if (it == model.versions.end() ||
       it->second.state == nbo::v1::VERSION_STATE_END) {
-    return absl::NotFoundError(absl::StrCat(
-        "model ", QuoteForError(model_name), " has no version ", version));
+    return absl::NotFoundError(absl::StrCat("model ", QuoteForError(model_name),
+                                            " has no version ", version));
   }
   return it->second.state;
 }
@@ -580,10 +580,9 @@ absl::Status ModelManager::DeleteVersion(const std::string& model_name,
     NBO_ASSIGN_OR_RETURN(state, FindVersionLocked(entry, model_name, version));
     const std::vector<std::string> labels = LabelsOf(entry.config, version);
     if (!labels.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("version ", version, " carries label ",
-                       QuoteForError(labels[0]),
-                       "; move or remove the label first"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "version ", version, " carries label ", QuoteForError(labels[0]),
+          "; move or remove the label first"));
     }
     if (SplitNamesVersion(entry.config, version)) {
       return absl::FailedPreconditionError(

@@ -21,9 +21,9 @@ absl::Status CheckKey(absl::string_view field, absl::string_view key) {
     return absl::InvalidArgumentError(absl::StrCat(field, " has an empty key"));
   }
   if (key.size() > common::kMaxMetadataKeyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " key ", QuoteForError(key), " is over ",
-        common::kMaxMetadataKeyBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " key ", QuoteForError(key), " is over ",
+                     common::kMaxMetadataKeyBytes, " bytes"));
   }
   for (unsigned char c : key) {
     if (c < 0x20 || c == 0x7f) {
@@ -34,8 +34,7 @@ absl::Status CheckKey(absl::string_view field, absl::string_view key) {
   return absl::OkStatus();
 }
 
-absl::Status CheckMagnitude(absl::string_view field, double value,
-                            double max) {
+absl::Status CheckMagnitude(absl::string_view field, double value, double max) {
   if (std::isfinite(value) && std::abs(value) <= max) {
     return absl::OkStatus();
   }
@@ -64,9 +63,8 @@ absl::Status ValidateModelMetadata(const nbo::v1::ModelMetadata& metadata) {
     NBO_RETURN_IF_ERROR(CheckKey("metadata.labels", key));
     if (value.size() > common::kMaxMetadataValueBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "metadata.labels value of ", QuoteForError(key), " is ",
-          value.size(), " bytes; the limit is ",
-          common::kMaxMetadataValueBytes));
+          "metadata.labels value of ", QuoteForError(key), " is ", value.size(),
+          " bytes; the limit is ", common::kMaxMetadataValueBytes));
     }
     total += key.size() + value.size();
   }
@@ -79,9 +77,9 @@ absl::Status ValidateModelMetadata(const nbo::v1::ModelMetadata& metadata) {
     total += key.size();
   }
   if (total > common::kMaxMetadataBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metadata is ", total, " bytes; the limit is ",
-                     common::kMaxMetadataBytes));
+    return absl::InvalidArgumentError(absl::StrCat("metadata is ", total,
+                                                   " bytes; the limit is ",
+                                                   common::kMaxMetadataBytes));
   }
   NBO_RETURN_IF_ERROR(CheckMagnitude("metadata.calibration_a",
                                      metadata.calibration_a(),

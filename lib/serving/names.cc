@@ -79,10 +79,9 @@ absl::Status ValidateProductId(absl::string_view product_id,
     return absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
   }
   if (product_id.size() > kMaxProductIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " ", QuoteForError(product_id), " is ",
-                     product_id.size(), " bytes; the limit is ",
-                     kMaxProductIdBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " ", QuoteForError(product_id), " is ", product_id.size(),
+        " bytes; the limit is ", kMaxProductIdBytes));
   }
   if (HasControlCharacter(product_id)) {
     return absl::InvalidArgumentError(

@@ -35,9 +35,9 @@ absl::Status CheckFactor(const nbo::v1::FactorRow& row, int32_t rank,
           absl::StrCat(what, " has a NaN or infinite value"));
     }
     if (std::abs(v) > common::kMaxFactorMagnitude) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, " has the value ", v, "; the limit is |value| <= ",
-                       common::kMaxFactorMagnitude));
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " has the value ", v,
+          "; the limit is |value| <= ", common::kMaxFactorMagnitude));
     }
   }
   return absl::OkStatus();
@@ -132,9 +132,9 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
     return Fail(s);
   }
   if (version_ <= 0 || version_ > common::kMaxVersion) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("header.version must be in [1, 2^53 = ",
-                     common::kMaxVersion, "], got ", version_)));
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "header.version must be in [1, 2^53 = ", common::kMaxVersion, "], got ",
+        version_)));
   }
   if (rank_ < 1 || rank_ > limits_.max_rank) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -164,10 +164,10 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
     }
     if (!std::isfinite(score) ||
         std::abs(score) > common::kMaxPopularityMagnitude) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "popularity of product ", QuoteForError(id), " is ", score,
-          "; it must be finite with |value| <= ",
-          common::kMaxPopularityMagnitude)));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("popularity of product ", QuoteForError(id), " is ",
+                       score, "; it must be finite with |value| <= ",
+                       common::kMaxPopularityMagnitude)));
     }
     record_.popularity[it->second] = score;
   }

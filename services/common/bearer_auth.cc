@@ -11,10 +11,10 @@ namespace nbo::services {
 bool BearerTokenMatches(absl::string_view header,
                         absl::string_view expected_token) {
   constexpr absl::string_view kScheme = "bearer";
-  const bool scheme_ok = header.size() > kScheme.size() &&
-                         absl::EqualsIgnoreCase(
-                             header.substr(0, kScheme.size()), kScheme) &&
-                         header[kScheme.size()] == ' ';
+  const bool scheme_ok =
+      header.size() > kScheme.size() &&
+      absl::EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme) &&
+      header[kScheme.size()] == ' ';
   absl::string_view got;
   if (scheme_ok) {
     got = header.substr(kScheme.size());

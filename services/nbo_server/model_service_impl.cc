@@ -304,9 +304,10 @@ grpc::Status ModelServiceImpl::GetCatalog(
   const std::string name = manager_->ResolveName(request->model_name());
   std::shared_ptr<const serving::DecisionConfig> config = catalogs_->Get(name);
   if (config == nullptr) {
-    return call.Done(grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("model ", common::QuoteForError(name), " has no catalog")));
+    return call.Done(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("model ", common::QuoteForError(name),
+                                  " has no catalog")));
   }
   *response = config->record;
   return call.Done(grpc::Status::OK);

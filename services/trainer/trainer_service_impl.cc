@@ -77,8 +77,7 @@ void JobEventToProto(const JobEvent& event, nbo::v1::JobEvent* proto) {
 
 // OK when `value` is at most `max` bytes; else INVALID_ARGUMENT naming
 // spec.`field`.
-absl::Status MaxLength(const char* field, absl::string_view value,
-                       size_t max) {
+absl::Status MaxLength(const char* field, absl::string_view value, size_t max) {
   if (value.size() <= max) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "spec.", field, " is ", value.size(), " bytes; the limit is ", max));

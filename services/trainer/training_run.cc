@@ -493,9 +493,9 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     // minutes of training.
     absl::StatusOr<int64_t> next = NextVersion(serving_info.max_version);
     if (!next.ok()) {
-      return absl::Status(next.status().code(),
-                          absl::StrCat(spec.publish_to.front(), ": ",
-                                       next.status().message()));
+      return absl::Status(
+          next.status().code(),
+          absl::StrCat(spec.publish_to.front(), ": ", next.status().message()));
     }
     publish_version = *next;
   }

@@ -8,8 +8,8 @@ namespace nbo::services {
 namespace {
 
 TEST(BearerTokenMatchesTest, AcceptsTheSchemeInAnyCase) {
-  for (const char* header : {"Bearer s3cret", "bearer s3cret", "BEARER s3cret",
-                             "bEaReR s3cret"}) {
+  for (const char* header :
+       {"Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR s3cret"}) {
     EXPECT_TRUE(BearerTokenMatches(header, "s3cret")) << header;
   }
 }

@@ -55,8 +55,8 @@ class InputBoundsTest : public testing::DecisioningTest {
   void ExpectInvalid(const Stream& stream, const std::string& text) {
     const absl::StatusOr<nbo::v1::PublishModelResponse> published =
         Publish(manager_.get(), store_.get(), stream);
-    EXPECT_THAT(published, StatusIs(absl::StatusCode::kInvalidArgument,
-                                    HasSubstr(text)));
+    EXPECT_THAT(published,
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(text)));
     EXPECT_THAT(published.status(), HasShortMessage());
     const int64_t version = stream[0].header().version();
     EXPECT_THAT(store_->GetVersion("nbo", version),
@@ -99,8 +99,8 @@ TEST_F(InputBoundsTest, PublishAcceptsVersionTwoToThe53) {
 }
 
 TEST_F(InputBoundsTest, PublishRejectsVersionsAboveTwoToThe53) {
-  for (int64_t version : {common::kMaxVersion + 1,
-                          std::numeric_limits<int64_t>::max()}) {
+  for (int64_t version :
+       {common::kMaxVersion + 1, std::numeric_limits<int64_t>::max()}) {
     TestModel model;
     model.version = version;
     ExpectInvalid(model.Stream(), "header.version must be in [1, 2^53");
@@ -215,7 +215,8 @@ TEST_F(InputBoundsTest, PublishRejectsAOneMebibyteProductIdBriefly) {
 
 // Factors, popularity, metadata.
 
-TEST_F(InputBoundsTest, PublishRejectsFactorsPopularityAndCalibrationOutOfRange) {
+TEST_F(InputBoundsTest,
+       PublishRejectsFactorsPopularityAndCalibrationOutOfRange) {
   {
     Stream s = TestModel().Stream();
     s[1].mutable_item_factors()->mutable_rows(0)->set_values(0, 1e30f);
@@ -245,10 +246,9 @@ TEST_F(InputBoundsTest, PublishRejectsMetadataOverItsBounds) {
     return s;
   };
   using Metadata = nbo::v1::ModelMetadata;
-  ExpectInvalid(with([](Metadata* m) {
-                  m->set_description(std::string(4097, 'd'));
-                }),
-                "metadata.description is 4097 bytes; the limit is 4096");
+  ExpectInvalid(
+      with([](Metadata* m) { m->set_description(std::string(4097, 'd')); }),
+      "metadata.description is 4097 bytes; the limit is 4096");
   ExpectInvalid(with([](Metadata* m) {
                   for (int i = 0; i < 65; ++i) {
                     (*m->mutable_labels())[absl::StrCat("k", i)] = "v";
@@ -259,13 +259,9 @@ TEST_F(InputBoundsTest, PublishRejectsMetadataOverItsBounds) {
                   (*m->mutable_labels())["k"] = std::string(1025, 'v');
                 }),
                 "metadata.labels value of 'k' is 1025 bytes");
-  ExpectInvalid(with([](Metadata* m) {
-                  (*m->mutable_labels())[kMiB] = "v";
-                }),
+  ExpectInvalid(with([](Metadata* m) { (*m->mutable_labels())[kMiB] = "v"; }),
                 "(1048576 bytes) is over 64 bytes");
-  ExpectInvalid(with([](Metadata* m) {
-                  (*m->mutable_labels())["a\nb"] = "v";
-                }),
+  ExpectInvalid(with([](Metadata* m) { (*m->mutable_labels())["a\nb"] = "v"; }),
                 "key 'a\\nb' contains a control character");
   ExpectInvalid(with([](Metadata* m) {
                   (*m->mutable_metrics())["map@7"] =
@@ -355,8 +351,8 @@ TEST_F(InputBoundsTest, LeversMustBeFiniteAndAtMostOneThousand) {
   google::protobuf::Map<std::string, double> levers;
   levers["P01"] = common::kMaxLever;
   EXPECT_THAT(catalogs_->SetLevers("nbo", levers), IsOk());
-  for (double bad : {1e308, 1000.5, -1.0,
-                     std::numeric_limits<double>::quiet_NaN()}) {
+  for (double bad :
+       {1e308, 1000.5, -1.0, std::numeric_limits<double>::quiet_NaN()}) {
     SCOPED_TRACE(bad);
     levers["P01"] = bad;
     EXPECT_THAT(catalogs_->SetLevers("nbo", levers),
@@ -444,7 +440,8 @@ TEST_F(InputBoundsTest, TransactionsOlderThanRetentionAreRejectedWithAReason) {
   EXPECT_THAT(response.rejected(0).reason(),
               AllOf(HasSubstr("past the transaction retention of 17520h"),
                     HasSubstr("--transaction_retention")));
-  ASSERT_OK_AND_ASSIGN(auto stored, customers_->RecentTransactions("C0000001", 5));
+  ASSERT_OK_AND_ASSIGN(auto stored,
+                       customers_->RecentTransactions("C0000001", 5));
   EXPECT_THAT(stored, SizeIs(1));
 }
 

@@ -533,9 +533,8 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
        [](nbo::v1::TrainingSpec& s) { s.set_split("weekly"); });
   with("zero k", [](nbo::v1::TrainingSpec& s) { s.set_k(0); });
   with("negative k", [](nbo::v1::TrainingSpec& s) { s.set_k(-7); });
-  with("version above 2^53", [](nbo::v1::TrainingSpec& s) {
-    s.set_version((int64_t{1} << 53) + 1);
-  });
+  with("version above 2^53",
+       [](nbo::v1::TrainingSpec& s) { s.set_version((int64_t{1} << 53) + 1); });
   with("1 MiB data_dir", [](nbo::v1::TrainingSpec& s) {
     s.set_data_dir(std::string(1 << 20, 'd'));
   });
@@ -551,7 +550,8 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   with("infinite alpha", [](nbo::v1::TrainingSpec& s) {
     s.set_alpha(std::numeric_limits<double>::infinity());
   });
-  with("1e308 min_lift", [](nbo::v1::TrainingSpec& s) { s.set_min_lift(1e308); });
+  with("1e308 min_lift",
+       [](nbo::v1::TrainingSpec& s) { s.set_min_lift(1e308); });
   with("257 threads", [](nbo::v1::TrainingSpec& s) { s.set_threads(257); });
   with("1001 iterations",
        [](nbo::v1::TrainingSpec& s) { s.set_iterations(1001); });

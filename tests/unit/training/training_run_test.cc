@@ -307,8 +307,7 @@ TEST_F(TrainingRunTest, RejectsBadSpecs) {
 TEST(NextVersionTest, CountsOnFromTheNewestVersion) {
   EXPECT_EQ(NextVersion(0).value_or(-1), 1);
   EXPECT_EQ(NextVersion(41).value_or(-1), 42);
-  EXPECT_EQ(NextVersion((int64_t{1} << 53) - 1).value_or(-1),
-            int64_t{1} << 53);
+  EXPECT_EQ(NextVersion((int64_t{1} << 53) - 1).value_or(-1), int64_t{1} << 53);
 }
 
 TEST(NextVersionTest, RefusesToCountPastTwoToThe53InsteadOfOverflowing) {
