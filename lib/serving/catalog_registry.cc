@@ -7,13 +7,16 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/common/api_limits.h"
+#include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/names.h"
 
 namespace nbo::serving {
 namespace {
 
-constexpr int kMaxCatalogProducts = 10000;
+using ::nbo::common::kMaxCatalogProducts;
+using ::nbo::common::QuoteForError;
 
 decision::OfferType ToOfferType(nbo::v1::OfferType type) {
   switch (type) {
@@ -45,7 +48,127 @@ absl::Status CheckCatalogSize(int size) {
   return absl::OkStatus();
 }
 
+// OK when every set bound of `e` is in range; INVALID_ARGUMENT naming the
+// field otherwise.
+absl::Status CheckEligibility(const nbo::v1::EligibilityRules& e) {
+  auto age_ok = [](int32_t age) { return age >= 0 && age <= common::kMaxAge; };
+  if ((e.has_min_age() && !age_ok(e.min_age())) ||
+      (e.has_max_age() && !age_ok(e.max_age()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eligibility ages must be in [0, ", common::kMaxAge, "]"));
+  }
+  if (e.has_min_age() && e.has_max_age() && e.min_age() > e.max_age()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eligibility min_age ", e.min_age(), " is above max_age ",
+                     e.max_age()));
+  }
+  if (e.has_min_income() &&
+      !(e.min_income() >= 0 && e.min_income() <= common::kMaxMoney)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eligibility min_income must be finite and in [0, ",
+                     common::kMaxMoney, "]"));
+  }
+  if (e.has_min_credit_score() &&
+      (e.min_credit_score() < 0 ||
+       e.min_credit_score() > common::kMaxCreditScore)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eligibility min_credit_score must be in [0, ",
+                     common::kMaxCreditScore, "]"));
+  }
+  if (e.segments_size() > common::kMaxEligibilitySegments) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "eligibility lists ", e.segments_size(), " segments; the limit is ",
+        common::kMaxEligibilitySegments));
+  }
+  for (const std::string& segment : e.segments()) {
+    NBO_RETURN_IF_ERROR(ValidateSegment("eligibility segment", segment));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckContactPolicy(const nbo::v1::ContactPolicy& p) {
+  auto count_ok = [](int32_t n) {
+    return n >= 0 && n <= common::kMaxContactCount;
+  };
+  if (!count_ok(p.max_declines()) || !count_ok(p.max_impressions())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("contact policy counts must be in [0, ",
+                     common::kMaxContactCount, "]"));
+  }
+  if (p.suppression_days() < 0 ||
+      p.suppression_days() > common::kMaxSuppressionDays) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("contact policy suppression_days must be in [0, ",
+                     common::kMaxSuppressionDays, "]"));
+  }
+  return absl::OkStatus();
+}
+
+// OK when every lever names a plausible product id and is finite in
+// [0, kMaxLever], and there are no more levers than a catalog has products.
+absl::Status ValidateLevers(
+    const google::protobuf::Map<std::string, double>& levers) {
+  if (levers.size() > static_cast<size_t>(kMaxCatalogProducts)) {
+    return absl::InvalidArgumentError(absl::StrCat("levers has ", levers.size(),
+                                                   " entries; the limit is ",
+                                                   kMaxCatalogProducts));
+  }
+  for (const auto& [id, value] : levers) {
+    NBO_RETURN_IF_ERROR(ValidateProductId(id, "lever product_id"));
+    if (!(value >= 0 && value <= common::kMaxLever)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lever of product ", QuoteForError(id), " is ", value,
+          "; levers must be finite and in [0, ", common::kMaxLever, "]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The checks of ValidateProduct after the id's.
+absl::Status CheckProductFields(const nbo::v1::Product& p) {
+  NBO_RETURN_IF_ERROR(
+      ValidateLength("name", p.name(), common::kMaxProductNameBytes));
+  NBO_RETURN_IF_ERROR(
+      ValidateLength("category", p.category(), common::kMaxCategoryBytes));
+  if (p.has_business_value() &&
+      !(p.business_value() >= 0 &&
+        p.business_value() <= common::kMaxBusinessValue)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "business_value is ", p.business_value(),
+        "; it must be finite and in [0, ", common::kMaxBusinessValue, "]"));
+  }
+  NBO_RETURN_IF_ERROR(CheckEligibility(p.eligibility()));
+  return CheckContactPolicy(p.contact_policy());
+}
+
 }  // namespace
+
+absl::Status ValidateProduct(const nbo::v1::Product& product) {
+  NBO_RETURN_IF_ERROR(ValidateProductId(product.product_id(), "product_id"));
+  const absl::Status fields = CheckProductFields(product);
+  if (fields.ok()) return fields;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "product ", QuoteForError(product.product_id()), ": ", fields.message()));
+}
+
+absl::Status ValidateCatalog(
+    const google::protobuf::RepeatedPtrField<nbo::v1::Product>& products) {
+  NBO_RETURN_IF_ERROR(CheckCatalogSize(products.size()));
+  absl::flat_hash_set<absl::string_view> ids;
+  for (int i = 0; i < products.size(); ++i) {
+    const nbo::v1::Product& product = products.Get(i);
+    if (absl::Status s = ValidateProduct(product); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("catalog product ", i, ": ", s.message()));
+    }
+    if (!ids.insert(product.product_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("catalog lists product ",
+                       QuoteForError(product.product_id()), " twice"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 const nbo::v1::Product* DecisionConfig::Find(
     absl::string_view product_id) const {
@@ -62,10 +185,9 @@ absl::StatusOr<decision::ProductRule> ToProductRule(
   rule.business_value =
       product.has_business_value() ? product.business_value() : 1.0;
   if (!std::isfinite(rule.business_value) || rule.business_value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("product '", product.product_id(),
-                     "': business_value must be finite and >= 0, got ",
-                     rule.business_value));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "product ", QuoteForError(product.product_id()),
+        ": business_value must be finite and >= 0, got ", rule.business_value));
   }
   const nbo::v1::EligibilityRules& e = product.eligibility();
   if (e.has_min_age()) rule.eligibility.min_age = e.min_age();
@@ -87,8 +209,8 @@ absl::StatusOr<decision::ContactPolicy> ContactPolicyOf(
   if (p.max_declines() < 0 || p.max_impressions() < 0 ||
       p.suppression_days() < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("product '", product.product_id(),
-                     "': contact policy counts and days must be positive"));
+        absl::StrCat("product ", QuoteForError(product.product_id()),
+                     ": contact policy counts and days must be positive"));
   }
   if (p.max_declines() > 0) policy.max_declines = p.max_declines();
   if (p.max_impressions() > 0) policy.max_impressions = p.max_impressions();
@@ -173,8 +295,8 @@ absl::StatusOr<std::shared_ptr<const DecisionConfig>> CatalogRegistry::Build(
       config->record.levers().begin(), config->record.levers().end());
   for (const auto& [id, value] : levers) {
     if (!config->products.contains(id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lever for product '", id, "', not in the catalog"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lever for product ", QuoteForError(id), ", not in the catalog"));
     }
   }
   NBO_ASSIGN_OR_RETURN(config->levers,
@@ -206,7 +328,7 @@ absl::Status CatalogRegistry::ApplyPublishedCatalog(
     absl::string_view model,
     const google::protobuf::RepeatedPtrField<nbo::v1::Product>& products) {
   NBO_RETURN_IF_ERROR(ValidateModelName(model));
-  NBO_RETURN_IF_ERROR(CheckCatalogSize(products.size()));
+  NBO_RETURN_IF_ERROR(ValidateCatalog(products));
   absl::MutexLock lock(&write_mu_);
   std::shared_ptr<const DecisionConfig> current = Get(model);
   nbo::v1::GetCatalogResponse record;
@@ -242,7 +364,7 @@ absl::StatusOr<int64_t> CatalogRegistry::UpdateCatalog(
     absl::string_view model,
     const google::protobuf::RepeatedPtrField<nbo::v1::Product>& products) {
   NBO_RETURN_IF_ERROR(ValidateModelName(model));
-  NBO_RETURN_IF_ERROR(CheckCatalogSize(products.size()));
+  NBO_RETURN_IF_ERROR(ValidateCatalog(products));
   absl::MutexLock lock(&write_mu_);
   std::shared_ptr<const DecisionConfig> current = Get(model);
   // Every published model has a catalog (a publish applies its header's);
@@ -250,7 +372,7 @@ absl::StatusOr<int64_t> CatalogRegistry::UpdateCatalog(
   // products of a model that does not exist.
   if (current == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("model '", model, "' has no catalog"));
+        absl::StrCat("model ", QuoteForError(model), " has no catalog"));
   }
   nbo::v1::GetCatalogResponse record;
   record.set_model_name(std::string(model));
@@ -268,11 +390,12 @@ absl::Status CatalogRegistry::SetLevers(
     absl::string_view model,
     const google::protobuf::Map<std::string, double>& levers) {
   NBO_RETURN_IF_ERROR(ValidateModelName(model));
+  NBO_RETURN_IF_ERROR(ValidateLevers(levers));
   absl::MutexLock lock(&write_mu_);
   std::shared_ptr<const DecisionConfig> current = Get(model);
   if (current == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("model '", model, "' has no catalog"));
+        absl::StrCat("model ", QuoteForError(model), " has no catalog"));
   }
   nbo::v1::GetCatalogResponse record = current->record;
   *record.mutable_levers() = levers;

@@ -123,6 +123,20 @@ class CatalogRegistry {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 };
 
+// OK when a product a client sends is within lib/common/api_limits.h's
+// bounds: product id, name and category lengths; business value finite in
+// [0, kMaxBusinessValue]; eligibility ages, credit score and income in range,
+// min_age <= max_age, segments' count and form; contact policy counts and
+// days in range. INVALID_ARGUMENT naming the field and a quoted prefix of the
+// product id otherwise. Stored catalogs are not held to these bounds (they
+// may predate them); only what clients send is.
+absl::Status ValidateProduct(const nbo::v1::Product& product);
+
+// ValidateProduct for each of 1..kMaxCatalogProducts products, whose ids
+// must be unique. INVALID_ARGUMENT otherwise, naming the product's position.
+absl::Status ValidateCatalog(
+    const google::protobuf::RepeatedPtrField<nbo::v1::Product>& products);
+
 // The decision pipeline's view of a catalog product (its contact policy is
 // separate: see ContactPolicyOf). INVALID_ARGUMENT, naming the product, for
 // a business value that is negative, NaN or infinite.

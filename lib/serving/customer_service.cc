@@ -9,20 +9,24 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/api_limits.h"
 #include "lib/common/proto_time.h"
+#include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/names.h"
 
 namespace nbo::serving {
 namespace {
 
-constexpr int kMaxAttributes = 32;
-constexpr size_t kMaxAttributeKey = 64;
-constexpr size_t kMaxAttributeValue = 256;
-constexpr size_t kMaxSegment = 32;
-constexpr size_t kMaxTransactionId = 64;
+using ::nbo::common::kMaxAttributeKeyBytes;
+using ::nbo::common::kMaxAttributeValueBytes;
+using ::nbo::common::kMaxMoney;
+using ::nbo::common::kMaxProfileAttributes;
+using ::nbo::common::kMaxRecentRecords;
+using ::nbo::common::kMaxTransactionIdBytes;
+using ::nbo::common::QuoteForError;
+
 constexpr int kDefaultRecent = 20;
-constexpr int kMaxRecent = 1000;
 constexpr int kExportChunk = 500;
 
 void Reject(int32_t index, absl::string_view field, std::string reason,
@@ -40,9 +44,6 @@ bool AllChars(absl::string_view s, bool (*ok)(char)) {
   return true;
 }
 
-bool SegmentChar(char c) {
-  return absl::ascii_isalnum(c) || c == '_' || c == '-';
-}
 bool AttributeKeyChar(char c) {
   return absl::ascii_isdigit(c) || absl::ascii_islower(c) || c == '_';
 }
@@ -56,36 +57,40 @@ std::pair<std::string, std::string> CheckProfile(
   if (absl::Status s = ValidateCustomerId(p.customer_id()); !s.ok()) {
     return {"customer_id", std::string(s.message())};
   }
-  if (p.has_age() && (p.age() < 0 || p.age() > 150)) {
-    return {"age", absl::StrCat("age must be in [0, 150], got ", p.age())};
+  if (p.has_age() && (p.age() < 0 || p.age() > common::kMaxAge)) {
+    return {"age", absl::StrCat("age must be in [0, ", common::kMaxAge,
+                                "], got ", p.age())};
   }
-  if (p.has_income() && !(std::isfinite(p.income()) && p.income() >= 0)) {
-    return {"income", "income must be finite and >= 0"};
+  if (p.has_income() && !(p.income() >= 0 && p.income() <= kMaxMoney)) {
+    return {"income",
+            absl::StrCat("income must be finite, >= 0 and <= ", kMaxMoney)};
   }
-  if (p.has_segment() &&
-      (p.segment().empty() || p.segment().size() > kMaxSegment ||
-       !AllChars(p.segment(), SegmentChar))) {
-    return {"segment", "segment must be 1..32 letters, digits, '_' or '-'"};
+  if (p.has_segment()) {
+    if (absl::Status s = ValidateSegment("segment", p.segment()); !s.ok()) {
+      return {"segment", std::string(s.message())};
+    }
   }
   if (p.has_credit_score() &&
-      (p.credit_score() < 0 || p.credit_score() > 1000)) {
+      (p.credit_score() < 0 || p.credit_score() > common::kMaxCreditScore)) {
     return {"credit_score",
-            absl::StrCat("credit_score must be in [0, 1000], got ",
-                         p.credit_score())};
+            absl::StrCat("credit_score must be in [0, ",
+                         common::kMaxCreditScore, "], got ", p.credit_score())};
   }
-  if (p.attributes_size() > kMaxAttributes) {
+  if (p.attributes_size() > kMaxProfileAttributes) {
     return {"attributes",
-            absl::StrCat("at most ", kMaxAttributes, " attributes, got ",
+            absl::StrCat("at most ", kMaxProfileAttributes, " attributes, got ",
                          p.attributes_size())};
   }
   for (const auto& [key, value] : p.attributes()) {
-    if (key.empty() || key.size() > kMaxAttributeKey ||
+    if (key.empty() || key.size() > kMaxAttributeKeyBytes ||
         !AllChars(key, AttributeKeyChar)) {
-      return {"attributes", "attribute keys must be 1..64 of [a-z0-9_]"};
+      return {"attributes",
+              absl::StrCat("attribute keys must be 1..", kMaxAttributeKeyBytes,
+                           " of [a-z0-9_]")};
     }
-    if (value.size() > kMaxAttributeValue) {
+    if (value.size() > kMaxAttributeValueBytes) {
       return {"attributes", absl::StrCat("attribute '", key, "' is over ",
-                                         kMaxAttributeValue, " bytes")};
+                                         kMaxAttributeValueBytes, " bytes")};
     }
   }
   return {};
@@ -139,6 +144,31 @@ std::string CustomerService::CheckTimestamp(
         absl::FormatDuration(options_.max_clock_skew), ")");
   }
   return "";
+}
+
+std::string CustomerService::CheckRetained(const google::protobuf::Timestamp& t,
+                                           absl::Time now) const {
+  const absl::Time when = common::FromProtoTime(t);
+  if (when >= now - options_.transaction_retention) return "";
+  return absl::StrCat(
+      "timestamp is ",
+      absl::FormatDuration(absl::Trunc(now - when, absl::Hours(1))),
+      " old, past the transaction retention of ",
+      absl::FormatDuration(options_.transaction_retention),
+      " (--transaction_retention): it would be deleted at the next retention "
+      "run");
+}
+
+std::string CustomerService::CheckAfterDecision(
+    const google::protobuf::Timestamp& t, absl::Time decided) const {
+  const absl::Time when = common::FromProtoTime(t);
+  if (when >= decided - options_.max_clock_skew) return "";
+  return absl::StrCat(
+      "timestamp is ",
+      absl::FormatDuration(absl::Trunc(decided - when, absl::Seconds(1))),
+      " before the decision was made (the tolerance is ",
+      absl::FormatDuration(options_.max_clock_skew),
+      "): feedback cannot precede its offer");
 }
 
 absl::Status CustomerService::UpsertCustomers(
@@ -206,8 +236,9 @@ absl::Status CustomerService::RecordTransactions(
       continue;
     }
     if (!catalogs_->KnowsProduct(t.product_id())) {
-      reject("product_id", absl::StrCat("unknown product '", t.product_id(),
-                                        "': no model's catalog lists it"));
+      reject("product_id",
+             absl::StrCat("unknown product ", QuoteForError(t.product_id()),
+                          ": no model's catalog lists it"));
       continue;
     }
     if (t.event() == nbo::v1::TRANSACTION_EVENT_UNSPECIFIED ||
@@ -223,14 +254,20 @@ absl::Status CustomerService::RecordTransactions(
       reject("timestamp", std::move(why));
       continue;
     }
-    if (!std::isfinite(t.amount()) || t.amount() < 0) {
-      reject("amount", "amount must be finite and >= 0");
+    if (std::string why = CheckRetained(t.timestamp(), now); !why.empty()) {
+      reject("timestamp", std::move(why));
       continue;
     }
-    if (t.transaction_id().size() > kMaxTransactionId ||
+    if (!(t.amount() >= 0 && t.amount() <= kMaxMoney)) {
+      reject("amount",
+             absl::StrCat("amount must be finite, >= 0 and <= ", kMaxMoney));
+      continue;
+    }
+    if (t.transaction_id().size() > kMaxTransactionIdBytes ||
         !AllChars(t.transaction_id(), TransactionIdChar)) {
       reject("transaction_id",
-             "transaction_id must be 0..64 of [A-Za-z0-9._:-]");
+             absl::StrCat("transaction_id must be 0..", kMaxTransactionIdBytes,
+                          " of [A-Za-z0-9._:-]"));
       continue;
     }
     accepted.push_back(t);
@@ -247,7 +284,9 @@ absl::Status CustomerService::RecordTransactions(
 absl::Status CustomerService::RecordFeedback(
     const nbo::v1::RecordFeedbackRequest& request,
     nbo::v1::RecordFeedbackResponse* response, store::FeedbackResult* result) {
-  if (!store::DecisionIdTime(request.decision_id()).ok()) {
+  const absl::StatusOr<absl::Time> decided =
+      store::DecisionIdTime(request.decision_id());
+  if (!decided.ok()) {
     return absl::InvalidArgumentError(
         "decision_id must be the 32 hex characters of a RecommendResponse");
   }
@@ -266,6 +305,10 @@ absl::Status CustomerService::RecordFeedback(
   event.set_channel(request.channel());
   if (request.has_timestamp()) {
     if (std::string why = CheckTimestamp(request.timestamp(), now);
+        !why.empty()) {
+      return absl::InvalidArgumentError(why);
+    }
+    if (std::string why = CheckAfterDecision(request.timestamp(), *decided);
         !why.empty()) {
       return absl::InvalidArgumentError(why);
     }
@@ -288,9 +331,9 @@ absl::Status CustomerService::GetCustomer(
   NBO_RETURN_IF_ERROR(ValidateCustomerId(request.customer_id()));
   auto limit = [](int32_t requested,
                   absl::string_view field) -> absl::StatusOr<int> {
-    if (requested < 0 || requested > kMaxRecent) {
+    if (requested < 0 || requested > kMaxRecentRecords) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, " must be in [0, ", kMaxRecent, "], got ", requested));
+          field, " must be in [0, ", kMaxRecentRecords, "], got ", requested));
     }
     return requested == 0 ? kDefaultRecent : requested;
   };

@@ -30,9 +30,16 @@ class CustomerService {
     // one message of a stream).
     // Default: 1000.
     int32_t max_batch = 1000;
-    // How far ahead of the server's clock a timestamp may be.
+    // How far ahead of the server's clock a timestamp may be, and how far
+    // feedback may be dated before its decision (the client's clock may lag
+    // the server's by as much).
     // Default: 5 minutes.
     absl::Duration max_clock_skew = absl::Minutes(5);
+    // Transactions dated longer ago than this are rejected: retention
+    // (--transaction_retention) would delete them, so acknowledging them
+    // would be a lie.
+    // Default: infinite (none are too old).
+    absl::Duration transaction_retention = absl::InfiniteDuration();
   };
 
   // Neither pointer is owned; both must outlive the service.
@@ -45,15 +52,18 @@ class CustomerService {
   absl::Status UpsertCustomers(const nbo::v1::UpsertCustomersRequest& request,
                                nbo::v1::UpsertCustomersResponse* response);
 
-  // As UpsertCustomers, for transactions. `index_base` is added to the
-  // indices of rejected records (a stream's earlier records); counts are
-  // added to what `response` already holds.
+  // As UpsertCustomers, for transactions; a transaction dated before
+  // now - transaction_retention is rejected with the reason. `index_base` is
+  // added to the indices of rejected records (a stream's earlier records);
+  // counts are added to what `response` already holds.
   absl::Status RecordTransactions(
       const nbo::v1::RecordTransactionsRequest& request, int32_t index_base,
       nbo::v1::RecordTransactionsResponse* response);
 
   // Validates and records one feedback event durably. INVALID_ARGUMENT for
-  // a malformed field, an unset outcome or a future timestamp; NOT_FOUND /
+  // a malformed field, an unset outcome, a future timestamp or one more
+  // than max_clock_skew before the decision (its id says when it was made);
+  // NOT_FOUND /
   // INVALID_ARGUMENT from the store (unknown decision, product not offered).
   // `result` (optional) receives what the store did.
   absl::Status RecordFeedback(const nbo::v1::RecordFeedbackRequest& request,
@@ -82,6 +92,12 @@ class CustomerService {
   // Empty when `t` is acceptable; else why not.
   std::string CheckTimestamp(const google::protobuf::Timestamp& t,
                              absl::Time now) const;
+  // Empty when `t` is within the transaction retention; else why not.
+  std::string CheckRetained(const google::protobuf::Timestamp& t,
+                            absl::Time now) const;
+  // Empty when `t` is not before `decided` (less the clock skew); else why.
+  std::string CheckAfterDecision(const google::protobuf::Timestamp& t,
+                                 absl::Time decided) const;
 
   store::CustomerStore* const store_;
   const CatalogRegistry* const catalogs_;

@@ -11,16 +11,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/als/als.h"
+#include "lib/common/api_limits.h"
+#include "lib/common/quote.h"
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
+#include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
 
 namespace nbo::serving {
 namespace {
 
+using ::nbo::common::kMaxSplitArms;
+using ::nbo::common::QuoteForError;
 using ::nbo::v1::VersionState;
-
-constexpr size_t kMaxSplitArms = 16;
 // END and FAILED entries remembered per model for GetModelStatus.
 constexpr int kRememberedEndedVersions = 16;
 
@@ -115,8 +118,9 @@ absl::Status ModelManager::CheckNewVersion(const std::string& model_name,
       it->second.state == nbo::v1::VERSION_STATE_FAILED) {
     return absl::OkStatus();
   }
-  return absl::AlreadyExistsError(absl::StrCat(
-      "version ", version, " of model '", model_name, "' already exists"));
+  return absl::AlreadyExistsError(
+      absl::StrCat("version ", version, " of model ", QuoteForError(model_name),
+                   " already exists"));
 }
 
 absl::StatusOr<nbo::v1::VersionState> ModelManager::LoadVersion(
@@ -341,6 +345,12 @@ void ModelManager::NotifyChange() const {
 absl::StatusOr<Route> ModelManager::Resolve(
     const nbo::v1::ModelSelector& selector,
     absl::string_view customer_id) const {
+  if (!selector.model_name().empty()) {
+    NBO_RETURN_IF_ERROR(ValidateModelName(selector.model_name()));
+  }
+  if (selector.has_label()) {
+    NBO_RETURN_IF_ERROR(ValidateLabel(selector.label()));
+  }
   const std::shared_ptr<const Snapshot> snap = snapshot();
   const std::string name = ResolveName(selector.model_name());
   auto model_it = snap->models.find(name);
@@ -348,7 +358,8 @@ absl::StatusOr<Route> ModelManager::Resolve(
     if (name == options_.default_model) {
       return absl::UnavailableError("no model version is available yet");
     }
-    return absl::NotFoundError(absl::StrCat("unknown model '", name, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("unknown model ", QuoteForError(name)));
   }
   const Snapshot::Model& model = model_it->second;
   auto available = [&](int64_t version) -> const model::ModelVersion* {
@@ -370,17 +381,18 @@ absl::StatusOr<Route> ModelManager::Resolve(
       if (model.known.contains(version) &&
           model.known.at(version) != nbo::v1::VERSION_STATE_END) {
         return absl::UnavailableError(
-            absl::StrCat("version ", version, " of model '", name, "' is ",
-                         VersionStateName(model.known.at(version))));
+            absl::StrCat("version ", version, " of model ", QuoteForError(name),
+                         " is ", VersionStateName(model.known.at(version))));
       }
-      return absl::NotFoundError(
-          absl::StrCat("model '", name, "' has no version ", version));
+      return absl::NotFoundError(absl::StrCat("model ", QuoteForError(name),
+                                              " has no version ", version));
     }
     case nbo::v1::ModelSelector::kLabel: {
       auto it = model.labels.find(selector.label());
       if (it == model.labels.end()) {
-        return absl::NotFoundError(absl::StrCat(
-            "model '", name, "' has no label '", selector.label(), "'"));
+        return absl::NotFoundError(
+            absl::StrCat("model ", QuoteForError(name), " has no label ",
+                         QuoteForError(selector.label())));
       }
       if (available(it->second) == nullptr) {
         return absl::UnavailableError(absl::StrCat("version ", it->second,
@@ -414,14 +426,15 @@ absl::StatusOr<Route> ModelManager::Resolve(
     }
   }
   if (model.available.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("model '", name, "' has no AVAILABLE version yet"));
+    return absl::UnavailableError(absl::StrCat(
+        "model ", QuoteForError(name), " has no AVAILABLE version yet"));
   }
   return Route{model.available.rbegin()->second, ""};
 }
 
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
     const std::string& model_name, const std::string& label, int64_t version) {
+  NBO_RETURN_IF_ERROR(ValidateModelName(model_name));
   NBO_RETURN_IF_ERROR(ValidateLabel(label));
   if (version < 0) {
     return absl::InvalidArgumentError(
@@ -435,13 +448,14 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
     config = model->config;
     if (version == 0) {
       if (!config.labels.contains(label)) {
-        return absl::NotFoundError(absl::StrCat(
-            "model '", model_name, "' has no label '", label, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("model ", QuoteForError(model_name), " has no label ",
+                         QuoteForError(label)));
       }
       for (const store::SplitArm& arm : config.split) {
         if (arm.label == label) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("label '", label, "' is used by the traffic split"));
+          return absl::FailedPreconditionError(absl::StrCat(
+              "label ", QuoteForError(label), " is used by the traffic split"));
         }
       }
       config.labels.erase(label);
@@ -458,6 +472,8 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetLabel(
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
     const std::string& model_name, const std::vector<store::SplitArm>& arms,
     const std::string& salt) {
+  NBO_RETURN_IF_ERROR(ValidateModelName(model_name));
+  NBO_RETURN_IF_ERROR(ValidateLength("salt", salt, common::kMaxSplitSaltBytes));
   if (arms.size() > kMaxSplitArms) {
     return absl::InvalidArgumentError(
         absl::StrCat("a traffic split has at most ", kMaxSplitArms,
@@ -465,14 +481,16 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
   }
   for (size_t i = 0; i < arms.size(); ++i) {
     const store::SplitArm& arm = arms[i];
-    if (arm.weight == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("arm ", i, " has weight 0; weights must be positive"));
+    if (arm.weight == 0 || arm.weight > common::kMaxSplitWeight) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "arm ", i, " has weight ", arm.weight, "; weights must be in [1, ",
+          common::kMaxSplitWeight, "]"));
     }
     if (arm.label.empty() && arm.version <= 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("arm ", i, " names neither a version nor a label"));
     }
+    if (!arm.label.empty()) NBO_RETURN_IF_ERROR(ValidateLabel(arm.label));
   }
   absl::MutexLock admin(&admin_mu_);
   store::ModelConfig config;
@@ -483,8 +501,9 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::SetTrafficSplit(
     for (const store::SplitArm& arm : arms) {
       if (!arm.label.empty()) {
         if (!config.labels.contains(arm.label)) {
-          return absl::NotFoundError(absl::StrCat(
-              "model '", model_name, "' has no label '", arm.label, "'"));
+          return absl::NotFoundError(
+              absl::StrCat("model ", QuoteForError(model_name),
+                           " has no label ", QuoteForError(arm.label)));
         }
         continue;
       }
@@ -505,7 +524,7 @@ absl::StatusOr<const ModelManager::ModelEntry*> ModelManager::FindModelLocked(
   auto it = models_.find(model_name);
   if (it == models_.end()) {
     return absl::NotFoundError(
-        absl::StrCat("unknown model '", model_name, "'"));
+        absl::StrCat("unknown model ", QuoteForError(model_name)));
   }
   return &it->second;
 }
@@ -516,8 +535,8 @@ absl::StatusOr<nbo::v1::VersionState> ModelManager::FindVersionLocked(
   auto it = model.versions.find(version);
   if (it == model.versions.end() ||
       it->second.state == nbo::v1::VERSION_STATE_END) {
-    return absl::NotFoundError(
-        absl::StrCat("model '", model_name, "' has no version ", version));
+    return absl::NotFoundError(absl::StrCat("model ", QuoteForError(model_name),
+                                            " has no version ", version));
   }
   return it->second.state;
 }
@@ -551,6 +570,7 @@ absl::StatusOr<nbo::v1::ModelStatus> ModelManager::CommitConfigLocked(
 
 absl::Status ModelManager::DeleteVersion(const std::string& model_name,
                                          int64_t version) {
+  NBO_RETURN_IF_ERROR(ValidateModelName(model_name));
   absl::MutexLock admin(&admin_mu_);
   VersionState state;
   {
@@ -560,9 +580,9 @@ absl::Status ModelManager::DeleteVersion(const std::string& model_name,
     NBO_ASSIGN_OR_RETURN(state, FindVersionLocked(entry, model_name, version));
     const std::vector<std::string> labels = LabelsOf(entry.config, version);
     if (!labels.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("version ", version, " carries label '", labels[0],
-                       "'; move or remove the label first"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "version ", version, " carries label ", QuoteForError(labels[0]),
+          "; move or remove the label first"));
     }
     if (SplitNamesVersion(entry.config, version)) {
       return absl::FailedPreconditionError(
@@ -611,7 +631,7 @@ nbo::v1::ModelStatus ModelManager::StatusOf(const std::string& name,
         static_cast<int32_t>(r.created_unix_micros % 1000000) * 1000);
     nbo::v1::ModelMetadata* meta = out->mutable_metadata();
     meta->set_description(r.description);
-    meta->mutable_labels()->insert(r.labels.begin(), r.labels.end());
+    CopyPublicLabels(r.labels, meta->mutable_labels());
     meta->mutable_metrics()->insert(r.metrics.begin(), r.metrics.end());
     meta->set_calibration_a(r.calibration_a);
     meta->set_calibration_b(r.calibration_b);
@@ -648,6 +668,7 @@ std::vector<nbo::v1::ModelStatus> ModelManager::ListModels() const {
 
 absl::StatusOr<nbo::v1::ModelStatus> ModelManager::GetModelStatus(
     const std::string& model_name) const {
+  NBO_RETURN_IF_ERROR(ValidateModelName(model_name));
   absl::ReaderMutexLock lock(&mu_);
   NBO_ASSIGN_OR_RETURN(const ModelEntry* model, FindModelLocked(model_name));
   return StatusOf(model_name, *model);

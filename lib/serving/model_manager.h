@@ -103,12 +103,15 @@ class ModelManager {
   // Routes one request: explicit version > label > traffic split > latest
   // AVAILABLE. NOT_FOUND: unknown model, version or label. UNAVAILABLE: the
   // model (or the default model) has no AVAILABLE version yet, or the
-  // selected one is not AVAILABLE. INVALID_ARGUMENT: negative version.
+  // selected one is not AVAILABLE. INVALID_ARGUMENT: a version <= 0, or a
+  // model name or label that could not exist (ValidateModelName,
+  // ValidateLabel), whatever its length: the message quotes a short prefix.
   absl::StatusOr<Route> Resolve(const nbo::v1::ModelSelector& selector,
                                 absl::string_view customer_id) const;
 
   // Points `label` at an AVAILABLE version (version 0 removes the label).
-  // INVALID_ARGUMENT: label not [a-z0-9_-]{1,32}. NOT_FOUND: unknown model or
+  // INVALID_ARGUMENT: malformed model name, label not [a-z0-9_-]{1,32}.
+  // NOT_FOUND: unknown model or
   // version, or removing an unset label. FAILED_PRECONDITION: version not
   // AVAILABLE, or removing a label the traffic split uses.
   absl::StatusOr<nbo::v1::ModelStatus> SetLabel(const std::string& model_name,
@@ -116,7 +119,9 @@ class ModelManager {
                                                 int64_t version);
 
   // Replaces the model's traffic split; no arms clears it. INVALID_ARGUMENT:
-  // an arm without target or with weight 0, more than 16 arms. NOT_FOUND:
+  // a malformed model name or label, an arm without target or with a weight
+  // outside [1, common::kMaxSplitWeight], more than common::kMaxSplitArms
+  // arms, a salt over common::kMaxSplitSaltBytes. NOT_FOUND:
   // unknown model, version or label. FAILED_PRECONDITION: a version arm that
   // is not AVAILABLE.
   absl::StatusOr<nbo::v1::ModelStatus> SetTrafficSplit(
@@ -124,12 +129,15 @@ class ModelManager {
       const std::string& salt);
 
   // Unloads a version (waiting for its in-flight requests) and deletes its
-  // data. NOT_FOUND: unknown. FAILED_PRECONDITION: it carries a label, the
+  // data. INVALID_ARGUMENT: malformed model name. NOT_FOUND: unknown.
+  // FAILED_PRECONDITION: it carries a label, the
   // split names it, or it is the model's only AVAILABLE version.
   absl::Status DeleteVersion(const std::string& model_name, int64_t version);
 
+  // Every model's status. Metadata labels naming local paths
+  // (IsLocalPathLabel) are left out, here and in GetModelStatus.
   std::vector<nbo::v1::ModelStatus> ListModels() const;
-  // NOT_FOUND if the model is unknown.
+  // INVALID_ARGUMENT for a malformed name; NOT_FOUND if the model is unknown.
   absl::StatusOr<nbo::v1::ModelStatus> GetModelStatus(
       const std::string& model_name) const;
 

@@ -5,13 +5,21 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/hash/hash.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/common/api_limits.h"
+#include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
+#include "lib/serving/catalog_registry.h"
+#include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
 
 namespace nbo::serving {
 namespace {
+
+using ::nbo::common::QuoteForError;
 
 // Checks one factor row's length and values. `what` names the row in errors
 // (product ids are not personal data; customer rows are named by position).
@@ -26,6 +34,11 @@ absl::Status CheckFactor(const nbo::v1::FactorRow& row, int32_t rank,
       return absl::InvalidArgumentError(
           absl::StrCat(what, " has a NaN or infinite value"));
     }
+    if (std::abs(v) > common::kMaxFactorMagnitude) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " has the value ", v,
+          "; the limit is |value| <= ", common::kMaxFactorMagnitude));
+    }
   }
   return absl::OkStatus();
 }
@@ -35,7 +48,11 @@ absl::Status CheckFactor(const nbo::v1::FactorRow& row, int32_t rank,
 PublishSession::PublishSession(ModelManager* manager, store::ModelStore* store,
                                PublishLimits limits,
                                std::function<absl::Time()> now)
-    : manager_(manager), store_(store), limits_(limits), now_(std::move(now)) {}
+    : manager_(manager),
+      store_(store),
+      limits_(limits),
+      now_(std::move(now)),
+      fingerprint_key_(absl::Uniform<uint64_t>(absl::BitGen())) {}
 
 PublishSession::~PublishSession() {
   // The writer's destructor deletes uncommitted data.
@@ -54,6 +71,11 @@ absl::Status PublishSession::Fail(absl::Status status) {
     writer_.reset();
   }
   return status;
+}
+
+uint64_t PublishSession::CustomerFingerprint(absl::string_view id) const {
+  return absl::Hash<std::pair<uint64_t, absl::string_view>>()(
+      {fingerprint_key_, id});
 }
 
 absl::Status PublishSession::Add(const nbo::v1::PublishModelRequest& message) {
@@ -109,9 +131,10 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
   if (absl::Status s = ValidateModelName(model_name_); !s.ok()) {
     return Fail(s);
   }
-  if (version_ <= 0) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("header.version must be positive, got ", version_)));
+  if (version_ <= 0 || version_ > common::kMaxVersion) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "header.version must be in [1, 2^53 = ", common::kMaxVersion, "], got ",
+        version_)));
   }
   if (rank_ < 1 || rank_ > limits_.max_rank) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -123,38 +146,34 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
         absl::StrCat("header.catalog must list 1..", limits_.max_products,
                      " products, got ", products)));
   }
+  if (absl::Status s = ValidateCatalog(header.catalog()); !s.ok()) {
+    return Fail(s);
+  }
   record_.catalog.reserve(products);
   for (int i = 0; i < products; ++i) {
     const nbo::v1::Product& p = header.catalog(i);
-    if (p.product_id().empty() || p.product_id().size() > 128) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "catalog product ", i, " needs a product_id of 1..128 bytes")));
-    }
-    if (!product_index_.emplace(p.product_id(), i).second) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("catalog lists product '", p.product_id(), "' twice")));
-    }
+    product_index_.emplace(p.product_id(), i);
     record_.catalog.push_back({p.product_id(), p.name(), p.category()});
   }
   record_.popularity.assign(products, 0.0);
   for (const auto& [id, score] : header.popularity()) {
     auto it = product_index_.find(id);
     if (it == product_index_.end()) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("popularity names unknown product '", id, "'")));
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "popularity names unknown product ", QuoteForError(id))));
     }
-    if (!std::isfinite(score)) {
+    if (!std::isfinite(score) ||
+        std::abs(score) > common::kMaxPopularityMagnitude) {
       return Fail(absl::InvalidArgumentError(
-          absl::StrCat("popularity of product '", id, "' is not finite")));
+          absl::StrCat("popularity of product ", QuoteForError(id), " is ",
+                       score, "; it must be finite with |value| <= ",
+                       common::kMaxPopularityMagnitude)));
     }
     record_.popularity[it->second] = score;
   }
   explicit_popularity_ = !header.popularity().empty();
   const nbo::v1::ModelMetadata& meta = header.metadata();
-  if (!std::isfinite(meta.calibration_a()) ||
-      !std::isfinite(meta.calibration_b())) {
-    return Fail(absl::InvalidArgumentError("calibration is not finite"));
-  }
+  if (absl::Status s = ValidateModelMetadata(meta); !s.ok()) return Fail(s);
   record_.model_name = model_name_;
   record_.version = version_;
   record_.rank = rank_;
@@ -188,17 +207,17 @@ absl::Status PublishSession::AddItems(const nbo::v1::FactorChunk& chunk) {
     auto it = product_index_.find(row.id());
     if (it == product_index_.end()) {
       return Fail(absl::InvalidArgumentError(
-          absl::StrCat("item factors name product '", row.id(),
-                       "', which is not in the catalog")));
+          absl::StrCat("item factors name product ", QuoteForError(row.id()),
+                       ", which is not in the catalog")));
     }
     const int32_t index = it->second;
     if (has_item_[index]) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("item factors list product '", row.id(), "' twice")));
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "item factors list product ", QuoteForError(row.id()), " twice")));
     }
     if (absl::Status s = CheckFactor(
             row, rank_,
-            absl::StrCat("item factor of product '", row.id(), "'"));
+            absl::StrCat("item factor of product ", QuoteForError(row.id())));
         !s.ok()) {
       return Fail(s);
     }
@@ -216,9 +235,9 @@ absl::Status PublishSession::AddItems(const nbo::v1::FactorChunk& chunk) {
 absl::Status PublishSession::CheckItemsComplete() const {
   for (size_t i = 0; i < has_item_.size(); ++i) {
     if (!has_item_[i]) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("catalog product '", record_.catalog[i].product_id,
-                       "' has no item factors"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "catalog product ", QuoteForError(record_.catalog[i].product_id),
+          " has no item factors"));
     }
   }
   return absl::OkStatus();
@@ -243,6 +262,13 @@ absl::Status PublishSession::AddCustomers(const nbo::v1::FactorChunk& chunk) {
             CheckFactor(row, rank_, absl::StrCat("customer row ", position));
         !s.ok()) {
       return Fail(s);
+    }
+    if (!customer_fingerprints_.insert(CustomerFingerprint(row.id())).second) {
+      // Customer ids are not echoed: the position says which row.
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "customer row ", position,
+          " repeats the customer id of an earlier row; each customer may "
+          "appear once")));
     }
     id_buffer_.push_back(row.id());
     value_buffer_.insert(value_buffer_.end(), row.values().begin(),

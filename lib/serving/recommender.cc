@@ -10,7 +10,9 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/api_limits.h"
 #include "lib/common/proto_time.h"
+#include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/decision/decision_engine.h"
 #include "lib/serving/fold_in.h"
@@ -19,8 +21,11 @@
 namespace nbo::serving {
 namespace {
 
-constexpr int kMaxExcludedProducts = 100;
-constexpr int kMaxSimilar = 100;
+using ::nbo::common::kMaxExcludedProducts;
+using ::nbo::common::kMaxScoredProducts;
+using ::nbo::common::QuoteForError;
+
+constexpr int kMaxSimilar = common::kMaxSimilarProducts;
 constexpr int kDefaultSimilar = 5;
 
 // A customer factor: on the stack for the usual ranks, on the heap above.
@@ -496,9 +501,11 @@ absl::Status Recommender::Score(
     const nbo::v1::ScoreCustomerRequest& request,
     nbo::v1::ScoreCustomerResponse* response) const {
   NBO_RETURN_IF_ERROR(ValidateCustomerId(request.customer_id()));
-  if (request.num_products() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "num_products must be >= 0, got ", request.num_products()));
+  if (request.num_products() < 0 ||
+      request.num_products() > kMaxScoredProducts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_products must be in [0, ", kMaxScoredProducts,
+                     "], got ", request.num_products()));
   }
   NBO_ASSIGN_OR_RETURN(
       Route route, manager_->Resolve(request.model(), request.customer_id()));
@@ -545,8 +552,8 @@ absl::Status Recommender::Similar(
   const int32_t index = version.ProductIndex(request.product_id());
   if (index < 0) {
     return absl::NotFoundError(absl::StrCat(
-        "product '", request.product_id(), "' is not in version ",
-        version.version(), " of model '", version.model_name(), "'"));
+        "product ", QuoteForError(request.product_id()), " is not in version ",
+        version.version(), " of model ", QuoteForError(version.model_name())));
   }
   std::shared_ptr<const DecisionConfig> config =
       catalogs_->Get(version.model_name());

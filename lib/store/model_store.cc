@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/store/rocksdb_open.h"
 #include "lib/store/storage_health.h"
@@ -137,8 +138,10 @@ absl::Status CorruptRecord(absl::string_view what, absl::string_view where) {
                                  absl::StrCat("at ", where));
 }
 
+// Model names reach here unchecked from reads (GetVersion, ExportModel):
+// they are quoted like any client input.
 std::string VersionName(absl::string_view model_name, int64_t version) {
-  return absl::StrCat(model_name, " version ", version);
+  return absl::StrCat(common::QuoteForError(model_name), " version ", version);
 }
 
 absl::Status VersionNotFound(absl::string_view model_name, int64_t version) {

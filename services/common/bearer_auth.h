@@ -15,6 +15,14 @@ namespace nbo::services {
 grpc::Status CheckBearerToken(const grpc::ServerContextBase& context,
                               absl::string_view expected_token);
 
+// Whether an authorization header value carries `expected_token` as a
+// bearer credential: the scheme "Bearer" in any case (RFC 7235 section 2.1:
+// auth schemes are case-insensitive), one or more spaces, then exactly the
+// token (case-sensitive, compared in constant time).
+// REQUIRES: !expected_token.empty().
+bool BearerTokenMatches(absl::string_view header,
+                        absl::string_view expected_token);
+
 }  // namespace nbo::services
 
 #endif  // NBO_SERVICES_COMMON_BEARER_AUTH_H_

@@ -75,7 +75,8 @@ ABSL_FLAG(absl::Duration, decision_retention, kDefaults.decision_retention,
           "Decisions (and their feedback) older than this are deleted");
 ABSL_FLAG(absl::Duration, transaction_retention,
           kDefaults.transaction_retention,
-          "Transactions older than this are deleted (holdings are kept)");
+          "Transactions older than this are deleted (holdings are kept) "
+          "and refused at ingest");
 ABSL_FLAG(absl::Duration, retention_interval, kDefaults.retention_interval,
           "How often retention runs");
 ABSL_FLAG(absl::Duration, storage_check_interval,

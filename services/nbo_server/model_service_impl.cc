@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/common/quote.h"
 #include "lib/serving/names.h"
 #include "services/common/bearer_auth.h"
 #include "services/common/grpc_status.h"
@@ -305,7 +306,8 @@ grpc::Status ModelServiceImpl::GetCatalog(
   if (config == nullptr) {
     return call.Done(
         grpc::Status(grpc::StatusCode::NOT_FOUND,
-                     absl::StrCat("model '", name, "' has no catalog")));
+                     absl::StrCat("model ", common::QuoteForError(name),
+                                  " has no catalog")));
   }
   *response = config->record;
   return call.Done(grpc::Status::OK);

@@ -129,6 +129,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   serving::CustomerService::Options customer_service_options;
   customer_service_options.max_batch = o.max_ingest_batch;
   customer_service_options.max_clock_skew = o.max_clock_skew;
+  customer_service_options.transaction_retention = o.transaction_retention;
   s->customer_service_ = std::make_unique<serving::CustomerService>(
       s->customer_store_.get(), s->catalogs_.get(), customer_service_options);
   s->nbo_service_ = std::make_unique<NboServiceImpl>(

@@ -110,7 +110,8 @@ class NboServer {
     // How far in the future a client's timestamp may be. Default: 5 min.
     absl::Duration max_clock_skew = absl::Minutes(5);
     // Decisions (with their feedback) and transactions older than these
-    // are deleted. Default: 730 days each.
+    // are deleted; ingest refuses transactions already older than
+    // transaction_retention. Default: 730 days each.
     absl::Duration decision_retention = absl::Hours(24 * 730);
     absl::Duration transaction_retention = absl::Hours(24 * 730);
     // How often retention runs (also once at start). Default: 1 hour.

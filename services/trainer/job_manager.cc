@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/common/quote.h"
 
 namespace nbo::trainer {
 
@@ -107,7 +108,8 @@ absl::StatusOr<JobInfo> JobManager::Get(const std::string& job_id) const {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<Job> job = FindLocked(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("no job ", common::QuoteForError(job_id)));
   }
   return SnapshotLocked(*job);
 }
@@ -124,7 +126,8 @@ absl::StatusOr<JobInfo> JobManager::Cancel(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<Job> job = FindLocked(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("no job ", common::QuoteForError(job_id)));
   }
   switch (job->state) {
     case JobState::kQueued:
@@ -142,8 +145,8 @@ absl::StatusOr<JobInfo> JobManager::Cancel(const std::string& job_id) {
       job->cancel_requested = true;
       break;
     default:
-      return absl::FailedPreconditionError(
-          absl::StrCat("job '", job_id, "' has already finished"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "job ", common::QuoteForError(job_id), " has already finished"));
   }
   return SnapshotLocked(*job);
 }
@@ -248,7 +251,8 @@ absl::Status JobManager::Watch(
     job = FindLocked(job_id);
   }
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("no job ", common::QuoteForError(job_id)));
   }
   size_t next = 0;
   std::vector<JobEvent> batch;

@@ -3,11 +3,14 @@
 #include "services/trainer/trainer_service_impl.h"
 
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "lib/common/api_limits.h"
+#include "lib/common/quote.h"
 #include "services/common/bearer_auth.h"
 #include "services/common/grpc_status.h"
 
@@ -72,6 +75,31 @@ void JobEventToProto(const JobEvent& event, nbo::v1::JobEvent* proto) {
   proto->set_state(ToProto(event.state));
 }
 
+// OK when `value` is at most `max` bytes; else INVALID_ARGUMENT naming
+// spec.`field`.
+absl::Status MaxLength(const char* field, absl::string_view value, size_t max) {
+  if (value.size() <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "spec.", field, " is ", value.size(), " bytes; the limit is ", max));
+}
+
+absl::Status InRange(const char* field, int64_t value, int64_t min,
+                     int64_t max) {
+  if (value >= min && value <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "spec.", field, " must be in [", min, ", ", max, "], got ", value));
+}
+
+// OK when `value` is finite and in [min, common::kMaxHyperparameter].
+absl::Status Finite(const char* field, double value, double min) {
+  if (value >= min && value <= common::kMaxHyperparameter) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("spec.", field, " must be finite and in [", min, ", ",
+                   common::kMaxHyperparameter, "], got ", value));
+}
+
 }  // namespace
 
 absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
@@ -80,27 +108,31 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
   if (proto.data_dir().empty()) {
     return absl::InvalidArgumentError("spec.data_dir is required");
   }
-  spec.data_dir = proto.data_dir();
-  auto positive = [](const char* name, int64_t value) -> absl::Status {
-    if (value > 0) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec.", name, " must be positive, got ", value));
-  };
-  auto non_negative = [](const char* name, double value) -> absl::Status {
-    if (value >= 0) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec.", name, " must not be negative, got ", value));
-  };
-  for (const absl::Status& s :
-       {positive("factors", proto.factors()),
-        positive("iterations", proto.iterations()),
-        positive("threads", proto.threads()), positive("k", proto.k()),
-        non_negative("cg_steps", proto.cg_steps()),
-        non_negative("max_bad_rows", static_cast<double>(proto.max_bad_rows())),
-        non_negative("regularization", proto.regularization()),
-        non_negative("alpha", proto.alpha())}) {
+  for (const absl::Status& s : {
+           MaxLength("data_dir", proto.data_dir(), common::kMaxPathBytes),
+           MaxLength("feedback_path", proto.feedback_path(),
+                     common::kMaxPathBytes),
+           MaxLength("model_name", proto.model_name(),
+                     common::kMaxModelNameBytes),
+           MaxLength("split", proto.split(), common::kMaxSpecWordBytes),
+           MaxLength("gate_metric", proto.gate_metric(),
+                     common::kMaxSpecWordBytes),
+           InRange("factors", proto.factors(), 1, common::kMaxTrainingFactors),
+           InRange("iterations", proto.iterations(), 1,
+                   common::kMaxTrainingIterations),
+           InRange("threads", proto.threads(), 1, common::kMaxTrainingThreads),
+           InRange("k", proto.k(), 1, common::kMaxEvaluationK),
+           InRange("cg_steps", proto.cg_steps(), 0, common::kMaxCgSteps),
+           InRange("max_bad_rows", proto.max_bad_rows(), 0,
+                   std::numeric_limits<int64_t>::max()),
+           InRange("version", proto.version(), 0, common::kMaxVersion),
+           Finite("regularization", proto.regularization(), 0),
+           Finite("alpha", proto.alpha(), 0),
+           Finite("min_lift", proto.min_lift(), -common::kMaxHyperparameter),
+       }) {
     if (!s.ok()) return s;
   }
+  spec.data_dir = proto.data_dir();
   spec.factors = proto.factors();
   spec.iterations = proto.iterations();
   spec.threads = proto.threads();
@@ -114,23 +146,29 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
   if (spec.split != "time" && spec.split != "random" &&
       spec.split != "leave_k_out") {
     return absl::InvalidArgumentError(
-        absl::StrCat("spec.split must be time, random or leave_k_out, got '",
-                     spec.split, "'"));
+        absl::StrCat("spec.split must be time, random or leave_k_out, got ",
+                     common::QuoteForError(spec.split)));
   }
   if (!proto.gate_metric().empty()) spec.gate_metric = proto.gate_metric();
   spec.min_lift = proto.min_lift();
   spec.force = proto.force();
+  if (proto.publish_to_size() > common::kMaxPublishTargets) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.publish_to has ", proto.publish_to_size(),
+                     " targets; the limit is ", common::kMaxPublishTargets));
+  }
   for (const std::string& target : proto.publish_to()) {
     if (target.empty()) {
       return absl::InvalidArgumentError("spec.publish_to has an empty target");
     }
+    if (absl::Status s =
+            MaxLength("publish_to target", target, common::kMaxTargetBytes);
+        !s.ok()) {
+      return s;
+    }
     spec.publish_to.push_back(target);
   }
   spec.model_name = proto.model_name();
-  if (proto.version() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "spec.version must not be negative, got ", proto.version()));
-  }
   spec.version = proto.version();
   spec.feedback_path = proto.feedback_path();
   return spec;

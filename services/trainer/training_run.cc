@@ -31,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "lib/als/als.h"
 #include "lib/als/interaction_matrix.h"
+#include "lib/common/api_limits.h"
 #include "lib/common/json.h"
 #include "lib/common/status_macros.h"
 #include "lib/data/bank_data.h"
@@ -130,9 +131,10 @@ absl::Status ValidateSpec(const TrainingSpec& spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_bad_rows must be >= 0, got ", spec.max_bad_rows));
   }
-  if (spec.version < 0) {
+  if (spec.version < 0 || spec.version > common::kMaxVersion) {
     return absl::InvalidArgumentError(
-        absl::StrCat("version must be >= 0, got ", spec.version));
+        absl::StrCat("version must be in [0, 2^53 = ", common::kMaxVersion,
+                     "], got ", spec.version));
   }
   for (const std::string& target : spec.publish_to) {
     if (target.empty()) {
@@ -364,6 +366,16 @@ void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
 
 }  // namespace
 
+absl::StatusOr<int64_t> NextVersion(int64_t newest) {
+  if (newest >= common::kMaxVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot choose a version: the newest is ", newest,
+        ", at or past the largest a version may be (2^53 = ",
+        common::kMaxVersion, "); pass an unused version explicitly"));
+  }
+  return std::max<int64_t>(newest, 0) + 1;
+}
+
 absl::StatusOr<TrainingOutcome> RunTraining(
     const TrainingSpec& spec,
     const std::function<void(const TrainingEvent&)>& on_event,
@@ -474,6 +486,18 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     } else {
       serving_info = *info;
     }
+  }
+  int64_t publish_version = spec.version;
+  if (!spec.publish_to.empty() && publish_version == 0) {
+    // Chosen now, so that a model at the version bound fails the run before
+    // minutes of training.
+    absl::StatusOr<int64_t> next = NextVersion(serving_info.max_version);
+    if (!next.ok()) {
+      return absl::Status(
+          next.status().code(),
+          absl::StrCat(spec.publish_to.front(), ": ", next.status().message()));
+    }
+    publish_version = *next;
   }
 
   // Splitting.
@@ -781,8 +805,7 @@ absl::StatusOr<TrainingOutcome> RunTraining(
       absl::ToDoubleSeconds(absl::Now() - train_start);
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
-  outcome.version =
-      spec.version > 0 ? spec.version : serving_info.max_version + 1;
+  outcome.version = publish_version;
   // A customer with declines only would get a zero factor, and the server
   // would score every product 0 for them instead of falling back to
   // popularity: such customers are left out.
@@ -831,11 +854,12 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     }
     v1::ModelMetadata* metadata = header->mutable_metadata();
     metadata->set_description(absl::StrFormat(
-        "implicit ALS, %d factors, trained by %s on %s (%s .. %s); "
+        "implicit ALS, %d factors, trained by %s on data from %s .. %s; "
         "retrained on all data after evaluation on the %s split",
-        spec.factors, kTrainerVersion, spec.data_dir,
-        data::FormatTimestamp(min_time), data::FormatTimestamp(max_time),
-        spec.split));
+        spec.factors, kTrainerVersion, data::FormatTimestamp(min_time),
+        data::FormatTimestamp(max_time), spec.split));
+    // No label names a local path (data_dir, feedback_path): where the
+    // trainer's files live is none of the servers' clients' business.
     auto& labels = *metadata->mutable_labels();
     labels["trainer"] = kTrainerVersion;
     labels["algorithm"] = "implicit_als";
@@ -845,7 +869,6 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     labels["alpha"] = absl::StrCat(spec.alpha);
     labels["cg_steps"] = absl::StrCat(spec.cg_steps);
     labels["seed"] = absl::StrCat(spec.seed);
-    labels["data_dir"] = spec.data_dir;
     labels["data_min_time"] = data::FormatTimestamp(min_time);
     labels["data_max_time"] = data::FormatTimestamp(max_time);
     labels["customers"] = absl::StrCat(num_users);
@@ -856,9 +879,6 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     // Offer answers in the published model (transactions.csv's and the
     // feedback file's).
     labels["feedback_rows"] = absl::StrCat(feedback.size());
-    if (!spec.feedback_path.empty()) {
-      labels["feedback_path"] = spec.feedback_path;
-    }
     labels["skipped_rows"] = absl::StrCat(data.skipped_rows());
     labels["split"] = spec.split;
     if (split.cutoff_unix_seconds > 0) {

@@ -107,6 +107,13 @@ struct TrainingOutcome {
 inline constexpr char kReportJsonPayloadUrl[] =
     "type.nbo.dev/nbo.trainer.ReportJson";
 
+// The version a publish takes when the spec names none: one above `newest`,
+// the newest version of the model on the first target (0 when it has none).
+// FAILED_PRECONDITION when `newest` is already common::kMaxVersion (2^53) or
+// above it (a server from before the bound): there is no next version, and
+// counting on would overflow.
+absl::StatusOr<int64_t> NextVersion(int64_t newest);
+
 // Runs one training. `on_event` is called from the calling thread; the run
 // stops with CANCELLED within one ALS iteration once `cancelled` returns
 // true. INVALID_ARGUMENT / NOT_FOUND for bad specs or input (with file:line);

@@ -365,8 +365,13 @@ absl::StatusOr<PublishResult> PublishFactors(const PublishOptions& options) {
       out->set_name(product.name);
       out->set_category(product.category);
     }
-    header->mutable_metadata()->set_description(
-        absl::StrCat("imported from Spark factors at ", options.factors_dir));
+    // Only the directory's own name: where the operator keeps files is none
+    // of the server's clients' business (ListModels shows the description).
+    std::filesystem::path dir =
+        std::filesystem::path(options.factors_dir).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path();
+    header->mutable_metadata()->set_description(absl::StrCat(
+        "imported from Spark factors in ", dir.filename().string()));
     if (!send(request, request.ByteSizeLong())) return server_error();
   }
   for (size_t begin = 0; begin < items.size(); begin += options.chunk_rows) {

@@ -6,6 +6,7 @@
 // a permit, a notification or observed state.
 
 #include <climits>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@ namespace {
 using ::nbo::testing::IsOk;
 using ::nbo::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 // A run that reports a "training" phase, then one iteration per permit
@@ -531,10 +533,36 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
        [](nbo::v1::TrainingSpec& s) { s.set_split("weekly"); });
   with("zero k", [](nbo::v1::TrainingSpec& s) { s.set_k(0); });
   with("negative k", [](nbo::v1::TrainingSpec& s) { s.set_k(-7); });
+  with("version above 2^53",
+       [](nbo::v1::TrainingSpec& s) { s.set_version((int64_t{1} << 53) + 1); });
+  with("1 MiB data_dir", [](nbo::v1::TrainingSpec& s) {
+    s.set_data_dir(std::string(1 << 20, 'd'));
+  });
+  with("1 MiB model_name", [](nbo::v1::TrainingSpec& s) {
+    s.set_model_name(std::string(1 << 20, 'm'));
+  });
+  with("17 targets", [](nbo::v1::TrainingSpec& s) {
+    for (int i = 0; i < 17; ++i) s.add_publish_to("127.0.0.1:1");
+  });
+  with("NaN regularization", [](nbo::v1::TrainingSpec& s) {
+    s.set_regularization(std::numeric_limits<double>::quiet_NaN());
+  });
+  with("infinite alpha", [](nbo::v1::TrainingSpec& s) {
+    s.set_alpha(std::numeric_limits<double>::infinity());
+  });
+  with("1e308 min_lift",
+       [](nbo::v1::TrainingSpec& s) { s.set_min_lift(1e308); });
+  with("257 threads", [](nbo::v1::TrainingSpec& s) { s.set_threads(257); });
+  with("1001 iterations",
+       [](nbo::v1::TrainingSpec& s) { s.set_iterations(1001); });
+  with("1 MiB split", [](nbo::v1::TrainingSpec& s) {
+    s.set_split(std::string(1 << 20, 's'));
+  });
   for (const auto& [name, spec] : cases) {
     grpc::Status status = Start(spec, nullptr);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << name << ": " << status.error_message();
+    EXPECT_LE(status.error_message().size(), 400u) << name;
   }
   nbo::v1::ListJobsResponse list;
   ASSERT_TRUE(List(&list).ok());
@@ -548,6 +576,15 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   nbo::v1::Job job;
   ASSERT_TRUE(Get(id, &job).ok());
   EXPECT_EQ(job.spec().split(), "time");
+}
+
+TEST_F(TrainerServiceTest, AnUnknownOneMebibyteJobIdIsQuotedBriefly) {
+  StartServer();
+  nbo::v1::Job job;
+  const grpc::Status status = Get(std::string(1 << 20, 'j'), &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("(1048576 bytes)"));
+  EXPECT_LE(status.error_message().size(), 400u);
 }
 
 TEST_F(TrainerServiceTest, FeedbackPathReachesTheRunAndTheJob) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -293,9 +294,30 @@ TEST_F(TrainingRunTest, RejectsBadSpecs) {
   EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));
   spec = GoodSpec();
+  spec.version = (int64_t{1} << 53) + 1;
+  EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("version must be in [0, 2^53")));
+  spec = GoodSpec();
   spec.data_dir = DataDir() + "/missing";
   EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(NextVersionTest, CountsOnFromTheNewestVersion) {
+  EXPECT_EQ(NextVersion(0).value_or(-1), 1);
+  EXPECT_EQ(NextVersion(41).value_or(-1), 42);
+  EXPECT_EQ(NextVersion((int64_t{1} << 53) - 1).value_or(-1), int64_t{1} << 53);
+}
+
+TEST(NextVersionTest, RefusesToCountPastTwoToThe53InsteadOfOverflowing) {
+  for (int64_t newest : {int64_t{1} << 53, (int64_t{1} << 53) + 1,
+                         std::numeric_limits<int64_t>::max()}) {
+    EXPECT_THAT(NextVersion(newest),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("pass an unused version explicitly")))
+        << newest;
+  }
 }
 
 TEST_F(TrainingRunTest, PublishesTheCatalogTermsAndTheEventWeights) {
@@ -352,7 +374,9 @@ TEST_F(TrainingRunTest, PublishesTheCatalogTermsAndTheEventWeights) {
   EXPECT_EQ(labels.at("feedback_rows"), "0");
   EXPECT_EQ(labels.count("feedback_path"), 0u);
   EXPECT_EQ(labels.at("algorithm"), "implicit_als");
-  EXPECT_EQ(labels.at("data_dir"), DataDir());
+  // Where the trainer's files are is not published.
+  EXPECT_EQ(labels.count("data_dir"), 0u);
+  EXPECT_THAT(header.metadata().description(), Not(HasSubstr(DataDir())));
   EXPECT_EQ(labels.at("transactions"), absl::StrCat(data.interactions.size()));
 }
 
@@ -441,7 +465,7 @@ TEST_F(TrainingRunTest, DeclinesFromTheFeedbackFileLowerThoseScores) {
   const Published after = server.last();
   const auto& labels = after.header.metadata().labels();
   EXPECT_EQ(labels.at("feedback_rows"), "31");
-  EXPECT_EQ(labels.at("feedback_path"), spec.feedback_path);
+  EXPECT_EQ(labels.count("feedback_path"), 0u);
   // Feedback never enters the split.
   const auto& plain_labels = before.header.metadata().labels();
   for (const char* key : {"train_interactions", "test_customers",
