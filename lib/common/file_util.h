@@ -4,7 +4,6 @@
 #define NBO_LIB_COMMON_FILE_UTIL_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,10 +22,6 @@ absl::Status WriteFileAtomically(const std::string& path,
 // `path` (statvfs: f_bavail * f_frsize). INTERNAL naming the path (and
 // errno's text) when the filesystem cannot be queried.
 absl::StatusOr<uint64_t> FreeBytes(const std::string& path);
-
-// Where callers that check free space get the figure from: FreeBytes bound
-// to a directory in production, a fixed value in tests.
-using FreeSpaceFn = std::function<absl::StatusOr<uint64_t>()>;
 
 }  // namespace nbo::common
 
