@@ -14,6 +14,9 @@ ClientStreamReactor* ClientStreamReactor::Start(
     std::unique_ptr<ClientStreamHandler> handler, absl::Duration idle_timeout) {
   auto* reactor = new ClientStreamReactor(context, response, std::move(handler),
                                           idle_timeout);
+  // Initial metadata now tells the client that the stream was admitted (a
+  // rejected one gets only the final status).
+  reactor->StartSendInitialMetadata();
   // The worker's first read may start before gRPC has bound the reactor;
   // ServerReadReactor holds it back until then.
   reactor->worker_ = std::thread([reactor] { reactor->Run(); });

@@ -86,7 +86,9 @@ absl::StatusOr<grpc::ByteBuffer> SerializeResponse(const Response& message) {
   return bytes;
 }
 
-// Runs one client stream: reads each message as bytes and hands it to a
+// Runs one client stream: sends the initial metadata at once (so that a
+// client can tell an admitted stream from a refused one), reads each message
+// as bytes and hands it to a
 // ClientStreamHandler on a worker thread of its own, reading the next one
 // only after the handler is done with it (so each message is applied before
 // the next is read, and a slow disk slows the client down rather than
