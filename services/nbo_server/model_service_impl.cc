@@ -181,6 +181,9 @@ grpc::Status ModelServiceImpl::DoExport(
   header->set_model_name(name);
   header->set_version(record->version);
   header->set_rank(record->rank);
+  // header.customer_count stays undeclared: a version published before
+  // duplicate customer rows were refused counted them twice, so its record
+  // may count more rows than the export carries.
   // The version's products with the model's current rules, so that a
   // replica bootstrapping from this export decides as this server does.
   std::shared_ptr<const serving::DecisionConfig> catalog = catalogs_->Get(name);
