@@ -33,8 +33,8 @@ absl::Status WriteFileAtomically(const std::string& path,
 absl::StatusOr<uint64_t> FreeBytes(const std::string& path) {
   struct statvfs fs;
   if (statvfs(path.c_str(), &fs) != 0) {
-    return absl::InternalError(absl::StrCat(
-        "cannot query free space of ", path, ": ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("cannot query free space of ", path,
+                                            ": ", std::strerror(errno)));
   }
   return static_cast<uint64_t>(fs.f_bavail) *
          static_cast<uint64_t>(fs.f_frsize);

@@ -31,8 +31,8 @@ double EstimateVersionBytes(size_t model_name_bytes, int32_t rank,
                             int64_t products, int64_t customers) {
   const double prefix = static_cast<double>(model_name_bytes) + 9;
   const double value = static_cast<double>(rank) * sizeof(float);
-  return static_cast<double>(products) * (prefix + 4 + value +
-                                          kRowOverheadBytes) +
+  return static_cast<double>(products) *
+             (prefix + 4 + value + kRowOverheadBytes) +
          static_cast<double>(customers) *
              (prefix + kAssumedCustomerIdBytes + value + kRowOverheadBytes);
 }

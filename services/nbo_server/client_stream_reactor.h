@@ -77,11 +77,12 @@ class TypedClientStreamHandler : public ClientStreamHandler {
 template <typename Response>
 absl::StatusOr<grpc::ByteBuffer> SerializeResponse(const Response& message) {
   grpc::ByteBuffer bytes;
-  grpc::ProtoBufferWriter writer(&bytes, grpc::kProtoBufferWriterMaxBufferLength,
+  grpc::ProtoBufferWriter writer(&bytes,
+                                 grpc::kProtoBufferWriterMaxBufferLength,
                                  static_cast<int>(message.ByteSizeLong()));
   if (!message.SerializeToZeroCopyStream(&writer)) {
-    return absl::InternalError(absl::StrCat(
-        "cannot serialize ", Response::descriptor()->full_name()));
+    return absl::InternalError(
+        absl::StrCat("cannot serialize ", Response::descriptor()->full_name()));
   }
   return bytes;
 }
@@ -104,10 +105,10 @@ class ClientStreamReactor final
   // `idle_timeout` bounds the wait for each message (InfiniteDuration():
   // unbounded).
   // REQUIRES: handler != nullptr, idle_timeout > 0.
-  static ClientStreamReactor* Start(grpc::CallbackServerContext* context,
-                                    grpc::ByteBuffer* response,
-                                    std::unique_ptr<ClientStreamHandler> handler,
-                                    absl::Duration idle_timeout);
+  static ClientStreamReactor* Start(
+      grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
+      std::unique_ptr<ClientStreamHandler> handler,
+      absl::Duration idle_timeout);
 
   void OnReadDone(bool ok) override ABSL_LOCKS_EXCLUDED(mu_);
   void OnCancel() override ABSL_LOCKS_EXCLUDED(mu_);

@@ -42,9 +42,7 @@ class TransactionStream final
     return SerializeResponse(response_);
   }
 
-  absl::Status OnAbort(absl::Status why) override {
-    return WithProgress(why);
-  }
+  absl::Status OnAbort(absl::Status why) override { return WithProgress(why); }
 
   void OnFinish(const grpc::Status& status) override { call_.Done(status); }
 
@@ -58,8 +56,7 @@ class TransactionStream final
         absl::StrCat(status.message(), "; batches applied before it: ",
                      batches_applied_, " (", response_.accepted(),
                      " transactions accepted, ", response_.duplicates(),
-                     " duplicates, ", response_.rejected_size(),
-                     " rejected)"));
+                     " duplicates, ", response_.rejected_size(), " rejected)"));
   }
 
   serving::CustomerService* const customers_;

@@ -47,7 +47,8 @@ ABSL_FLAG(absl::Duration, publish_idle_timeout, kDefaults.publish_idle_timeout,
           "Longest wait for a publish's next message; then the publish is "
           "aborted (ABORTED) and its partial data deleted");
 ABSL_FLAG(int64_t, publish_free_space_reserve_mb,
-          static_cast<int64_t>(kDefaults.publish_free_space_reserve_bytes >> 20),
+          static_cast<int64_t>(kDefaults.publish_free_space_reserve_bytes >>
+                               20),
           "Free space a publish must leave on the data dir's filesystem on "
           "top of twice the version's estimated size, MiB");
 ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,

@@ -31,8 +31,8 @@ absl::Status PublishStream::Apply(const nbo::v1::PublishModelRequest& message,
       // before any factor is written.
       absl::Status rules = serving::ToProductRule(product).status();
       if (rules.ok()) {
-        rules =
-            serving::ContactPolicyOf(product, decision::ContactPolicy{}).status();
+        rules = serving::ContactPolicyOf(product, decision::ContactPolicy{})
+                    .status();
       }
       if (!rules.ok()) return rules;
     }
@@ -68,8 +68,8 @@ absl::Status PublishStream::OnAbort(absl::Status why) {
           : "";
   return absl::Status(
       why.code(),
-      absl::StrCat(cause, why.message(), "; nothing was published (",
-                   messages_, " messages, ", bytes_recorded_,
+      absl::StrCat(cause, why.message(), "; nothing was published (", messages_,
+                   " messages, ", bytes_recorded_,
                    " bytes received before it)"));
 }
 

@@ -46,8 +46,7 @@ TEST(FileUtilTest, FreeBytesAgreesWithTheFilesystem) {
   nbo::testing::TempDir dir;
   absl::StatusOr<uint64_t> free = FreeBytes(dir.path());
   ASSERT_THAT(free, IsOk());
-  const std::filesystem::space_info space =
-      std::filesystem::space(dir.path());
+  const std::filesystem::space_info space = std::filesystem::space(dir.path());
   // Other processes write meanwhile: equal within 64 MiB.
   const uint64_t expected = space.available;
   EXPECT_LT(*free > expected ? *free - expected : expected - *free,
@@ -56,9 +55,9 @@ TEST(FileUtilTest, FreeBytesAgreesWithTheFilesystem) {
 
 TEST(FileUtilTest, FreeBytesOfAMissingPathIsInternalNamingIt) {
   nbo::testing::TempDir dir;
-  EXPECT_THAT(FreeBytes(dir.Sub("missing")),
-              StatusIs(absl::StatusCode::kInternal,
-                       ::testing::HasSubstr("missing")));
+  EXPECT_THAT(
+      FreeBytes(dir.Sub("missing")),
+      StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("missing")));
 }
 
 }  // namespace

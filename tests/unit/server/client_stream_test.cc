@@ -110,9 +110,9 @@ class ClientStreamTest : public ::testing::Test {
     auto server = NboServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->grpc_port()),
-        grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                            grpc::InsecureChannelCredentials());
     models_ = nbo::v1::ModelService::NewStub(channel_);
     ingest_ = nbo::v1::IngestService::NewStub(channel_);
   }
@@ -137,8 +137,9 @@ class ClientStreamTest : public ::testing::Test {
       t->set_customer_id("C0000001");
       t->set_product_id("P01");
       t->set_event(nbo::v1::TRANSACTION_EVENT_VIEW);
-      *t->mutable_timestamp() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
-          absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
+      *t->mutable_timestamp() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(
+              absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
       t->set_transaction_id(absl::StrCat(prefix, i));
     }
     return batch;
@@ -159,7 +160,8 @@ class ClientStreamTest : public ::testing::Test {
   std::unique_ptr<nbo::v1::IngestService::Stub> ingest_;
 };
 
-constexpr char kStreamTransactions[] = "/nbo.v1.IngestService/StreamTransactions";
+constexpr char kStreamTransactions[] =
+    "/nbo.v1.IngestService/StreamTransactions";
 constexpr char kPublishModel[] = "/nbo.v1.ModelService/PublishModel";
 
 // Issue 10: batch A, 50 bytes of garbage, batches B and C used to answer OK
@@ -170,10 +172,9 @@ TEST_F(ClientStreamTest, CorruptBatchFailsTheStreamNamingItsIndex) {
   const nbo::v1::RecordTransactionsRequest a = Batch("a", 5);
   const nbo::v1::RecordTransactionsRequest b = Batch("b", 5);
   const nbo::v1::RecordTransactionsRequest c = Batch("c", 5);
-  RawResult result =
-      CallRaw(channel_.get(), kStreamTransactions,
-              {a.SerializeAsString(), kGarbage, b.SerializeAsString(),
-               c.SerializeAsString()});
+  RawResult result = CallRaw(channel_.get(), kStreamTransactions,
+                             {a.SerializeAsString(), kGarbage,
+                              b.SerializeAsString(), c.SerializeAsString()});
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.status.error_message(),
             "message 1 of the stream is not a valid "
@@ -221,10 +222,11 @@ TEST_F(ClientStreamTest, CorruptPublishMessageFailsAndFreesTheVersion) {
   raw.insert(raw.begin() + 2, kGarbage);  // After the header and the items.
   RawResult result = CallRaw(channel_.get(), kPublishModel, raw);
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(result.status.error_message(),
-              MatchesRegex("message 2 of the stream is not a valid "
-                           "nbo.v1.PublishModelRequest; nothing was published "
-                           "\\(2 messages, [0-9]+ bytes received before it\\)"));
+  EXPECT_THAT(
+      result.status.error_message(),
+      MatchesRegex("message 2 of the stream is not a valid "
+                   "nbo.v1.PublishModelRequest; nothing was published "
+                   "\\(2 messages, [0-9]+ bytes received before it\\)"));
   EXPECT_TRUE(Publish(model.Stream()).ok());
 }
 

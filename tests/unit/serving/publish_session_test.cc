@@ -243,17 +243,16 @@ TEST_F(PublishSessionTest, RefusesAVersionThatDoesNotFitBeforeWriting) {
   EXPECT_EQ(store_->ApproximateVersionBytes("nbo", 1), 0u);
   // The same space holds the version as it really is (10 customers).
   s[0].mutable_header()->set_customer_count(10);
-  EXPECT_THAT(
-      PublishWith(manager_.get(), store_.get(), WithFreeSpace(free), s),
-      IsOk());
+  EXPECT_THAT(PublishWith(manager_.get(), store_.get(), WithFreeSpace(free), s),
+              IsOk());
 }
 
 TEST_F(PublishSessionTest, KeepsAReserveBesidesTheVersion) {
   TestModel model;
   PublishLimits limits = WithFreeSpace(uint64_t{63} << 20);
-  EXPECT_THAT(PublishWith(manager_.get(), store_.get(), limits, model.Stream()),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("63 MiB free")));
+  EXPECT_THAT(
+      PublishWith(manager_.get(), store_.get(), limits, model.Stream()),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("63 MiB free")));
   limits.free_space_reserve_bytes = uint64_t{32} << 20;
   EXPECT_THAT(PublishWith(manager_.get(), store_.get(), limits, model.Stream()),
               IsOk());
@@ -298,7 +297,8 @@ TEST_F(PublishSessionTest, AFailedPublishReleasesItsVersionAtOnce) {
   {
     // A stream that stops midway (the client went away).
     PublishSession session(manager_.get(), store_.get(), PublishLimits());
-    ASSERT_THAT(session.Add(bad[0]), StatusIs(absl::StatusCode::kResourceExhausted));
+    ASSERT_THAT(session.Add(bad[0]),
+                StatusIs(absl::StatusCode::kResourceExhausted));
   }
   store_->FailRemovalsForTesting(absl::OkStatus());
   {

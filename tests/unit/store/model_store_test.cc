@@ -451,8 +451,7 @@ TEST(ModelStoreTest, AbortThatCannotDeleteReleasesTheVersion) {
                        store->BeginVersion("nbo", 1, kRank));
   WriteFactors(*writer, 1, 3, 2000);
   store->FailRemovalsForTesting(absl::ResourceExhaustedError("disk full"));
-  EXPECT_THAT(writer->Abort(),
-              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(writer->Abort(), StatusIs(absl::StatusCode::kResourceExhausted));
   writer.reset();
   EXPECT_THAT(store->BeginVersion("nbo", 1, kRank),
               StatusIs(absl::StatusCode::kResourceExhausted));
