@@ -2,7 +2,11 @@
 
 #include "lib/common/file_util.h"
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +28,16 @@ absl::Status WriteFileAtomically(const std::string& path,
         absl::StrCat("cannot rename ", tmp, " to ", path));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> FreeBytes(const std::string& path) {
+  struct statvfs fs;
+  if (statvfs(path.c_str(), &fs) != 0) {
+    return absl::InternalError(absl::StrCat("cannot query free space of ", path,
+                                            ": ", std::strerror(errno)));
+  }
+  return static_cast<uint64_t>(fs.f_bavail) *
+         static_cast<uint64_t>(fs.f_frsize);
 }
 
 }  // namespace nbo::common

@@ -3,9 +3,11 @@
 #ifndef NBO_LIB_COMMON_FILE_UTIL_H_
 #define NBO_LIB_COMMON_FILE_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace nbo::common {
@@ -15,6 +17,11 @@ namespace nbo::common {
 // half-written file. INTERNAL naming the path when either step fails.
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents);
+
+// Bytes an unprivileged process may still write on the filesystem holding
+// `path` (statvfs: f_bavail * f_frsize). INTERNAL naming the path (and
+// errno's text) when the filesystem cannot be queried.
+absl::StatusOr<uint64_t> FreeBytes(const std::string& path);
 
 }  // namespace nbo::common
 

@@ -21,6 +21,36 @@ namespace {
 
 using ::nbo::common::QuoteForError;
 
+// Most customer rows a header may declare.
+constexpr int64_t kMaxDeclaredCustomers = 10'000'000'000;
+
+// Bytes per stored factor row besides its key and value: RocksDB's internal
+// key trailer, the block entry's lengths and restart points, bloom filter
+// bits, with room to spare.
+constexpr double kRowOverheadBytes = 32;
+// Customer ids are not known before they arrive; banks' are about this long.
+constexpr double kAssumedCustomerIdBytes = 16;
+
+// Bytes a version takes on disk once flushed (see the key layout in
+// lib/store/model_store.cc: model '\0' be64(version) then the catalog index
+// or the customer id). In double: a declared count near the bound must not
+// overflow.
+double EstimateVersionBytes(size_t model_name_bytes, int32_t rank,
+                            int64_t products, int64_t customers) {
+  const double prefix = static_cast<double>(model_name_bytes) + 9;
+  const double value = static_cast<double>(rank) * sizeof(float);
+  return static_cast<double>(products) *
+             (prefix + 4 + value + kRowOverheadBytes) +
+         static_cast<double>(customers) *
+             (prefix + kAssumedCustomerIdBytes + value + kRowOverheadBytes);
+}
+
+// Whole MiB, rounded up (a need) or down (what is free).
+int64_t MiBUp(double bytes) {
+  return static_cast<int64_t>(std::ceil(bytes / (1 << 20)));
+}
+int64_t MiBDown(uint64_t bytes) { return static_cast<int64_t>(bytes >> 20); }
+
 // Checks one factor row's length and values. `what` names the row in errors
 // (product ids are not personal data; customer rows are named by position).
 absl::Status CheckFactor(const nbo::v1::FactorRow& row, int32_t rank,
@@ -63,7 +93,8 @@ absl::Status PublishSession::Fail(absl::Status status) {
   if (writer_ != nullptr) {
     absl::Status aborted = writer_->Abort();
     if (!aborted.ok()) {
-      // The data stays marked pending and is removed at the next start.
+      // The version number is free all the same: the store retries the
+      // removal when the version is begun again (and at the next start).
       std::fprintf(stderr, "nbo: could not abort publish of version %lld: %s\n",
                    static_cast<long long>(version_),
                    aborted.ToString().c_str());
@@ -172,6 +203,12 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
     record_.popularity[it->second] = score;
   }
   explicit_popularity_ = !header.popularity().empty();
+  customers_declared_ = header.customer_count();
+  if (customers_declared_ < 0 || customers_declared_ > kMaxDeclaredCustomers) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("header.customer_count must be in [0, ",
+                     kMaxDeclaredCustomers, "], got ", customers_declared_)));
+  }
   const nbo::v1::ModelMetadata& meta = header.metadata();
   if (absl::Status s = ValidateModelMetadata(meta); !s.ok()) return Fail(s);
   record_.model_name = model_name_;
@@ -187,6 +224,7 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
       !s.ok()) {
     return Fail(s);
   }
+  if (absl::Status s = CheckFreeSpace(products); !s.ok()) return Fail(s);
   absl::StatusOr<std::unique_ptr<store::VersionWriter>> writer =
       store_->BeginVersion(model_name_, version_, rank_);
   if (!writer.ok()) return Fail(writer.status());
@@ -196,6 +234,22 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
   customer_sum_.assign(rank_, 0.0);
   phase_ = Phase::kItems;
   return absl::OkStatus();
+}
+
+absl::Status PublishSession::CheckFreeSpace(int64_t products) const {
+  if (!limits_.free_bytes) return absl::OkStatus();
+  absl::StatusOr<uint64_t> free = limits_.free_bytes();
+  if (!free.ok()) return free.status();
+  // Twice the size: a compaction writes the version's new files before it
+  // deletes the old ones.
+  const double needed =
+      2 * EstimateVersionBytes(model_name_.size(), rank_, products,
+                               customers_declared_) +
+      static_cast<double>(limits_.free_space_reserve_bytes);
+  if (static_cast<double>(*free) >= needed) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("storage full: version needs about ", MiBUp(needed),
+                   " MiB, ", MiBDown(*free), " MiB free"));
 }
 
 absl::Status PublishSession::AddItems(const nbo::v1::FactorChunk& chunk) {
@@ -248,6 +302,12 @@ absl::Status PublishSession::AddCustomers(const nbo::v1::FactorChunk& chunk) {
     if (absl::Status s = CheckItemsComplete(); !s.ok()) return Fail(s);
     phase_ = Phase::kCustomers;
   }
+  if (customers_declared_ > 0 &&
+      customers_received_ + chunk.rows_size() > customers_declared_) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("the stream carries more than the ", customers_declared_,
+                     " customer rows its header declared")));
+  }
   id_buffer_.clear();
   value_buffer_.clear();
   value_buffer_.reserve(static_cast<size_t>(chunk.rows_size()) * rank_);
@@ -298,6 +358,12 @@ absl::StatusOr<nbo::v1::PublishModelResponse> PublishSession::Finish() {
       return Fail(absl::FailedPreconditionError(
           absl::StrCat("commit expects ", commit_.expected_product_count(),
                        " item rows; the stream carried ", items_received_)));
+    }
+    if (customers_declared_ != 0 &&
+        customers_declared_ != customers_received_) {
+      return Fail(absl::FailedPreconditionError(absl::StrCat(
+          "header declares ", customers_declared_,
+          " customer rows; the stream carried ", customers_received_)));
     }
     if (commit_.expected_customer_count() != 0 &&
         commit_.expected_customer_count() != customers_received_) {

@@ -30,6 +30,14 @@ struct PublishLimits {
   // Largest catalog.
   // Default: 10000.
   int32_t max_products = 10000;
+  // Free bytes of the data dir's filesystem, asked once per publish, after
+  // the header and before anything is written. Empty skips the check.
+  // Default: empty.
+  std::function<absl::StatusOr<uint64_t>()> free_bytes;
+  // Free space a publish must leave on top of twice its estimated size, for
+  // the customer store, RocksDB's logs and manifests.
+  // Default: 64 MiB.
+  uint64_t free_space_reserve_bytes = uint64_t{64} << 20;
 };
 
 // One PublishModel stream, validated message by message and written to the
@@ -59,6 +67,8 @@ class PublishSession {
   //                       product, bad or repeated customer id, chunk over
   //                       max_chunk_bytes, empty message
   //   ALREADY_EXISTS      the version exists
+  //   RESOURCE_EXHAUSTED  (header) the version, as the header sizes it, does
+  //                       not fit in limits.free_bytes
   //   FAILED_PRECONDITION a message out of order (no header first, items
   //                       after customers, anything after the commit)
   absl::Status Add(const nbo::v1::PublishModelRequest& message);
@@ -79,6 +89,9 @@ class PublishSession {
   enum class Phase { kHeader, kItems, kCustomers, kCommitReceived, kDone };
 
   absl::Status AddHeader(const nbo::v1::PublishHeader& header);
+  // RESOURCE_EXHAUSTED unless limits_.free_bytes covers twice the version's
+  // estimated size plus the reserve; the status of free_bytes if it fails.
+  absl::Status CheckFreeSpace(int64_t products) const;
   absl::Status AddItems(const nbo::v1::FactorChunk& chunk);
   absl::Status AddCustomers(const nbo::v1::FactorChunk& chunk);
   absl::Status CheckItemsComplete() const;
@@ -105,6 +118,8 @@ class PublishSession {
   std::vector<double> customer_sum_;
   int64_t items_received_ = 0;
   int64_t customers_received_ = 0;
+  // header.customer_count; 0 when the header did not declare it.
+  int64_t customers_declared_ = 0;
   nbo::v1::PublishCommit commit_;
   uint64_t bytes_received_ = 0;
   // Repeated customer rows are found by fingerprint rather than by id: 8-16

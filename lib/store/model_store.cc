@@ -336,6 +336,7 @@ class ModelStore::Impl {
                             absl::Span<const float> values, int32_t rank);
   absl::Status Commit(const VersionRecord& record, absl::string_view prefix);
   absl::Status Abort(absl::string_view model_name, int64_t version);
+  void FailRemovalsForTesting(absl::Status status);
 
   absl::StatusOr<std::vector<VersionRecord>> ListVersions() const;
   absl::StatusOr<internal::VersionRecordValue> ReadRecord(
@@ -407,9 +408,16 @@ class ModelStore::Impl {
   // keys so that the request path checks visibility without a disk read.
   absl::flat_hash_set<std::string> committed_ ABSL_GUARDED_BY(mu_);
   // Version prefixes a VersionWriter or DeleteVersion is working on; nobody
-  // else may begin them. An abandoned or failed-to-clean writer keeps its
-  // entry until the next Open() repairs it.
+  // else may begin them. An abandoned writer keeps its entry until the next
+  // Open() repairs it.
   absl::flat_hash_set<std::string> busy_ ABSL_GUARDED_BY(mu_);
+  // Version prefixes whose publish was aborted but whose data could not be
+  // removed (a full disk fails the deletion too). Their pending marker is
+  // still on disk. They are not busy: the next Begin() of the version retries
+  // the removal first, and the next Open() removes them in any case.
+  absl::flat_hash_set<std::string> unclean_ ABSL_GUARDED_BY(mu_);
+  // Test-only: when not OK, RemoveVersion fails with it before writing.
+  absl::Status removal_fault_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::Status ModelStore::Impl::LoadAndRecover(RecoveryReport* report) {
@@ -485,6 +493,7 @@ absl::Status ModelStore::Impl::CheckStorage() {
 absl::Status ModelStore::Impl::Begin(absl::string_view model_name,
                                      int64_t version, int32_t rank) {
   const std::string prefix = VersionPrefix(model_name, version);
+  bool retry_cleanup = false;
   {
     absl::MutexLock lock(&mu_);
     if (committed_.contains(prefix)) {
@@ -494,6 +503,20 @@ absl::Status ModelStore::Impl::Begin(absl::string_view model_name,
     if (!busy_.insert(prefix).second) {
       return absl::AlreadyExistsError(absl::StrCat(
           VersionName(model_name, version), " is being written or deleted"));
+    }
+    retry_cleanup = unclean_.erase(prefix) > 0;
+  }
+  if (retry_cleanup) {
+    // Rows of the failed attempt would otherwise mix into this one (a
+    // customer it does not list would keep the old factor).
+    absl::Status removed =
+        RemoveVersion(model_name, version, MetaKey(kPendingKind, prefix),
+                      "remove a failed publish's data");
+    if (!removed.ok()) {
+      absl::MutexLock lock(&mu_);
+      busy_.erase(prefix);
+      unclean_.insert(prefix);
+      return removed;
     }
   }
   internal::PendingMarkerValue marker;
@@ -595,17 +618,29 @@ absl::Status ModelStore::Impl::Commit(const VersionRecord& record,
 absl::Status ModelStore::Impl::Abort(absl::string_view model_name,
                                      int64_t version) {
   const std::string prefix = VersionPrefix(model_name, version);
-  NBO_RETURN_IF_ERROR(RemoveVersion(
-      model_name, version, MetaKey(kPendingKind, prefix), "abort version"));
+  absl::Status removed = RemoveVersion(
+      model_name, version, MetaKey(kPendingKind, prefix), "abort version");
+  // The version number is free again either way: a failed removal is
+  // retried by the next Begin() of the version (see unclean_).
   absl::MutexLock lock(&mu_);
   busy_.erase(prefix);
-  return absl::OkStatus();
+  if (!removed.ok()) unclean_.insert(prefix);
+  return removed;
+}
+
+void ModelStore::Impl::FailRemovalsForTesting(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  removal_fault_ = std::move(status);
 }
 
 absl::Status ModelStore::Impl::RemoveVersion(absl::string_view model_name,
                                              int64_t version,
                                              const std::string& meta_key,
                                              absl::string_view operation) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!removal_fault_.ok()) return removal_fault_;
+  }
   const std::string begin = VersionPrefix(model_name, version);
   const std::string end = VersionLimit(model_name, version);
   rocksdb::WriteBatch batch;
@@ -1022,6 +1057,10 @@ absl::Status ModelStore::DeleteVersion(const std::string& model_name,
   return impl_->DeleteVersion(model_name, version);
 }
 
+void ModelStore::FailRemovalsForTesting(absl::Status status) {
+  impl_->FailRemovalsForTesting(std::move(status));
+}
+
 uint64_t ModelStore::ApproximateVersionBytes(const std::string& model_name,
                                              int64_t version) const {
   return impl_->ApproximateVersionBytes(model_name, version);
@@ -1058,8 +1097,8 @@ VersionWriter::~VersionWriter() {
   if (finished_) return;
   absl::Status status = Abort();
   if (!status.ok()) {
-    // The pending marker is still on disk, so the next Open() removes the
-    // data; until then the version stays busy in this store.
+    // The store retries the removal when the version is begun again, and the
+    // pending marker still on disk makes the next Open() remove the data.
     std::string line = absl::StrCat("nbo store: cleanup of ",
                                     VersionName(model_name_, version_),
                                     " failed: ", status.ToString(), "\n");
@@ -1133,9 +1172,9 @@ absl::Status VersionWriter::Abort() {
                      " is committed; delete it with DeleteVersion"));
   }
   if (finished_) return absl::OkStatus();
-  NBO_RETURN_IF_ERROR(store_->Abort(model_name_, version_));
+  // Even when the removal fails, the store has taken the cleanup over.
   finished_ = true;
-  return absl::OkStatus();
+  return store_->Abort(model_name_, version_);
 }
 
 }  // namespace nbo::store

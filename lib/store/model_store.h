@@ -122,7 +122,9 @@ class ModelStore {
   // Starts writing a new version; durably marks it pending before returning.
   // ALREADY_EXISTS if (model_name, version) is committed or being written
   // (or being deleted). INVALID_ARGUMENT unless model_name is non-empty
-  // without '\0', version > 0 and rank > 0.
+  // without '\0', version > 0 and rank > 0. If an earlier attempt at the
+  // version was aborted but its data could not be removed, the removal is
+  // retried first, and its error returned if it fails again.
   absl::StatusOr<std::unique_ptr<VersionWriter>> BeginVersion(
       const std::string& model_name, int64_t version, int32_t rank);
 
@@ -166,6 +168,11 @@ class ModelStore {
   // 0 for a version with no data. For tests and operators.
   uint64_t ApproximateVersionBytes(const std::string& model_name,
                                    int64_t version) const;
+
+  // Test-only: until called again with OK, every removal of a version's data
+  // (abort, DeleteVersion, the retry in BeginVersion) fails with `status`
+  // without touching the disk, as a full disk makes it fail.
+  void FailRemovalsForTesting(absl::Status status);
 
   // Routing configuration of every model that has one.
   absl::StatusOr<std::vector<ModelConfig>> ListModelConfigs() const;
@@ -219,6 +226,9 @@ class VersionWriter {
 
   // Deletes everything written so far and the pending marker. Idempotent.
   // FAILED_PRECONDITION after a successful Commit() (use DeleteVersion).
+  // Either way the version number is released at once: when the deletion
+  // fails (its error is returned), the store retries it at the next
+  // BeginVersion of the same version, and Open() removes the data anyway.
   absl::Status Abort();
 
   // Test-only: forgets the writer without cleaning up, as if the process had

@@ -10,11 +10,16 @@
 namespace nbo::server {
 
 // nbo.v1.IngestService: the RPC edge of serving::CustomerService. Every
-// acknowledged record has been synced to disk, so these run on the
-// synchronous API's thread pool.
+// acknowledged record has been synced to disk, so the unary calls run on the
+// synchronous API's thread pool. StreamTransactions reads raw bytes on the
+// callback API (ClientStreamReactor), so that a corrupt batch fails the call
+// with INVALID_ARGUMENT naming it instead of ending the stream silently; its
+// batches are applied on the stream's own worker thread.
 //
 // Thread-safe. The pointers are not owned.
-class IngestServiceImpl final : public nbo::v1::IngestService::Service {
+class IngestServiceImpl final
+    : public nbo::v1::IngestService::WithRawCallbackMethod_StreamTransactions<
+          nbo::v1::IngestService::Service> {
  public:
   IngestServiceImpl(serving::CustomerService* customers, ServerMetrics* metrics)
       : customers_(customers), metrics_(metrics) {}
@@ -27,10 +32,12 @@ class IngestServiceImpl final : public nbo::v1::IngestService::Service {
       grpc::ServerContext* context,
       const nbo::v1::RecordTransactionsRequest* request,
       nbo::v1::RecordTransactionsResponse* response) override;
-  grpc::Status StreamTransactions(
-      grpc::ServerContext* context,
-      grpc::ServerReader<nbo::v1::RecordTransactionsRequest>* reader,
-      nbo::v1::RecordTransactionsResponse* response) override;
+  // Each batch is durable before the next is read. A batch that fails
+  // (corrupt, too large, a storage error) or a cancelled stream ends the call
+  // with a message saying what was applied before it.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* StreamTransactions(
+      grpc::CallbackServerContext* context,
+      grpc::ByteBuffer* response) override;
 
  private:
   serving::CustomerService* const customers_;

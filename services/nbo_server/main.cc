@@ -40,6 +40,17 @@ ABSL_FLAG(int, max_receive_message_bytes, kDefaults.max_receive_message_bytes,
           "Largest gRPC message accepted (RESOURCE_EXHAUSTED above)");
 ABSL_FLAG(int, max_publish_chunk_bytes, kDefaults.max_publish_chunk_bytes,
           "Largest PublishModel factor chunk (INVALID_ARGUMENT above)");
+ABSL_FLAG(int, max_concurrent_publishes, kDefaults.max_concurrent_publishes,
+          "PublishModel streams in progress at once (RESOURCE_EXHAUSTED "
+          "beyond)");
+ABSL_FLAG(absl::Duration, publish_idle_timeout, kDefaults.publish_idle_timeout,
+          "Longest wait for a publish's next message; then the publish is "
+          "aborted (ABORTED) and its partial data deleted");
+ABSL_FLAG(int64_t, publish_free_space_reserve_mb,
+          static_cast<int64_t>(kDefaults.publish_free_space_reserve_bytes >>
+                               20),
+          "Free space a publish must leave on the data dir's filesystem on "
+          "top of twice the version's estimated size, MiB");
 ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,
           "HTTP/2 streams per client connection");
 ABSL_FLAG(absl::Duration, keepalive_min_ping_interval,
@@ -110,7 +121,9 @@ int main(int argc, char** argv) {
   for (const auto& [name, mb] :
        {std::pair<const char*, int64_t>{"block_cache_mb",
                                         absl::GetFlag(FLAGS_block_cache_mb)},
-        {"customer_cache_mb", absl::GetFlag(FLAGS_customer_cache_mb)}}) {
+        {"customer_cache_mb", absl::GetFlag(FLAGS_customer_cache_mb)},
+        {"publish_free_space_reserve_mb",
+         absl::GetFlag(FLAGS_publish_free_space_reserve_mb)}}) {
     if (mb < 0 || mb > (int64_t{1} << 20)) {
       std::fprintf(stderr,
                    "nbo-server: --%s must be in [0, 1048576], got %lld\n", name,
@@ -136,6 +149,12 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_receive_message_bytes);
   options.max_publish_chunk_bytes =
       absl::GetFlag(FLAGS_max_publish_chunk_bytes);
+  options.max_concurrent_publishes =
+      absl::GetFlag(FLAGS_max_concurrent_publishes);
+  options.publish_idle_timeout = absl::GetFlag(FLAGS_publish_idle_timeout);
+  options.publish_free_space_reserve_bytes =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_publish_free_space_reserve_mb))
+      << 20;
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.keepalive_min_ping_interval =
       absl::GetFlag(FLAGS_keepalive_min_ping_interval);

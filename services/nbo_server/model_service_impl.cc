@@ -11,6 +11,8 @@
 #include "lib/serving/names.h"
 #include "services/common/bearer_auth.h"
 #include "services/common/grpc_status.h"
+#include "services/nbo_server/client_stream_reactor.h"
+#include "services/nbo_server/publish_stream.h"
 
 namespace nbo::server {
 namespace {
@@ -32,67 +34,39 @@ ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
       recommender_(recommender),
       customers_(customers),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      publishes_(options_.max_concurrent_publishes) {}
 
 grpc::Status ModelServiceImpl::Authorize(
     const grpc::ServerContextBase* context) const {
   return services::CheckBearerToken(*context, options_.admin_token);
 }
 
-grpc::Status ModelServiceImpl::PublishModel(
-    grpc::ServerContext* context,
-    grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
-    nbo::v1::PublishModelResponse* response) {
-  CallRecorder call(metrics_, Method::kPublishModel);
-  return call.Done(DoPublish(context, reader, response));
-}
-
-grpc::Status ModelServiceImpl::DoPublish(
-    grpc::ServerContext* context,
-    grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
-    nbo::v1::PublishModelResponse* response) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
-  serving::PublishSession session(manager_, store_, options_.publish_limits);
-  nbo::v1::PublishModelRequest message;
-  nbo::v1::PublishHeader header;
-  uint64_t recorded = 0;
-  while (reader->Read(&message)) {
-    if (message.has_header()) {
-      for (const nbo::v1::Product& product : message.header().catalog()) {
-        // The rules are checked now, so a bad catalog fails the publish
-        // before any factor is written.
-        absl::Status rules = serving::ToProductRule(product).status();
-        if (rules.ok()) {
-          rules = serving::ContactPolicyOf(product, decision::ContactPolicy{})
-                      .status();
-        }
-        if (!rules.ok()) return services::ToGrpcStatus(rules);
-      }
-      header = message.header();
-      header.clear_popularity();
+grpc::ServerReadReactor<grpc::ByteBuffer>* ModelServiceImpl::PublishModel(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  grpc::Status refused = Authorize(context);
+  std::unique_ptr<ConcurrencyLimit::Permit> permit;
+  if (refused.ok()) {
+    permit = publishes_.TryAcquire();
+    if (permit == nullptr) {
+      refused = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat(publishes_.limit(),
+                       " publishes are in progress, the most this server "
+                       "takes at once (--max_concurrent_publishes); retry "
+                       "when one has finished"));
     }
-    const absl::Status added = session.Add(message);
-    metrics_->RecordPublishBytes(session.bytes_received() - recorded);
-    recorded = session.bytes_received();
-    if (!added.ok()) return services::ToGrpcStatus(added);
   }
-  if (context->IsCancelled()) {
-    // The session's destructor deletes the partial version.
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "publish cancelled; nothing was published");
+  if (!refused.ok()) {
+    CallRecorder call(metrics_, Method::kPublishModel);
+    return RejectClientStream(call.Done(refused));
   }
-  // The catalog goes first, so that the version serves with its products'
-  // rules from its first request. Should the commit fail, the catalog only
-  // lists products no version scores yet, which offers nothing.
-  if (!header.catalog().empty()) {
-    const absl::Status applied = catalogs_->ApplyPublishedCatalog(
-        manager_->ResolveName(header.model_name()), header.catalog());
-    if (!applied.ok()) return services::ToGrpcStatus(applied);
-  }
-  absl::StatusOr<nbo::v1::PublishModelResponse> done = session.Finish();
-  if (!done.ok()) return services::ToGrpcStatus(done.status());
-  *response = *std::move(done);
-  return grpc::Status::OK;
+  return ClientStreamReactor::Start(
+      context, response,
+      std::make_unique<PublishStream>(manager_, store_, catalogs_, metrics_,
+                                      options_.publish_limits,
+                                      std::move(permit)),
+      options_.publish_idle_timeout);
 }
 
 grpc::Status ModelServiceImpl::ListModels(
@@ -208,6 +182,9 @@ grpc::Status ModelServiceImpl::DoExport(
   header->set_model_name(name);
   header->set_version(record->version);
   header->set_rank(record->rank);
+  // header.customer_count stays undeclared: a version published before
+  // duplicate customer rows were refused counted them twice, so its record
+  // may count more rows than the export carries.
   // The version's products with the model's current rules, so that a
   // replica bootstrapping from this export decides as this server does.
   std::shared_ptr<const serving::DecisionConfig> catalog = catalogs_->Get(name);

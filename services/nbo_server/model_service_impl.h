@@ -3,6 +3,7 @@
 #ifndef NBO_SERVICES_NBO_SERVER_MODEL_SERVICE_IMPL_H_
 #define NBO_SERVICES_NBO_SERVER_MODEL_SERVICE_IMPL_H_
 
+#include <memory>
 #include <string>
 
 #include "lib/serving/catalog_registry.h"
@@ -12,6 +13,7 @@
 #include "lib/serving/recommender.h"
 #include "lib/store/model_store.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/nbo_server/concurrency_limit.h"
 #include "services/nbo_server/server_metrics.h"
 
 namespace nbo::server {
@@ -30,13 +32,27 @@ namespace nbo::server {
 // ScoreCustomer, the bare-scoring twin of Recommend, runs on the callback API
 // as Recommend does, so that benchmarks comparing the two compare the
 // pipeline and not gRPC's threading models.
+//
+// PublishModel reads raw bytes on the callback API (ClientStreamReactor), so
+// that a corrupt message fails it with INVALID_ARGUMENT; its slow work runs
+// on the stream's own worker thread, one per publish in progress.
 class ModelServiceImpl final
-    : public nbo::v1::ModelService::WithCallbackMethod_ScoreCustomer<
-          nbo::v1::ModelService::Service> {
+    : public nbo::v1::ModelService::WithRawCallbackMethod_PublishModel<
+          nbo::v1::ModelService::WithCallbackMethod_ScoreCustomer<
+              nbo::v1::ModelService::Service>> {
  public:
   struct Options {
-    // Limits applied to PublishModel streams.
+    // Limits applied to PublishModel streams, free-space check included.
     serving::PublishLimits publish_limits;
+    // Publishes in progress at once; one more is RESOURCE_EXHAUSTED at its
+    // start. Each holds a thread, memory for the item factors and RocksDB
+    // memtables, and disk.
+    // Default: 2.
+    int max_concurrent_publishes = 2;
+    // Longest wait for a publish's next message; then the publish is aborted
+    // (ABORTED), its partial data deleted and its version number freed.
+    // Default: 30 s.
+    absl::Duration publish_idle_timeout = absl::Seconds(30);
     // Bearer token required by the write RPCs and ExportModel.
     // Default: "" (no authentication).
     std::string admin_token;
@@ -48,10 +64,11 @@ class ModelServiceImpl final
                    const serving::CustomerService* customers,
                    ServerMetrics* metrics, Options options);
 
-  grpc::Status PublishModel(
-      grpc::ServerContext* context,
-      grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
-      nbo::v1::PublishModelResponse* response) override;
+  // UNAUTHENTICATED, then RESOURCE_EXHAUSTED when max_concurrent_publishes
+  // are in progress, then the codes of PublishStream.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* PublishModel(
+      grpc::CallbackServerContext* context,
+      grpc::ByteBuffer* response) override;
   grpc::Status ListModels(grpc::ServerContext* context,
                           const nbo::v1::ListModelsRequest* request,
                           nbo::v1::ListModelsResponse* response) override;
@@ -98,10 +115,6 @@ class ModelServiceImpl final
  private:
   // UNAUTHENTICATED unless the call carries the admin token (or none is set).
   grpc::Status Authorize(const grpc::ServerContextBase* context) const;
-  grpc::Status DoPublish(
-      grpc::ServerContext* context,
-      grpc::ServerReader<nbo::v1::PublishModelRequest>* reader,
-      nbo::v1::PublishModelResponse* response);
   grpc::Status DoExport(
       const nbo::v1::ExportModelRequest& request,
       grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer);
@@ -113,6 +126,7 @@ class ModelServiceImpl final
   const serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
   const Options options_;
+  ConcurrencyLimit publishes_;
 };
 
 }  // namespace nbo::server

@@ -11,6 +11,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "lib/common/file_util.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/catalog_registry.h"
 #include "lib/serving/customer_service.h"
@@ -58,6 +59,11 @@ absl::Status ValidateOptions(const NboServer::Options& o) {
     return absl::InvalidArgumentError(
         "max_clock_skew must be >= 0 and retention and storage check "
         "durations positive");
+  }
+  if (o.max_concurrent_publishes <= 0 ||
+      o.publish_idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "max_concurrent_publishes and publish_idle_timeout must be positive");
   }
   if (o.max_publish_chunk_bytes > o.max_receive_message_bytes) {
     return absl::InvalidArgumentError(
@@ -136,6 +142,13 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
       s->recommender_.get(), s->customer_service_.get(), s->metrics_.get());
   ModelServiceImpl::Options model_options;
   model_options.publish_limits.max_chunk_bytes = o.max_publish_chunk_bytes;
+  model_options.publish_limits.free_space_reserve_bytes =
+      o.publish_free_space_reserve_bytes;
+  model_options.publish_limits.free_bytes =
+      o.free_bytes ? o.free_bytes
+                   : [dir = o.data_dir] { return common::FreeBytes(dir); };
+  model_options.max_concurrent_publishes = o.max_concurrent_publishes;
+  model_options.publish_idle_timeout = o.publish_idle_timeout;
   model_options.admin_token = o.admin_token;
   s->model_service_ = std::make_unique<ModelServiceImpl>(
       s->manager_.get(), s->store_.get(), s->catalogs_.get(),

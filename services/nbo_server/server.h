@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -71,6 +72,20 @@ class NboServer {
     int max_receive_message_bytes = 16 << 20;
     // Largest PublishModel factor chunk. Default: 4 MiB.
     int max_publish_chunk_bytes = 4 << 20;
+    // PublishModel streams in progress at once; one more is
+    // RESOURCE_EXHAUSTED. Default: 2.
+    int max_concurrent_publishes = 2;
+    // Longest a publish may wait for its next message; then it is aborted
+    // (ABORTED), its partial data deleted and its version number freed.
+    // Default: 30 s.
+    absl::Duration publish_idle_timeout = absl::Seconds(30);
+    // Free space a publish must leave on top of twice the version's
+    // estimated size. Default: 64 MiB.
+    uint64_t publish_free_space_reserve_bytes = uint64_t{64} << 20;
+    // Free bytes of data_dir's filesystem, for the check before a publish
+    // writes anything; tests inject a figure. Default: empty, which means
+    // statvfs of data_dir.
+    std::function<absl::StatusOr<uint64_t>()> free_bytes;
     // HTTP/2 streams one client connection may have open at once.
     // Default: 256.
     int max_concurrent_streams = 256;

@@ -822,6 +822,9 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     header->set_model_name(spec.model_name);
     header->set_version(outcome.version);
     header->set_rank(spec.factors);
+    // Declared, so that the server checks its free space before writing.
+    header->set_customer_count(
+        static_cast<int64_t>(published_customers.size()));
     // The catalog with the terms products.csv gives; contact_policy stays
     // unset (the server's default), products.csv has no columns for it.
     for (const data::Product& product : data.products) {

@@ -42,5 +42,23 @@ TEST(FileUtilTest, MissingDirectoryIsInternalNamingThePath) {
                        ::testing::HasSubstr("no/such/dir/ports.json")));
 }
 
+TEST(FileUtilTest, FreeBytesAgreesWithTheFilesystem) {
+  nbo::testing::TempDir dir;
+  absl::StatusOr<uint64_t> free = FreeBytes(dir.path());
+  ASSERT_THAT(free, IsOk());
+  const std::filesystem::space_info space = std::filesystem::space(dir.path());
+  // Other processes write meanwhile: equal within 64 MiB.
+  const uint64_t expected = space.available;
+  EXPECT_LT(*free > expected ? *free - expected : expected - *free,
+            uint64_t{64} << 20);
+}
+
+TEST(FileUtilTest, FreeBytesOfAMissingPathIsInternalNamingIt) {
+  nbo::testing::TempDir dir;
+  EXPECT_THAT(
+      FreeBytes(dir.Sub("missing")),
+      StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("missing")));
+}
+
 }  // namespace
 }  // namespace nbo::common

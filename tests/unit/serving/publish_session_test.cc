@@ -209,5 +209,108 @@ TEST_F(PublishSessionTest, RejectsBadCustomerIdsWithoutEchoingThem) {
                  "customer row 0: customer_id is 129 bytes");
 }
 
+// Feeds `stream` to a session with `limits` and finishes it.
+absl::StatusOr<nbo::v1::PublishModelResponse> PublishWith(
+    ModelManager* manager, store::ModelStore* store, PublishLimits limits,
+    const Stream& stream) {
+  PublishSession session(manager, store, std::move(limits));
+  for (const nbo::v1::PublishModelRequest& m : stream) {
+    if (absl::Status s = session.Add(m); !s.ok()) return s;
+  }
+  return session.Finish();
+}
+
+PublishLimits WithFreeSpace(uint64_t free_bytes) {
+  PublishLimits limits;
+  limits.free_bytes = [free_bytes]() -> absl::StatusOr<uint64_t> {
+    return free_bytes;
+  };
+  return limits;
+}
+
+TEST_F(PublishSessionTest, RefusesAVersionThatDoesNotFitBeforeWriting) {
+  TestModel model;
+  Stream s = model.Stream();
+  s[0].mutable_header()->set_customer_count(10'000'000);
+  const uint64_t free = uint64_t{200} << 20;
+  PublishSession session(manager_.get(), store_.get(), WithFreeSpace(free));
+  EXPECT_THAT(
+      session.Add(s[0]),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               ::testing::MatchesRegex(
+                   "storage full: version needs about [0-9]+ MiB, 200 MiB "
+                   "free")));
+  EXPECT_EQ(store_->ApproximateVersionBytes("nbo", 1), 0u);
+  // The same space holds the version as it really is (10 customers).
+  s[0].mutable_header()->set_customer_count(10);
+  EXPECT_THAT(PublishWith(manager_.get(), store_.get(), WithFreeSpace(free), s),
+              IsOk());
+}
+
+TEST_F(PublishSessionTest, KeepsAReserveBesidesTheVersion) {
+  TestModel model;
+  PublishLimits limits = WithFreeSpace(uint64_t{63} << 20);
+  EXPECT_THAT(
+      PublishWith(manager_.get(), store_.get(), limits, model.Stream()),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("63 MiB free")));
+  limits.free_space_reserve_bytes = uint64_t{32} << 20;
+  EXPECT_THAT(PublishWith(manager_.get(), store_.get(), limits, model.Stream()),
+              IsOk());
+}
+
+TEST_F(PublishSessionTest, FreeSpaceQueryFailureFailsThePublish) {
+  PublishLimits limits;
+  limits.free_bytes = []() -> absl::StatusOr<uint64_t> {
+    return absl::InternalError("cannot query free space of /data");
+  };
+  EXPECT_THAT(
+      PublishWith(manager_.get(), store_.get(), limits, TestModel().Stream()),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("/data")));
+}
+
+TEST_F(PublishSessionTest, HoldsTheStreamToTheDeclaredCustomerCount) {
+  TestModel model;  // 10 customers, chunks of 4.
+  Stream s = model.Stream();
+  s[0].mutable_header()->set_customer_count(-1);
+  ExpectRejected(s, absl::StatusCode::kInvalidArgument,
+                 "header.customer_count must be in [0, 10000000000], got -1");
+  s[0].mutable_header()->set_customer_count(5);
+  ExpectRejected(s, absl::StatusCode::kInvalidArgument,
+                 "more than the 5 customer rows its header declared");
+  s[0].mutable_header()->set_customer_count(11);
+  ExpectRejected(s, absl::StatusCode::kFailedPrecondition,
+                 "header declares 11 customer rows; the stream carried 10");
+  s[0].mutable_header()->set_customer_count(10);
+  EXPECT_THAT(Publish(manager_.get(), store_.get(), s), IsOk());
+}
+
+// Issue 10: a publish failing on a full disk kept its version number until
+// restart. Whatever fails it, the same version publishes right after.
+TEST_F(PublishSessionTest, AFailedPublishReleasesItsVersionAtOnce) {
+  TestModel model;
+  Stream bad = model.Stream();
+  bad[2].mutable_customer_factors()->mutable_rows(0)->add_values(1.0f);
+  // The deletion of the partial data fails too, as on a full disk.
+  store_->FailRemovalsForTesting(absl::ResourceExhaustedError("disk full"));
+  EXPECT_THAT(Publish(manager_.get(), store_.get(), bad),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  {
+    // A stream that stops midway (the client went away).
+    PublishSession session(manager_.get(), store_.get(), PublishLimits());
+    ASSERT_THAT(session.Add(bad[0]),
+                StatusIs(absl::StatusCode::kResourceExhausted));
+  }
+  store_->FailRemovalsForTesting(absl::OkStatus());
+  {
+    PublishSession session(manager_.get(), store_.get(), PublishLimits());
+    ASSERT_THAT(session.Add(bad[0]), IsOk());
+    ASSERT_THAT(session.Add(bad[1]), IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(auto response,
+                       Publish(manager_.get(), store_.get(), model.Stream()));
+  EXPECT_EQ(response.version(), 1);
+  EXPECT_EQ(response.state(), nbo::v1::VERSION_STATE_AVAILABLE);
+}
+
 }  // namespace
 }  // namespace nbo::serving

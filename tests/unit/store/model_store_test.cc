@@ -440,6 +440,56 @@ TEST(ModelStoreTest, DestroyingWriterWithoutCommitDeletesData) {
   EXPECT_EQ(out, Factor(1, 1999));
 }
 
+// A full disk fails the deletion of an aborted publish's data too. The
+// version number must not stay taken: the next attempt retries the deletion
+// (failing while the fault lasts), then publishes without the old rows.
+TEST(ModelStoreTest, AbortThatCannotDeleteReleasesTheVersion) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelStore> store,
+                       ModelStore::Open(StoreOptions(dir)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<VersionWriter> writer,
+                       store->BeginVersion("nbo", 1, kRank));
+  WriteFactors(*writer, 1, 3, 2000);
+  store->FailRemovalsForTesting(absl::ResourceExhaustedError("disk full"));
+  EXPECT_THAT(writer->Abort(), StatusIs(absl::StatusCode::kResourceExhausted));
+  writer.reset();
+  EXPECT_THAT(store->BeginVersion("nbo", 1, kRank),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+
+  store->FailRemovalsForTesting(absl::OkStatus());
+  ASSERT_OK_AND_ASSIGN(writer, store->BeginVersion("nbo", 1, kRank));
+  // Only the first 1000 customers this time: the other 1000 rows of the
+  // failed attempt must be gone.
+  WriteFactors(*writer, 1, 3, 1000);
+  ASSERT_THAT(writer->Commit(MakeRecord("nbo", 1, 3, 1000)), IsOk());
+  std::vector<float> out(kRank);
+  EXPECT_THAT(
+      store->GetCustomerFactor("nbo", 1, CustomerId(999), absl::MakeSpan(out)),
+      IsOk());
+  EXPECT_THAT(
+      store->GetCustomerFactor("nbo", 1, CustomerId(1999), absl::MakeSpan(out)),
+      StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Destroying the writer instead of aborting it releases the version the same
+// way.
+TEST(ModelStoreTest, DestroyedWriterThatCannotDeleteReleasesTheVersion) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelStore> store,
+                       ModelStore::Open(StoreOptions(dir)));
+  store->FailRemovalsForTesting(absl::ResourceExhaustedError("disk full"));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<VersionWriter> writer,
+                         store->BeginVersion("nbo", 1, kRank));
+    WriteFactors(*writer, 1, 3, 10);
+  }
+  store->FailRemovalsForTesting(absl::OkStatus());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<VersionWriter> writer,
+                       store->BeginVersion("nbo", 1, kRank));
+  WriteFactors(*writer, 1, 3, 10);
+  EXPECT_THAT(writer->Commit(MakeRecord("nbo", 1, 3, 10)), IsOk());
+}
+
 TEST(ModelStoreTest, OpenRemovesVersionsACrashInterrupted) {
   TempDir dir;
   {
