@@ -52,6 +52,39 @@ constexpr char kTransactions[] =
     "C2,P02,view,1709287200,\n";
 constexpr char kNoTransactions[] = "customer_id,product_id,event,timestamp\n";
 
+// The valid files, written once: paths in the options' fields, and of the
+// transactions file without rows.
+struct ValidFiles {
+  BankDataOptions options;
+  std::string no_transactions_path;
+};
+
+const ValidFiles& Valid() {
+  static const ValidFiles* const files = [] {
+    const ScratchDir& dir = ScratchDir::Get();
+    auto* valid = new ValidFiles;
+    valid->options.customers_path =
+        dir.Write("valid_customers.csv", kCustomers);
+    valid->options.products_path = dir.Write("valid_products.csv", kProducts);
+    valid->options.transactions_path =
+        dir.Write("valid_transactions.csv", kTransactions);
+    valid->no_transactions_path =
+        dir.Write("no_transactions.csv", kNoTransactions);
+    return valid;
+  }();
+  return *files;
+}
+
+// The bank data of the three valid files, read once.
+const BankData& ValidData() {
+  static const BankData* const data = [] {
+    absl::StatusOr<BankData> read = data::ReadBankData(Valid().options);
+    Check(read.ok(), "the valid bank files read");
+    return new BankData(*std::move(read));
+  }();
+  return *data;
+}
+
 bool SameEligibility(const data::Eligibility& a, const data::Eligibility& b) {
   return a.min_age == b.min_age && a.max_age == b.max_age &&
          a.min_income == b.min_income && a.segments == b.segments &&
@@ -168,44 +201,30 @@ void CheckProductsAgree(const std::string& path, const BankData& data) {
         "WriteCatalogCsv writes to the scratch directory");
   BankDataOptions again;
   again.products_path = rewritten;
-  again.transactions_path = dir.Write("no_transactions.csv", kNoTransactions);
+  again.transactions_path = Valid().no_transactions_path;
   absl::StatusOr<BankData> read = data::ReadBankData(again);
   Check(read.ok(), "a catalog from WriteCatalogCsv reads back");
   Check(SameProducts(read->products, data.products),
         "a catalog from WriteCatalogCsv reads back unchanged");
 }
 
-// The bank data of the three valid files, read once.
-const BankData& ValidData() {
-  static const BankData* const data = [] {
-    const ScratchDir& dir = ScratchDir::Get();
-    BankDataOptions options;
-    options.customers_path = dir.Write("valid_customers.csv", kCustomers);
-    options.products_path = dir.Write("valid_products.csv", kProducts);
-    options.transactions_path =
-        dir.Write("valid_transactions.csv", kTransactions);
-    absl::StatusOr<BankData> read = data::ReadBankData(options);
-    Check(read.ok(), "the valid bank files read");
-    return new BankData(*std::move(read));
-  }();
-  return *data;
-}
-
 }  // namespace
 
 void FuzzBankData(BankFile file, const uint8_t* bytes, size_t size) {
   const ScratchDir& dir = ScratchDir::Get();
-  BankDataOptions options;
-  options.customers_path = file == BankFile::kCustomers
-                               ? dir.Write("customers.csv", bytes, size)
-                               : dir.Write("customers.csv", kCustomers);
-  options.products_path = file == BankFile::kProducts
-                              ? dir.Write("products.csv", bytes, size)
-                              : dir.Write("products.csv", kProducts);
-  options.transactions_path =
-      file == BankFile::kTransactions
-          ? dir.Write("transactions.csv", bytes, size)
-          : dir.Write("transactions.csv", kNoTransactions);
+  BankDataOptions options = Valid().options;
+  options.transactions_path = Valid().no_transactions_path;
+  switch (file) {
+    case BankFile::kCustomers:
+      options.customers_path = dir.Write("customers.csv", bytes, size);
+      break;
+    case BankFile::kProducts:
+      options.products_path = dir.Write("products.csv", bytes, size);
+      break;
+    case BankFile::kTransactions:
+      options.transactions_path = dir.Write("transactions.csv", bytes, size);
+      break;
+  }
 
   absl::StatusOr<BankData> strict = data::ReadBankData(options);
   if (strict.ok()) {
