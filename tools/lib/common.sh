@@ -14,6 +14,11 @@ NBO_PACKAGES=(
 )
 # Extra packages for `tools/test.sh --heavy` (clang -Wthread-safety build).
 NBO_HEAVY_PACKAGES=(clang)
+# Extra packages for the fuzz targets every `tools/test.sh` builds
+# (tools/lib/sanitize.sh): clang, and compiler-rt's libFuzzer and sanitizer
+# runtimes, which clang only recommends (nbo_install_packages installs
+# without recommends).
+NBO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
