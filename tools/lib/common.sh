@@ -66,8 +66,10 @@ nbo_build() {
   if [ ! -f "$dir/build.ninja" ] ||
      ! grep -qxF "NBO_ROCKSDB_DIR:PATH=$rocksdb" "$dir/CMakeCache.txt"; then
     nbo_log "configuring $dir"
-    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja "-DNBO_ROCKSDB_DIR=$rocksdb" \
-      "${cmake_args[@]}" >/dev/null
+    # -U: a tree configured before (or against another RocksDB) caches
+    # RocksDB_DIR, which find_package would keep using.
+    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja -U RocksDB_DIR \
+      "-DNBO_ROCKSDB_DIR=$rocksdb" "${cmake_args[@]}" >/dev/null
   fi
   nbo_log "building ${targets[*]:-everything} in $dir"
   local target_args=()
