@@ -52,18 +52,19 @@ nbo_fuzz_run() {
       jobs+=("$target 0 -max_total_time=$amount")
     else
       for ((i = 0; i < cores; i++)); do
-        jobs+=("$target $i -runs=$(( amount / 100 * NBO_FUZZ_SHARES[t] / cores ))")
+        jobs+=("$target $i -runs=$(( amount * NBO_FUZZ_SHARES[t] / 100 / cores ))")
       done
     fi
   done
   nbo_log "fuzzing ${#NBO_FUZZ_TARGETS[@]} targets ($mode $amount), $cores at a time"
-  local started=$SECONDS running=0 failed=0 job
+  local started=$SECONDS running=0 failed=0 job index limit
   for job in "${jobs[@]}"; do
     if [ "$running" -ge "$cores" ]; then
       wait -n || failed=1
       running=$((running - 1))
     fi
-    nbo_fuzz_one "$dir" $job &
+    read -r target index limit <<<"$job"
+    nbo_fuzz_one "$dir" "$target" "$index" "$limit" &
     running=$((running + 1))
   done
   while [ "$running" -gt 0 ]; do
