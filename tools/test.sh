@@ -35,6 +35,19 @@ labels='unit|integration'
 nbo_log "running tests ($labels)"
 ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
 
+# Fuzzing and sanitizers (tools/lib/sanitize.sh, docs/testing.md): the
+# libFuzzer targets of tests/fuzz for a few seconds each (--heavy: 10M
+# executions in total), and with --heavy the default suite under ASan+UBSan.
+source "$NBO_ROOT/tools/lib/sanitize.sh"
+nbo_install_packages "${NBO_FUZZ_PACKAGES[@]}"
+nbo_fuzz_build build-fuzz
+if [ $heavy -eq 1 ]; then
+  nbo_fuzz_run build-fuzz runs 10000000
+  nbo_asan_suite build-asan
+else
+  nbo_fuzz_run build-fuzz time 5
+fi
+
 if [ $heavy -eq 1 ]; then
   nbo_log "ThreadSanitizer: store and serving tests"
   tsan_absl=$(nbo_tsan_absl "$NBO_DEPS_DIR/absl-tsan")

@@ -294,7 +294,12 @@ absl::StatusOr<AlsModel> Train(const InteractionMatrix& matrix,
   FactorMatrix& x = model.user_factors;
   FactorMatrix& y = model.item_factors;
 
-  std::vector<RowScratch> scratch(options.threads, RowScratch(f));
+  // Built in place: copying a RowScratch copies an LDLT that has not
+  // factorized yet, whose status Eigen leaves uninitialized (UBSan: load of
+  // an invalid ComputationInfo).
+  std::vector<RowScratch> scratch;
+  scratch.reserve(options.threads);
+  for (int t = 0; t < options.threads; ++t) scratch.emplace_back(f);
   // YtY of the current item factors, when the loss already computed it.
   std::optional<FactorMatrix> yty;
   auto cancelled = [&](int done) -> absl::Status {

@@ -3,6 +3,7 @@
 #include "lib/data/products_csv.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -109,10 +110,21 @@ void AppendIdentity(const Product& product, std::string* out) {
   AppendCsvField(product.category, out);
 }
 
+// Appends the shortest decimal that reads back as exactly `value`.
+// absl::StrAppend would round doubles to six significant digits, so a
+// business value of 0.1234567 would come back as 0.123457.
+void AppendNumber(double value, std::string* out) {
+  char buffer[32];
+  const std::to_chars_result result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out->append(buffer, result.ptr);
+}
+void AppendNumber(int value, std::string* out) { absl::StrAppend(out, value); }
+
 template <typename T>
 void AppendOptional(const std::optional<T>& value, std::string* out) {
   out->push_back(',');
-  if (value.has_value()) absl::StrAppend(out, *value);
+  if (value.has_value()) AppendNumber(*value, out);
 }
 
 }  // namespace
@@ -135,7 +147,8 @@ absl::Status WriteCatalogCsv(const std::string& path,
   for (const Product& product : products) {
     const Eligibility& rules = product.eligibility;
     AppendIdentity(product, &out);
-    absl::StrAppend(&out, ",", product.business_value);
+    out.push_back(',');
+    AppendNumber(product.business_value, &out);
     AppendOptional(rules.min_age, &out);
     AppendOptional(rules.max_age, &out);
     AppendOptional(rules.min_income, &out);

@@ -14,6 +14,11 @@ NBO_PACKAGES=(
 )
 # Extra packages for `tools/test.sh --heavy` (clang -Wthread-safety build).
 NBO_HEAVY_PACKAGES=(clang)
+# Extra packages for the fuzz targets every `tools/test.sh` builds
+# (tools/lib/sanitize.sh): clang, and compiler-rt's libFuzzer and sanitizer
+# runtimes, which clang only recommends (nbo_install_packages installs
+# without recommends).
+NBO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -61,8 +66,10 @@ nbo_build() {
   if [ ! -f "$dir/build.ninja" ] ||
      ! grep -qxF "NBO_ROCKSDB_DIR:PATH=$rocksdb" "$dir/CMakeCache.txt"; then
     nbo_log "configuring $dir"
-    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja "-DNBO_ROCKSDB_DIR=$rocksdb" \
-      "${cmake_args[@]}" >/dev/null
+    # -U: a tree configured before (or against another RocksDB) caches
+    # RocksDB_DIR, which find_package would keep using.
+    cmake -S "$NBO_ROOT" -B "$dir" -G Ninja -U RocksDB_DIR \
+      "-DNBO_ROCKSDB_DIR=$rocksdb" "${cmake_args[@]}" >/dev/null
   fi
   nbo_log "building ${targets[*]:-everything} in $dir"
   local target_args=()

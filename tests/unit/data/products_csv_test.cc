@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/data/bank_data.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 
@@ -113,6 +114,34 @@ TEST(ProductsCsvTest, WrittenCatalogReadsBackUnchanged) {
                         ProductIs("P01", "Super Saver Account", "savings"),
                         ProductIs("P02", "Card, \"Gold\"", "cards"),
                         ProductIs("P03", "", "loans")));
+}
+
+// Found by products_csv_fuzzer: numbers were written with six significant
+// digits, so nboctl datagen's catalog did not read back as generated.
+TEST(ProductsCsvTest, WrittenCatalogKeepsEveryDigitOfItsNumbers) {
+  TempDir dir;
+  Product product;
+  product.product_id = "P01";
+  product.name = "Saver";
+  product.category = "savings";
+  product.business_value = 0.1234567891;
+  product.eligibility.min_income = 1234567.5;
+  product.eligibility.min_age = 21;
+  const std::string products = dir.Sub("products.csv");
+  ASSERT_THAT(WriteCatalogCsv(products, {product}), IsOk());
+  const std::string transactions = dir.Sub("transactions.csv");
+  std::FILE* file = std::fopen(transactions.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  std::fputs("customer_id,product_id,event,timestamp\n", file);
+  std::fclose(file);
+  BankDataOptions options;
+  options.products_path = products;
+  options.transactions_path = transactions;
+  ASSERT_OK_AND_ASSIGN(BankData data, ReadBankData(options));
+  ASSERT_EQ(data.products.size(), 1u);
+  EXPECT_EQ(data.products[0].business_value, 0.1234567891);
+  EXPECT_EQ(data.products[0].eligibility.min_income, 1234567.5);
+  EXPECT_EQ(data.products[0].eligibility.min_age, 21);
 }
 
 }  // namespace

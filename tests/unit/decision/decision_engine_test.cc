@@ -58,6 +58,9 @@ const Suppression& Only(const Decision& d) {
   EXPECT_EQ(d.suppressions.size(), 1u);
   return d.suppressions.front();
 }
+// The reference would outlive a temporary decision (ASan found three tests
+// reading freed memory this way): keep the decision in a variable.
+const Suppression& Only(Decision&& d) = delete;
 
 // Decides for one candidate `P` with `rules` and `customer`.
 Decision DecideOne(EligibilityRules rules, CustomerProfile customer) {
@@ -186,7 +189,8 @@ TEST(DecisionEngineTest, ReportsTheFirstFailingRuleInRuleOrder) {
   customer.age = 25;
   customer.credit_score = 500;
   customer.kyc_verified = false;
-  const Suppression& s = Only(DecideOne(rules, customer));
+  const Decision d = DecideOne(rules, customer);
+  const Suppression& s = Only(d);
   EXPECT_EQ(*s.rule, EligibilityRule::kMinCreditScore);
 }
 
@@ -372,7 +376,8 @@ TEST(DecisionEngineTest, ImpressionsFatigueWithTheirOwnThreshold) {
   contacts.impressions = {kNow - absl::Hours(24 * 5), kNow - absl::Hours(1),
                           kNow - absl::Hours(24 * 30),
                           kNow - absl::Hours(24 * 2)};
-  const Suppression& s = Only(DecideWithContacts(contacts, kNow));
+  const Decision d = DecideWithContacts(contacts, kNow);
+  const Suppression& s = Only(d);
   EXPECT_EQ(s.reason, SuppressionReason::kFatigued);
   EXPECT_EQ(*s.fatigue_cause, FatigueCause::kImpressions);
   EXPECT_EQ(s.suppressed_until, kNow + absl::Hours(24 * 5));
@@ -389,7 +394,8 @@ TEST(DecisionEngineTest, WhenBothCountsFatigueTheLaterEndIsReported) {
   contacts.declines = {kNow - absl::Hours(24 * 3), kNow - absl::Hours(24 * 4)};
   contacts.impressions = {kNow - absl::Hours(1), kNow - absl::Hours(2),
                           kNow - absl::Hours(3)};
-  const Suppression& s = Only(DecideWithContacts(contacts, kNow));
+  const Decision d = DecideWithContacts(contacts, kNow);
+  const Suppression& s = Only(d);
   EXPECT_EQ(*s.fatigue_cause, FatigueCause::kImpressions);
   EXPECT_EQ(s.suppressed_until, kNow - absl::Hours(3) + absl::Hours(240));
 }
@@ -401,7 +407,8 @@ TEST(DecisionEngineTest, PerProductPolicyOverridesTheDefault) {
                     /*suppression_days=*/2};
   ProductContacts contacts;
   contacts.declines = {kNow - absl::Hours(24)};
-  const Suppression& s = Only(DecideWithContacts(contacts, kNow, options));
+  const Decision d = DecideWithContacts(contacts, kNow, options);
+  const Suppression& s = Only(d);
   EXPECT_EQ(s.reason, SuppressionReason::kFatigued);
   EXPECT_EQ(s.suppressed_until, kNow + absl::Hours(24));
   EXPECT_THAT(
