@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test.
 #
-#   tools/test.sh            unit and integration tests (what CI runs)
+#   tools/test.sh            unit and integration tests (what CI runs), then
+#                            each libFuzzer target for 5 s (build-fuzz/)
 #   tools/test.sh --heavy    also the long loops (50 crash/restart cycles, 30
-#                            kill -9 rounds during ingest and feedback),
+#                            kill -9 rounds during ingest and feedback, 4
+#                            full-disk rounds), 10M libFuzzer executions, the
+#                            default suite under ASan+UBSan (build-asan/),
 #                            ThreadSanitizer over the serving and store tests
 #                            (with Abseil built from Debian's source under
 #                            TSan, once), and a clang build with
 #                            -Wthread-safety -Werror
 #
-# Works as root or as a user with sudo. Build trees: build/, build-tsan/,
-# build-clang/; dependencies built from Debian's source packages (the release
-# RocksDB every tree links, the TSan Abseil): build-deps/.
+# Works as root or as a user with sudo. Build trees: build/, build-fuzz/,
+# build-asan/, build-tsan/, build-clang/; dependencies built from Debian's
+# source packages (the release RocksDB every tree links, the TSan Abseil):
+# build-deps/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
@@ -20,7 +24,7 @@ heavy=0
 for arg in "$@"; do
   case "$arg" in
     --heavy) heavy=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
   esac
 done

@@ -738,12 +738,11 @@ absl::Status CustomerStore::Impl::CheckFormat() {
 }
 
 absl::Status CustomerStore::Impl::CheckStorage() {
-  NBO_RETURN_IF_ERROR(
-      internal::RecoverWrites(db_.get(), health_.get(), [this] {
-        rocksdb::WriteBatch batch;
-        rocksdb::Status s = batch.Put(default_, kProbeKey, "");
-        return s.ok() ? db_->Write(log_write_, &batch) : s;
-      }));
+  NBO_RETURN_IF_ERROR(internal::RecoverWrites(db_.get(), health_.get(), [this] {
+    rocksdb::WriteBatch batch;
+    rocksdb::Status s = batch.Put(default_, kProbeKey, "");
+    return s.ok() ? db_->Write(log_write_, &batch) : s;
+  }));
   // RocksDB takes writes; the decision log too once its writer has written
   // what it holds: have it try now rather than after its pause.
   absl::MutexLock lock(&log_mu_);

@@ -521,9 +521,8 @@ absl::Status ModelStore::Impl::Begin(absl::string_view model_name,
   }
   internal::PendingMarkerValue marker;
   marker.set_rank(rank);
-  rocksdb::Status s =
-      Put(sync_write_, meta_, MetaKey(kPendingKind, prefix),
-               marker.SerializeAsString());
+  rocksdb::Status s = Put(sync_write_, meta_, MetaKey(kPendingKind, prefix),
+                          marker.SerializeAsString());
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
     busy_.erase(prefix);
@@ -550,8 +549,8 @@ absl::Status ModelStore::Impl::PutItem(absl::string_view prefix,
   }
   rocksdb::Status s =
       Put(factor_write_, items_, rocksdb::Slice(k, key_size),
-               rocksdb::Slice(reinterpret_cast<const char*>(values.data()),
-                              values.size() * sizeof(float)));
+          rocksdb::Slice(reinterpret_cast<const char*>(values.data()),
+                         values.size() * sizeof(float)));
   if (!s.ok()) return StorageError("write item factor", s);
   return absl::OkStatus();
 }
@@ -902,7 +901,7 @@ absl::StatusOr<std::vector<ModelConfig>> ModelStore::Impl::ListModelConfigs()
 absl::Status ModelStore::Impl::PutModelConfig(const ModelConfig& config) {
   NBO_RETURN_IF_ERROR(ValidateModelName(config.model_name));
   rocksdb::Status s = Put(sync_write_, meta_, ConfigKey(config.model_name),
-                               ToValue(config).SerializeAsString());
+                          ToValue(config).SerializeAsString());
   if (!s.ok()) return StorageError("write model config", s);
   return absl::OkStatus();
 }
@@ -994,7 +993,8 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
     if (names[i] == kCustomersColumnFamily) customers = handles[i];
   }
   auto impl = std::make_unique<Impl>(options, std::move(db), std::move(handles),
-                                     meta, items, customers, std::move(health), std::move(env));
+                                     meta, items, customers, std::move(health),
+                                     std::move(env));
   NBO_RETURN_IF_ERROR(impl->LoadAndRecover(report));
   return std::unique_ptr<ModelStore>(new ModelStore(std::move(impl)));
 }

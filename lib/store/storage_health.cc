@@ -58,8 +58,9 @@ bool StorageHealth::HasBackgroundError() const {
 absl::Status StorageHealth::ToStatus(const rocksdb::Status& s) const {
   if (IsStorageFull(s)) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(store_, ": storage full; writes resume once space is "
-                             "freed"));
+        absl::StrCat(store_,
+                     ": storage full; writes resume once space is "
+                     "freed"));
   }
   return absl::InternalError(absl::StrCat(store_, ": writes are failing"));
 }
@@ -165,8 +166,8 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
       const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* file,
       rocksdb::IODebugContext* dbg) override {
-    return Wrap(
-        target()->ReuseWritableFile(name, old_name, options, file, dbg), file);
+    return Wrap(target()->ReuseWritableFile(name, old_name, options, file, dbg),
+                file);
   }
   rocksdb::IOStatus GetFreeSpace(const std::string& path,
                                  const rocksdb::IOOptions& options,

@@ -227,8 +227,8 @@ absl::Status NboServer::EnsureCatalogs() {
 void NboServer::RetentionLoop() {
   do {
     RunRetention();
-  } while (!stop_loops_.WaitForNotificationWithTimeout(
-      options_.retention_interval));
+  } while (
+      !stop_loops_.WaitForNotificationWithTimeout(options_.retention_interval));
 }
 
 void NboServer::RunRetention() {

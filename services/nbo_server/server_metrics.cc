@@ -142,20 +142,23 @@ ServerMetrics::ServerMetrics()
   decisions_[1] = &decisions.Add({{"outcome", "no_action"}});
   unlogged_ = &prometheus::BuildCounter()
                    .Name("nbo_decisions_unlogged_total")
-                   .Help("Decisions answered without a decision id because "
-                         "the decision log could not take them (storage "
-                         "full or failing).")
+                   .Help(
+                       "Decisions answered without a decision id because "
+                       "the decision log could not take them (storage "
+                       "full or failing).")
                    .Register(*registry_)
                    .Add({});
   auto& writable = prometheus::BuildGauge()
                        .Name("nbo_storage_writable")
-                       .Help("1 while the store takes writes; 0 while they "
-                             "fail (reads keep working).")
+                       .Help(
+                           "1 while the store takes writes; 0 while they "
+                           "fail (reads keep working).")
                        .Register(*registry_);
   auto& full = prometheus::BuildGauge()
                    .Name("nbo_storage_full")
-                   .Help("1 while the store's writes fail because the disk "
-                         "is full.")
+                   .Help(
+                       "1 while the store's writes fail because the disk "
+                       "is full.")
                    .Register(*registry_);
   for (StorageKind kind : {StorageKind::kModel, StorageKind::kCustomer}) {
     const char* name = kind == StorageKind::kModel ? "model" : "customer";

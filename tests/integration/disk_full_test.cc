@@ -60,7 +60,7 @@ using ::nbo::v1::IngestService;
 using ::nbo::v1::NBOService;
 using HealthStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-constexpr size_t kTmpfsBytes = 64 << 20;
+constexpr size_t kTmpfsBytes = 128 << 20;
 
 int Rounds() {
   const char* env = std::getenv("NBO_DISK_FULL_ROUNDS");
@@ -172,8 +172,8 @@ bool Acked(const grpc::Status& s, const char* what, Ledger* ledger) {
   if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
     ledger->CountFull();
   } else {
-    ledger->AddUnexpected(absl::StrCat(what, ": ", s.error_code(), " ",
-                                       s.error_message()));
+    ledger->AddUnexpected(
+        absl::StrCat(what, ": ", s.error_code(), " ", s.error_message()));
   }
   return false;
 }
@@ -198,8 +198,8 @@ void IngestClient(std::shared_ptr<grpc::Channel> channel, int round,
     if (Acked(ingest->RecordTransactions(WithDeadline(&context), request,
                                          &response),
               "RecordTransactions", ledger)) {
-      ledger->AddBatch({request.transactions().begin(),
-                        request.transactions().end()});
+      ledger->AddBatch(
+          {request.transactions().begin(), request.transactions().end()});
     }
   }
 }
@@ -214,10 +214,11 @@ void DecisionClient(std::shared_ptr<grpc::Channel> channel, int round,
     ask.set_customer_id(SyntheticModel::CustomerId(k % 100));
     nbo::v1::RecommendResponse decision;
     grpc::ClientContext context;
-    const grpc::Status s = nbo->Recommend(WithDeadline(&context), ask, &decision);
+    const grpc::Status s =
+        nbo->Recommend(WithDeadline(&context), ask, &decision);
     if (!s.ok()) {
-      ledger->AddUnexpected(absl::StrCat("Recommend: ", s.error_code(), " ",
-                                         s.error_message()));
+      ledger->AddUnexpected(
+          absl::StrCat("Recommend: ", s.error_code(), " ", s.error_message()));
       continue;
     }
     if (decision.unlogged()) {
@@ -257,7 +258,9 @@ class DiskFullTest : public ::testing::Test {
     // Logs and the port file off the small disk.
     options.log_path = dir_.Sub("server.log");
     options.port_file = dir_.Sub("server.ports");
-    options.extra_flags = {"--drain=0s"};
+    // The publish free-space check keeps 64 MiB spare by default; this
+    // disk is small on purpose.
+    options.extra_flags = {"--drain=0s", "--publish_free_space_reserve_mb=1"};
     ASSERT_OK_AND_ASSIGN(server_, ServerProcess::Start(options));
   }
 
@@ -340,9 +343,9 @@ TEST_F(DiskFullTest, FullDiskIsAStateThatPassesWithoutLosingAnything) {
     EXPECT_THAT(PublishVersion(next_version),
                 StatusIs(absl::StatusCode::kResourceExhausted));
     ASSERT_OK_AND_ASSIGN(std::string metrics, server_->FetchMetrics());
-    ASSERT_OK_AND_ASSIGN(const double writable,
-                         MetricValue(metrics, "nbo_storage_writable",
-                                     {"store=\"customer\""}));
+    ASSERT_OK_AND_ASSIGN(
+        const double writable,
+        MetricValue(metrics, "nbo_storage_writable", {"store=\"customer\""}));
     EXPECT_EQ(writable, 0.0);
     ASSERT_OK_AND_ASSIGN(const double unlogged,
                          MetricValue(metrics, "nbo_decisions_unlogged_total"));
@@ -380,20 +383,19 @@ TEST_F(DiskFullTest, FullDiskIsAStateThatPassesWithoutLosingAnything) {
       for (const auto& t : batch) *request.add_transactions() = t;
       nbo::v1::RecordTransactionsResponse response;
       grpc::ClientContext context;
-      ASSERT_TRUE(ingest_stub
-                      ->RecordTransactions(WithDeadline(&context), request,
-                                           &response)
-                      .ok());
+      ASSERT_TRUE(
+          ingest_stub
+              ->RecordTransactions(WithDeadline(&context), request, &response)
+              .ok());
       EXPECT_EQ(response.duplicates(), static_cast<int>(batch.size()));
     }
     auto nbo_stub = NBOService::NewStub(server_->channel());
     for (const auto& feedback : ledger.feedback()) {
       nbo::v1::RecordFeedbackResponse response;
       grpc::ClientContext context;
-      ASSERT_TRUE(nbo_stub
-                      ->RecordFeedback(WithDeadline(&context), feedback,
-                                       &response)
-                      .ok());
+      ASSERT_TRUE(
+          nbo_stub->RecordFeedback(WithDeadline(&context), feedback, &response)
+              .ok());
       EXPECT_TRUE(response.duplicate());
     }
     for (const auto& decision : ledger.decisions()) {

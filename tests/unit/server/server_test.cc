@@ -412,8 +412,8 @@ TEST_F(ServerTest, FullDiskKeepsRecommendAnsweringAndRecoversWithoutRestart) {
   faults.SetDiskFull(true);
   // A write fails as storage full, not as an internal error, and is not
   // acknowledged.
-  grpc::Status refused = feedback(before.decision_id(),
-                                  before.offers(0).product_id());
+  grpc::Status refused =
+      feedback(before.decision_id(), before.offers(0).product_id());
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(refused.error_message(), HasSubstr("storage full"));
   {
@@ -429,8 +429,8 @@ TEST_F(ServerTest, FullDiskKeepsRecommendAnsweringAndRecoversWithoutRestart) {
               grpc::StatusCode::RESOURCE_EXHAUSTED);
   }
   // Health: still serving reads, but storage and ingest report the state.
-  EXPECT_TRUE(WaitForHealth(health.get(), "nbo.storage",
-                            HealthResponse::NOT_SERVING));
+  EXPECT_TRUE(
+      WaitForHealth(health.get(), "nbo.storage", HealthResponse::NOT_SERVING));
   EXPECT_TRUE(WaitForHealth(health.get(), "nbo.v1.IngestService",
                             HealthResponse::NOT_SERVING));
   EXPECT_TRUE(WaitForHealth(health.get(), "", HealthResponse::SERVING));
@@ -459,8 +459,8 @@ TEST_F(ServerTest, FullDiskKeepsRecommendAnsweringAndRecoversWithoutRestart) {
   EXPECT_TRUE(WaitForHealth(health.get(), "nbo.v1.IngestService",
                             HealthResponse::SERVING));
   // Every id handed out is good for feedback: none was lost.
-  EXPECT_TRUE(feedback(before.decision_id(), before.offers(0).product_id())
-                  .ok());
+  EXPECT_TRUE(
+      feedback(before.decision_id(), before.offers(0).product_id()).ok());
   for (const nbo::v1::RecommendResponse& r : logged_while_full) {
     grpc::Status s = feedback(r.decision_id(), r.offers(0).product_id());
     EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
