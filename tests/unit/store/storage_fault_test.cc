@@ -88,6 +88,30 @@ absl::Status WaitUntilWritable(Check check) {
   return s;
 }
 
+// The record of version 1 of "nbo": one product.
+VersionRecord OneProductVersion() {
+  VersionRecord record;
+  record.model_name = "nbo";
+  record.version = 1;
+  record.rank = kRank;
+  record.catalog.push_back({"p0", "Product 0", "cards"});
+  record.popularity.push_back(1.0);
+  record.product_count = 1;
+  return record;
+}
+
+// A model store in `dir` whose disk `faults` controls.
+std::unique_ptr<ModelStore> OpenModelStore(const TempDir& dir,
+                                           StorageFaults* faults) {
+  ModelStore::Options options;
+  options.path = dir.Sub("models");
+  options.block_cache_bytes = 4 << 20;
+  options.faults = faults;
+  absl::StatusOr<std::unique_ptr<ModelStore>> store = ModelStore::Open(options);
+  EXPECT_THAT(store, IsOk());
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
 class CustomerStoreFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -201,12 +225,8 @@ TEST_F(CustomerStoreFaultTest,
 TEST(ModelStoreFaultTest, PublishFailsAsStorageFullAndWorksAfterwards) {
   TempDir dir;
   StorageFaults faults;
-  ModelStore::Options options;
-  options.path = dir.Sub("models");
-  options.block_cache_bytes = 4 << 20;
-  options.faults = &faults;
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelStore> store,
-                       ModelStore::Open(options));
+  std::unique_ptr<ModelStore> store = OpenModelStore(dir, &faults);
+  ASSERT_NE(store, nullptr);
 
   faults.SetDiskFull(true);
   EXPECT_THAT(store->BeginVersion("nbo", 1, kRank),
@@ -223,13 +243,7 @@ TEST(ModelStoreFaultTest, PublishFailsAsStorageFullAndWorksAfterwards) {
                        store->BeginVersion("nbo", 1, kRank));
   ASSERT_THAT(writer->PutItemFactor(0, std::vector<float>(kRank, 0.5f)),
               IsOk());
-  VersionRecord record;
-  record.model_name = "nbo";
-  record.version = 1;
-  record.rank = kRank;
-  record.catalog.push_back({"p0", "Product 0", "cards"});
-  record.popularity.push_back(1.0);
-  record.product_count = 1;
+  const VersionRecord record = OneProductVersion();
   ASSERT_THAT(writer->Commit(record), IsOk());
   ASSERT_OK_AND_ASSIGN(versions, store->ListVersions());
   EXPECT_THAT(versions, SizeIs(1));
@@ -244,12 +258,8 @@ TEST(ModelStoreFaultTest, PublishFailsAsStorageFullAndWorksAfterwards) {
 TEST(ModelStoreFaultTest, DISABLED_FactorsThatCannotBeFlushedFailTheCommit) {
   TempDir dir;
   StorageFaults faults;
-  ModelStore::Options options;
-  options.path = dir.Sub("models");
-  options.block_cache_bytes = 4 << 20;
-  options.faults = &faults;
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelStore> store,
-                       ModelStore::Open(options));
+  std::unique_ptr<ModelStore> store = OpenModelStore(dir, &faults);
+  ASSERT_NE(store, nullptr);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<VersionWriter> writer,
                        store->BeginVersion("nbo", 1, kRank));
   // Factors go to the memtable without a WAL; the disk fills before the
@@ -257,13 +267,7 @@ TEST(ModelStoreFaultTest, DISABLED_FactorsThatCannotBeFlushedFailTheCommit) {
   ASSERT_THAT(writer->PutItemFactor(0, std::vector<float>(kRank, 0.5f)),
               IsOk());
   faults.SetDiskFull(true);
-  VersionRecord record;
-  record.model_name = "nbo";
-  record.version = 1;
-  record.rank = kRank;
-  record.catalog.push_back({"p0", "Product 0", "cards"});
-  record.popularity.push_back(1.0);
-  record.product_count = 1;
+  const VersionRecord record = OneProductVersion();
   EXPECT_THAT(writer->Commit(record), StatusIs(kFull));
   faults.SetDiskFull(false);
   ASSERT_THAT(WaitUntilWritable([&] { return store->CheckStorage(); }), IsOk());
