@@ -239,9 +239,10 @@ class CustomerStore {
   // the arm's counts. Idempotent: the same (decision, product, outcome)
   // again returns duplicate = true and writes nothing.
   // NOT_FOUND: no such decision for this customer (unknown, or removed by
-  // retention). RESOURCE_EXHAUSTED while the disk is full. INVALID_ARGUMENT: the decision did not offer the product, or
-  // decision_id is not one MakeDecisionId could have made, or the event has
-  // no timestamp or no outcome (the server fills the timestamp in).
+  // retention). RESOURCE_EXHAUSTED while the disk is full. INVALID_ARGUMENT:
+  // the decision did not offer the product, or decision_id is not one
+  // MakeDecisionId could have made, or the event has no timestamp or no outcome
+  // (the server fills the timestamp in).
   absl::StatusOr<FeedbackResult> RecordFeedback(
       absl::string_view customer_id, absl::string_view decision_id,
       const nbo::v1::FeedbackEvent& event);

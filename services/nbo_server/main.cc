@@ -178,8 +178,7 @@ int main(int argc, char** argv) {
   options.decision_retention = absl::GetFlag(FLAGS_decision_retention);
   options.transaction_retention = absl::GetFlag(FLAGS_transaction_retention);
   options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
-  options.storage_check_interval =
-      absl::GetFlag(FLAGS_storage_check_interval);
+  options.storage_check_interval = absl::GetFlag(FLAGS_storage_check_interval);
 
   auto server = nbo::server::NboServer::Start(options);
   if (!server.ok()) {
