@@ -51,6 +51,12 @@ nbo_install_packages() {
 # can reuse the first one's).
 NBO_DEPS_DIR="${NBO_DEPS_DIR:-$NBO_ROOT/build-deps}"
 
+# ccache: paths inside the checkout are hashed relative to it and the build
+# directory is not hashed, so every build tree, a second checkout and a CI
+# clone on the same machine reuse each other's objects (RocksDB's above all).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$NBO_ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+
 # nbo_build BUILD_DIR [cmake -D options...] -- [targets...]
 # Configures (once) and builds with every core, against the release RocksDB
 # (built once into $NBO_DEPS_DIR). ccache keeps rebuilds cheap.
