@@ -476,6 +476,12 @@ absl::Status Recommender::Decide(const Call& call,
                   no_action->reason()));
   }
 
+  LogAnswer(call, n, response);
+  return absl::OkStatus();
+}
+
+void Recommender::LogAnswer(const Call& call, int32_t num_offers,
+                            nbo::v1::RecommendResponse* response) const {
   // The decision log: what was decided, from what, and why not the rest.
   // Suppressions carry the reason and rule code always, the sentence for
   // people only when the request asked for explain; the record keeps what
@@ -483,7 +489,7 @@ absl::Status Recommender::Decide(const Call& call,
   absl::Status logged;
   {
     DecisionRecordView record(response);
-    record->set_num_offers(n);
+    record->set_num_offers(num_offers);
     *record->mutable_exclude_products() = *call.exclude;
     logged = customers_->LogDecision(call.customer_id, *record);
   }
@@ -494,7 +500,6 @@ absl::Status Recommender::Decide(const Call& call,
     response->clear_decision_id();
     response->set_unlogged(true);
   }
-  return absl::OkStatus();
 }
 
 absl::Status Recommender::Score(

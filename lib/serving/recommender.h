@@ -103,6 +103,10 @@ class Recommender {
   };
   absl::Status Decide(const Call& call,
                       nbo::v1::RecommendResponse* response) const;
+  // Logs the answered decision; marks the answer unlogged (no decision id)
+  // when the log cannot take it.
+  void LogAnswer(const Call& call, int32_t num_offers,
+                 nbo::v1::RecommendResponse* response) const;
 
   // num_offers resolved against the default; INVALID_ARGUMENT when out of
   // range.
