@@ -20,6 +20,7 @@
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "services/nbo_server/server.h"
+#include "tests/unit/server/test_server.h"
 #include "tests/unit/serving/test_model.h"
 
 namespace nbo::server {
@@ -103,11 +104,7 @@ std::vector<std::string> Serialize(const std::vector<Message>& messages) {
 class ClientStreamTest : public ::testing::Test {
  protected:
   void Start(NboServer::Options options = {}) {
-    options.data_dir = dir_.Sub("db");
-    options.grpc_addr = "127.0.0.1:0";
-    options.metrics_addr = "";
-    options.sync_writes = false;
-    auto server = NboServer::Start(options);
+    auto server = testing::StartTestServer(options, dir_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ =
@@ -118,14 +115,7 @@ class ClientStreamTest : public ::testing::Test {
   }
 
   grpc::Status Publish(const Stream& stream) {
-    grpc::ClientContext context;
-    nbo::v1::PublishModelResponse response;
-    auto writer = models_->PublishModel(&context, &response);
-    for (const auto& m : stream) {
-      if (!writer->Write(m)) break;
-    }
-    writer->WritesDone();
-    return writer->Finish();
+    return testing::PublishStream(*models_, stream);
   }
 
   // `count` valid transactions of customer C0000001 with ids <prefix>0...

@@ -21,6 +21,7 @@
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "tests/unit/server/test_server.h"
 #include "tests/unit/serving/test_model.h"
 
 namespace nbo::server {
@@ -32,11 +33,7 @@ using ::testing::HasSubstr;
 class ServerTest : public ::testing::Test {
  protected:
   void Start(NboServer::Options options = {}) {
-    options.data_dir = dir_.Sub("db");
-    options.grpc_addr = "127.0.0.1:0";
-    options.metrics_addr = "";
-    options.sync_writes = false;
-    auto server = NboServer::Start(options);
+    auto server = testing::StartTestServer(options, dir_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = NewChannel();
@@ -54,15 +51,7 @@ class ServerTest : public ::testing::Test {
   grpc::Status PublishStream(
       const std::vector<nbo::v1::PublishModelRequest>& stream,
       const std::string& token = "") {
-    grpc::ClientContext ctx;
-    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-    nbo::v1::PublishModelResponse response;
-    auto writer = models_->PublishModel(&ctx, &response);
-    for (const auto& m : stream) {
-      if (!writer->Write(m)) break;
-    }
-    writer->WritesDone();
-    return writer->Finish();
+    return testing::PublishStream(*models_, stream, token);
   }
 
   grpc::Status Recommend(const nbo::v1::RecommendRequest& request,

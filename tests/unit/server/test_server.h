@@ -1,0 +1,52 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+//
+// What the in-process server tests share: an NboServer on loopback port 0
+// over a temp dir, and a publish stream sent to it.
+
+#ifndef NBO_TESTS_UNIT_SERVER_TEST_SERVER_H_
+#define NBO_TESTS_UNIT_SERVER_TEST_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "lib/testing/temp_dir.h"
+#include "nbo/v1/model_service.grpc.pb.h"
+#include "services/nbo_server/server.h"
+
+namespace nbo::server::testing {
+
+// Starts `options` with the data dir in `dir`, gRPC on 127.0.0.1:0, no
+// metrics and unsynced writes (durability is the integration tests'
+// business).
+inline absl::StatusOr<std::unique_ptr<NboServer>> StartTestServer(
+    NboServer::Options options, const nbo::testing::TempDir& dir) {
+  options.data_dir = dir.Sub("db");
+  options.grpc_addr = "127.0.0.1:0";
+  options.metrics_addr = "";
+  options.sync_writes = false;
+  return NboServer::Start(options);
+}
+
+// Sends `stream` as one PublishModel call (with the bearer `token` when not
+// empty), half-closes and returns the server's status.
+inline grpc::Status PublishStream(
+    nbo::v1::ModelService::Stub& models,
+    const std::vector<nbo::v1::PublishModelRequest>& stream,
+    const std::string& token = "") {
+  grpc::ClientContext ctx;
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  nbo::v1::PublishModelResponse response;
+  auto writer = models.PublishModel(&ctx, &response);
+  for (const auto& m : stream) {
+    if (!writer->Write(m)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+}  // namespace nbo::server::testing
+
+#endif  // NBO_TESTS_UNIT_SERVER_TEST_SERVER_H_
