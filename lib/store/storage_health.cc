@@ -80,7 +80,11 @@ absl::Status RecoverWrites(rocksdb::DB* db, StorageHealth* health,
 
 namespace {
 
-// A full disk, as StorageFaults switches it on.
+// A full disk, as StorageFaults switches it on: every write of bytes fails
+// with ENOSPC. Flush() is passed through: the POSIX file RocksDB uses writes
+// its bytes in Append() and its Flush() does nothing, so a real full disk
+// never fails it (failing it made RocksDB treat switching to a new WAL as a
+// fatal, restart-only error that no real disk produces).
 
 rocksdb::IOStatus DiskFull() {
   return rocksdb::IOStatus::NoSpace("nbo StorageFaults: disk full");
@@ -121,11 +125,6 @@ class FaultyWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
     if (faults_->disk_full()) return DiskFull();
     return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options,
                                                         info, dbg);
-  }
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options,
-                          rocksdb::IODebugContext* dbg) override {
-    if (faults_->disk_full()) return DiskFull();
-    return FSWritableFileOwnerWrapper::Flush(options, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                          rocksdb::IODebugContext* dbg) override {

@@ -249,31 +249,37 @@ TEST(ModelStoreFaultTest, PublishFailsAsStorageFullAndWorksAfterwards) {
   EXPECT_THAT(versions, SizeIs(1));
 }
 
-// Known gap (docs/storage.md): when the disk fills while a commit flushes
-// a version's WAL-less factors, the commit fails with RESOURCE_EXHAUSTED as
-// it should, but RocksDB 7.8's recovery then fails with "Seen error. Skip
-// writing buffer" and the model store stays unwritable until the server
-// restarts. The publish free-space check makes this rare; enable this test
-// when it is fixed.
-TEST(ModelStoreFaultTest, DISABLED_FactorsThatCannotBeFlushedFailTheCommit) {
+// The disk fills after a version's factors went to the memtable (without a
+// WAL) and before the commit flushes them: the commit fails, nothing is
+// published, and once space returns the store takes writes again and the
+// same version number publishes, without reopening the store.
+TEST(ModelStoreFaultTest, FactorsThatCannotBeFlushedFailTheCommit) {
   TempDir dir;
   StorageFaults faults;
   std::unique_ptr<ModelStore> store = OpenModelStore(dir, &faults);
   ASSERT_NE(store, nullptr);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<VersionWriter> writer,
                        store->BeginVersion("nbo", 1, kRank));
-  // Factors go to the memtable without a WAL; the disk fills before the
-  // commit flushes them.
   ASSERT_THAT(writer->PutItemFactor(0, std::vector<float>(kRank, 0.5f)),
               IsOk());
   faults.SetDiskFull(true);
   const VersionRecord record = OneProductVersion();
   EXPECT_THAT(writer->Commit(record), StatusIs(kFull));
+  EXPECT_THAT(store->CheckStorage(), StatusIs(kFull));
   faults.SetDiskFull(false);
   ASSERT_THAT(WaitUntilWritable([&] { return store->CheckStorage(); }), IsOk());
   ASSERT_OK_AND_ASSIGN(std::vector<VersionRecord> versions,
                        store->ListVersions());
   EXPECT_THAT(versions, ::testing::IsEmpty());
+
+  writer.reset();  // aborts the failed publish and removes its data
+  ASSERT_OK_AND_ASSIGN(writer, store->BeginVersion("nbo", 1, kRank));
+  ASSERT_THAT(writer->PutItemFactor(0, std::vector<float>(kRank, 0.25f)),
+              IsOk());
+  ASSERT_THAT(writer->Commit(record), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<float> factors,
+                       store->ReadItemFactors("nbo", 1));
+  EXPECT_THAT(factors, ::testing::ElementsAre(0.25f, 0.25f, 0.25f, 0.25f));
 }
 
 }  // namespace
