@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -19,6 +21,7 @@
 #include "lib/serving/recommender.h"
 #include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
+#include "services/common/malformed_request.h"
 #include "services/common/metrics_http_server.h"
 #include "services/nbo_server/ingest_service_impl.h"
 #include "services/nbo_server/model_service_impl.h"
@@ -165,6 +168,12 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   builder.RegisterService(s->nbo_service_.get());
   builder.RegisterService(s->model_service_.get());
   builder.RegisterService(s->ingest_service_.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(services::MalformedRequestInterceptorFactory(
+      {"nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              o.max_concurrent_streams);

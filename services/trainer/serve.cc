@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/file_util.h"
+#include "services/common/malformed_request.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
 #include "services/trainer/training_run.h"
@@ -81,6 +83,12 @@ int RunServe() {
   int port = 0;
   builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(nbo::services::MalformedRequestInterceptorFactory(
+      {"nbo.v1.TrainerService"}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "nbo-trainer: cannot listen on %s\n", addr.c_str());

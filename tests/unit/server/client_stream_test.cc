@@ -1,7 +1,8 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
 // nbo-server's client streams over real gRPC on loopback (port 0): corrupt
-// messages sent as raw bytes through grpc::GenericStub, the publish limit,
+// messages sent as raw bytes through grpc::GenericStub (and unary and
+// server-stream requests that are not protobuf at all), the publish limit,
 // the publish idle timeout, the free-space check and the release of a failed
 // publish's version number.
 
@@ -153,6 +154,36 @@ class ClientStreamTest : public ::testing::Test {
 constexpr char kStreamTransactions[] =
     "/nbo.v1.IngestService/StreamTransactions";
 constexpr char kPublishModel[] = "/nbo.v1.ModelService/PublishModel";
+
+// Issue 10: gRPC itself answers a request that does not parse, with
+// UNIMPLEMENTED or INTERNAL and no message; the server says what is wrong.
+TEST_F(ClientStreamTest, RequestThatIsNotAProtobufIsInvalidArgument) {
+  Start();
+  RawResult unary =
+      CallRaw(channel_.get(), "/nbo.v1.NBOService/Recommend", {kGarbage});
+  EXPECT_EQ(unary.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(unary.status.error_message(),
+            "request is not a valid nbo.v1.RecommendRequest message");
+  RawResult server_stream =
+      CallRaw(channel_.get(), "/nbo.v1.NBOService/BatchRecommend", {kGarbage});
+  EXPECT_EQ(server_stream.status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(server_stream.status.error_message(),
+            "request is not a valid nbo.v1.BatchRecommendRequest message");
+  RawResult admin =
+      CallRaw(channel_.get(), "/nbo.v1.ModelService/ListModels", {kGarbage});
+  EXPECT_EQ(admin.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A request that parses reaches the handler, whose answer is untouched...
+  RawResult empty =
+      CallRaw(channel_.get(), "/nbo.v1.NBOService/Recommend", {std::string()});
+  EXPECT_EQ(empty.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(empty.status.error_message(), HasSubstr("customer_id"));
+  // ...and a method nobody serves is still UNIMPLEMENTED.
+  RawResult unknown =
+      CallRaw(channel_.get(), "/nbo.v1.NBOService/NoSuchMethod", {kGarbage});
+  EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
 
 // Issue 10: batch A, 50 bytes of garbage, batches B and C used to answer OK
 // with A's count, B and C silently dropped.
