@@ -22,4 +22,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
 }
 
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  // grpc::StatusCode and absl::StatusCode share their numbering (both are
+  // google.rpc.Code).
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
 }  // namespace nbo::services

@@ -1,7 +1,8 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
-// The one place absl::Status becomes grpc::Status (after TF Serving's
-// model_servers/grpc_status_util.h), shared by nbo-server and nbo-trainer.
+// The one place absl::Status and grpc::Status become each other (after TF
+// Serving's model_servers/grpc_status_util.h): servers convert on the way
+// out, clients (nboctl, nbo-trainer, the bench, tests) on the way in.
 
 #ifndef NBO_SERVICES_COMMON_GRPC_STATUS_H_
 #define NBO_SERVICES_COMMON_GRPC_STATUS_H_
@@ -15,6 +16,10 @@ namespace nbo::services {
 // logged in full and sent as a fixed message, so storage internals never
 // reach a client.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The same code and message as an absl::Status; OK for OK. What a client
+// gets back from a call, for code that speaks absl::Status.
+absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace nbo::services
 
