@@ -22,7 +22,7 @@ namespace nbo::gateway {
 // UNAVAILABLE 503; DEADLINE_EXCEEDED 504; everything else 500.
 int HttpStatusFor(absl::StatusCode code);
 
-// {"code":N,"message":"..."," details":[]} for `code` and `message`
+// {"code":N,"message":"...","details":[]} for `code` and `message`
 // (JSON-escaped; invalid UTF-8 replaced).
 std::string ErrorJson(absl::StatusCode code, absl::string_view message);
 

@@ -54,7 +54,10 @@ struct Route {
   bool server_streaming = false;
 };
 
-// A variable of the template and the percent-decoded text it matched.
+// A variable of the template and the percent-decoded text it matched. A
+// variable of one segment ("{id}") decodes "%2F" to '/' like any escape; one
+// of several segments ("{name=projects/*}", "{path=**}") keeps "%2F" encoded,
+// as google/api/http.proto specifies, so that its '/'s are the path's.
 struct PathBinding {
   std::string field_path;  // "customer_id", "a.b"
   std::string value;
@@ -79,7 +82,9 @@ class RouteTable {
   // parse, names a field the request does not have (or a repeated or message
   // field as a path variable), or `body` / `response_body` names a missing
   // field; NOT_FOUND if a service is not in `pool`; ALREADY_EXISTS if two
-  // bindings have the same method and the same template.
+  // bindings have the same method and the same template (templates that
+  // differ only in their variables' names, "/v1/{a}" and "/v1/{b}", are
+  // the same).
   // REQUIRES: pool outlives the table.
   static absl::StatusOr<std::unique_ptr<RouteTable>> Create(
       const google::protobuf::DescriptorPool* pool,
@@ -90,7 +95,10 @@ class RouteTable {
 
   // The route for an HTTP method and a request path (the part before '?',
   // still percent-encoded). Among several matching templates the most
-  // specific wins: more literal segments first, then fewer "**".
+  // specific wins: more literal segments first, then fewer "**", then the
+  // template with a literal at the first position where they differ. A path
+  // with an empty segment ("/v1//x") or a malformed escape ("%zz") matches
+  // no template.
   RouteMatch Find(absl::string_view http_method, absl::string_view path) const;
 
   ~RouteTable();

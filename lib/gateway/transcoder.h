@@ -43,7 +43,9 @@ struct TranscodeOptions {
 // UTF-8); a query parameter is unknown (strict), repeated for a singular
 // field, names a message field, or does not parse as the field's type; a
 // path field also set in the body to a different value; a body is sent to
-// a route that takes none.
+// a route that takes none. A query parameter naming a field the path or
+// the body binds counts as unknown. The path/body disagreement names the
+// field, not the values: path variables are often customer ids.
 // REQUIRES: match.route != nullptr.
 absl::StatusOr<std::string> BuildRequest(const RouteMatch& match,
                                          absl::string_view query,
