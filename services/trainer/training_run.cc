@@ -43,6 +43,9 @@
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/client_channel.h"
+#include "services/common/grpc_status.h"
+#include "services/common/model_stream_client.h"
 
 namespace nbo::trainer {
 namespace {
@@ -77,23 +80,23 @@ absl::Status CheckCancelled(const std::function<bool()>& cancelled) {
   return absl::OkStatus();
 }
 
-absl::Status ToAbsl(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+// A ModelService stub for `target`, with the admin token on every call.
+absl::StatusOr<std::unique_ptr<v1::ModelService::Stub>> ModelStub(
+    const std::string& target, const std::string& token) {
+  services::ClientOptions options;
+  options.target = target;
+  options.bearer_token = token;
+  NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                       services::MakeChannel(options));
+  return v1::ModelService::NewStub(channel);
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
-}
-
-void PrepareContext(grpc::ClientContext* context, const std::string& token,
-                    absl::Duration deadline) {
-  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+// `status` with "<target>: <what>: " before its message.
+absl::Status WithContext(const absl::Status& status, const std::string& target,
+                         const std::string& what) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(target, ": ", what, ": ", status.message()));
 }
 
 // VmHWM of this process, in bytes; 0 when /proc is not there.
@@ -156,22 +159,19 @@ struct ServingInfo {
 };
 
 absl::StatusOr<ServingInfo> QueryServing(const TrainingSpec& spec) {
-  std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(spec.publish_to.front()));
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
+                       ModelStub(spec.publish_to.front(), spec.admin_token));
   grpc::ClientContext context;
-  PrepareContext(&context, spec.admin_token, kStatusDeadline);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kStatusDeadline));
   v1::GetModelStatusRequest request;
   request.set_model_name(spec.model_name);
   v1::GetModelStatusResponse response;
-  grpc::Status status = stub->GetModelStatus(&context, request, &response);
+  const absl::Status status = services::FromGrpcStatus(
+      stub->GetModelStatus(&context, request, &response));
   ServingInfo info;
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return info;
-  if (!status.ok()) {
-    return absl::Status(
-        static_cast<absl::StatusCode>(status.error_code()),
-        absl::StrCat(spec.publish_to.front(),
-                     ": GetModelStatus: ", status.error_message()));
-  }
+  if (absl::IsNotFound(status)) return info;
+  NBO_RETURN_IF_ERROR(
+      WithContext(status, spec.publish_to.front(), "GetModelStatus"));
   for (const v1::VersionStatus& version : response.model().versions()) {
     info.max_version = std::max(info.max_version, version.version());
     if (version.state() == v1::VERSION_STATE_AVAILABLE &&
@@ -200,15 +200,13 @@ struct ServingModel {
 absl::StatusOr<ServingModel> ExportServing(
     const TrainingSpec& spec, int64_t version, const data::BankData& data,
     const std::vector<int64_t>& train_popularity) {
-  std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(spec.publish_to.front()));
-  grpc::ClientContext context;
-  PrepareContext(&context, spec.admin_token, kTransferDeadline);
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
+                       ModelStub(spec.publish_to.front(), spec.admin_token));
   v1::ExportModelRequest request;
   request.set_model_name(spec.model_name);
   request.set_version(version);
-  std::unique_ptr<grpc::ClientReader<v1::PublishModelRequest>> reader =
-      stub->ExportModel(&context, request);
+  services::StreamCallOptions call_options;
+  call_options.timeout = kTransferDeadline;
 
   absl::flat_hash_map<std::string, int32_t> product_index;
   for (size_t p = 0; p < data.products.size(); ++p) {
@@ -223,8 +221,7 @@ absl::StatusOr<ServingModel> ExportServing(
   model.customer_factors.resize(data.customer_ids.size());
   model.popularity.assign(data.products.size(),
                           std::numeric_limits<float>::quiet_NaN());
-  v1::PublishModelRequest part;
-  while (reader->Read(&part)) {
+  auto take = [&](v1::PublishModelRequest& part) {
     if (part.has_header()) {
       model.rank = part.header().rank();
       for (const auto& [id, value] : part.header().popularity()) {
@@ -248,14 +245,11 @@ absl::StatusOr<ServingModel> ExportServing(
                                                   row.values().end());
       }
     }
-  }
-  grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    return absl::Status(
-        static_cast<absl::StatusCode>(status.error_code()),
-        absl::StrCat(spec.publish_to.front(), ": ExportModel version ", version,
-                     ": ", status.error_message()));
-  }
+    return absl::OkStatus();
+  };
+  NBO_RETURN_IF_ERROR(WithContext(
+      services::ExportModel(*stub, request, call_options, take),
+      spec.publish_to.front(), absl::StrCat("ExportModel version ", version)));
   // A version without popularity is scored, for customers it lacks, by ours:
   // the closest thing to what the server would fall back to.
   const bool has_popularity =
@@ -275,22 +269,13 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
     const v1::PublishModelRequest& header, const als::FactorMatrix& items,
     const als::FactorMatrix& customers, const data::BankData& data,
     const std::vector<int32_t>& published_customers) {
-  std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(target));
-  grpc::ClientContext context;
-  PrepareContext(&context, token, kTransferDeadline);
-  v1::PublishModelResponse response;
-  std::unique_ptr<grpc::ClientWriter<v1::PublishModelRequest>> writer =
-      stub->PublishModel(&context, &response);
-  auto broken = [&]() -> absl::Status {
-    grpc::Status status = writer->Finish();
-    if (status.ok()) {
-      return absl::UnavailableError(
-          "the server closed the publish stream before the commit");
-    }
-    return ToAbsl(status);
-  };
-  if (!writer->Write(header)) return broken();
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
+                       ModelStub(target, token));
+  services::StreamCallOptions call_options;
+  call_options.timeout = kTransferDeadline;
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<services::PublishStream> stream,
+                       services::PublishStream::Start(*stub, call_options));
+  NBO_RETURN_IF_ERROR(stream->Write(header));
   const int rank = static_cast<int>(items.cols());
   for (int64_t begin = 0; begin < items.rows(); begin += kChunkRows) {
     v1::PublishModelRequest request;
@@ -302,7 +287,7 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
       row->mutable_values()->Add(items.row(p).data(),
                                  items.row(p).data() + rank);
     }
-    if (!writer->Write(request)) return broken();
+    NBO_RETURN_IF_ERROR(stream->Write(request));
   }
   for (size_t begin = 0; begin < published_customers.size();
        begin += kChunkRows) {
@@ -316,16 +301,14 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
       row->mutable_values()->Add(customers.row(u).data(),
                                  customers.row(u).data() + rank);
     }
-    if (!writer->Write(request)) return broken();
+    NBO_RETURN_IF_ERROR(stream->Write(request));
   }
   v1::PublishModelRequest commit;
   commit.mutable_commit()->set_expected_product_count(items.rows());
   commit.mutable_commit()->set_expected_customer_count(
       static_cast<int64_t>(published_customers.size()));
-  if (!writer->Write(commit)) return broken();
-  if (!writer->WritesDone()) return broken();
-  grpc::Status status = writer->Finish();
-  if (!status.ok()) return ToAbsl(status);
+  NBO_RETURN_IF_ERROR(stream->Write(commit));
+  NBO_ASSIGN_OR_RETURN(v1::PublishModelResponse response, stream->Finish());
   if (response.state() != v1::VERSION_STATE_AVAILABLE) {
     // The version exists now, FAILED: retrying it would only collide.
     return absl::FailedPreconditionError(

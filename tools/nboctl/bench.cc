@@ -65,6 +65,7 @@
 #include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/model_stream_client.h"
 #include "tools/nboctl/bench_load.h"
 #include "tools/nboctl/cli_format.h"
 #include "tools/nboctl/cli_util.h"
@@ -130,6 +131,13 @@ struct ExportedVersion {
   double seconds = 0;
 };
 
+services::StreamCallOptions StreamOptions(const std::string& token) {
+  services::StreamCallOptions options;
+  options.timeout = absl::FromChrono(kStreamTimeout);
+  options.bearer_token = token;
+  return options;
+}
+
 // Reads `version` of `model` into memory. FAILED_PRECONDITION when the stream
 // does not start with a header and end with a commit; otherwise the RPC's
 // status on failure.
@@ -141,23 +149,12 @@ absl::StatusOr<ExportedVersion> ExportVersion(nbo::v1::ModelService::Stub* stub,
   nbo::v1::ExportModelRequest request;
   request.set_model_name(model);
   request.set_version(version);
-  grpc::ClientContext context;
-  PrepareContext(&context, token, kStreamTimeout);
-  std::unique_ptr<grpc::ClientReader<nbo::v1::PublishModelRequest>> reader =
-      stub->ExportModel(&context, request);
   ExportedVersion exported;
-  nbo::v1::PublishModelRequest part;
-  while (reader->Read(&part)) {
+  NBO_ASSIGN_OR_RETURN(
+      exported.parts,
+      services::ExportModelMessages(*stub, request, StreamOptions(token)));
+  for (const nbo::v1::PublishModelRequest& part : exported.parts) {
     exported.bytes += part.ByteSizeLong();
-    exported.parts.push_back(std::move(part));
-    part.Clear();
-  }
-  const grpc::Status status = reader->Finish();
-  if (!status.ok()) return ToAbsl(status);
-  if (exported.parts.size() < 2 || !exported.parts.front().has_header() ||
-      !exported.parts.back().has_commit()) {
-    return absl::FailedPreconditionError(
-        "export did not start with a header and end with a commit");
   }
   exported.seconds = SecondsSince(start);
   return exported;
@@ -184,24 +181,19 @@ absl::StatusOr<SwapRecord> PublishAs(nbo::v1::ModelService::Stub* stub,
   const Clock::time_point start = Clock::now();
   SwapRecord record;
   record.version = version;
-  grpc::ClientContext context;
-  PrepareContext(&context, token, kStreamTimeout);
-  nbo::v1::PublishModelResponse response;
-  std::unique_ptr<grpc::ClientWriter<nbo::v1::PublishModelRequest>> writer =
-      stub->PublishModel(&context, &response);
+  NBO_ASSIGN_OR_RETURN(
+      std::unique_ptr<services::PublishStream> stream,
+      services::PublishStream::Start(*stub, StreamOptions(token)));
   nbo::v1::PublishModelRequest header = exported.parts.front();
   header.mutable_header()->set_version(version);
-  // A failed Write means the server has ended the stream; Finish() says why.
-  bool open = writer->Write(header);
-  record.bytes_sent += header.ByteSizeLong();
-  for (size_t i = 1; open && i < exported.parts.size(); ++i) {
-    open = writer->Write(exported.parts[i]);
-    record.bytes_sent += exported.parts[i].ByteSizeLong();
+  NBO_RETURN_IF_ERROR(stream->Write(header));
+  for (size_t i = 1; i < exported.parts.size(); ++i) {
+    NBO_RETURN_IF_ERROR(stream->Write(exported.parts[i]));
   }
-  if (open) writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  if (!status.ok()) return ToAbsl(status);
+  NBO_ASSIGN_OR_RETURN(const nbo::v1::PublishModelResponse response,
+                       stream->Finish());
   record.seconds = SecondsSince(start);
+  record.bytes_sent = stream->bytes_sent();
   record.bytes_received = response.bytes_received();
   record.state = response.state();
   return record;
@@ -873,15 +865,23 @@ int Bench(const std::vector<std::string>& args) {
   BenchReport report;
   report.config = *config;
 
-  const ChannelPool pool(config->server, config->concurrency);
+  absl::StatusOr<ChannelPool> created =
+      ChannelPool::Create(config->server, config->concurrency);
+  if (!created.ok()) {
+    std::fprintf(stderr, "nboctl bench: %s\n",
+                 std::string(created.status().message()).c_str());
+    return 1;
+  }
+  const ChannelPool& pool = *created;
   report.channels = pool.size();
   if (!pool.WaitForConnected(kConnectTimeout).ok()) {
     std::fprintf(stderr, "nboctl bench: cannot connect to %s\n",
                  config->server.c_str());
     return 1;
   }
+  // The admin calls' own connection, off the load's; calls carry the token.
   const std::unique_ptr<nbo::v1::ModelService::Stub> admin =
-      nbo::v1::ModelService::NewStub(MakeChannel(config->server));
+      nbo::v1::ModelService::NewStub(pool.admin_channel());
   if (config->method != BenchMethod::kRecommend) {
     return RunMethod(*config, pool, admin.get());
   }

@@ -12,6 +12,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "lib/common/json.h"
+#include "lib/common/status_macros.h"
+#include "services/common/client_channel.h"
+#include "services/common/grpc_status.h"
 
 namespace nbo::nboctl {
 
@@ -19,15 +22,10 @@ double SecondsSince(BenchClock::time_point start) {
   return std::chrono::duration<double>(BenchClock::now() - start).count();
 }
 
-absl::Status ToAbsl(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
 void PrepareContext(grpc::ClientContext* context, const std::string& token,
                     std::chrono::seconds timeout) {
   context->set_deadline(std::chrono::system_clock::now() + timeout);
-  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  services::AddBearerToken(token, context);
 }
 
 void LatencyHistogram::Record(int64_t nanos) {
@@ -167,32 +165,36 @@ void ClosedLoop::Work(int worker) {
 
 void FirstError::Note(const grpc::Status& status) {
   if (!noted_.exchange(true)) {
+    const absl::Status converted = services::FromGrpcStatus(status);
     std::fprintf(stderr,
                  "nboctl: %s (first failure; later ones are counted only): "
                  "%s: %s\n",
                  what_.c_str(),
-                 absl::StatusCodeToString(
-                     static_cast<absl::StatusCode>(status.error_code()))
-                     .c_str(),
-                 status.error_message().c_str());
+                 absl::StatusCodeToString(converted.code()).c_str(),
+                 std::string(converted.message()).c_str());
   }
 }
 
-ChannelPool::ChannelPool(const std::string& server, int concurrency) {
+absl::StatusOr<ChannelPool> ChannelPool::Create(const std::string& server,
+                                                int concurrency) {
+  ChannelPool pool;
   const int channels =
       (concurrency + kWorkersPerChannel - 1) / kWorkersPerChannel;
+  services::ClientOptions options;
+  options.target = server;
   for (int i = 0; i < channels; ++i) {
-    grpc::ChannelArguments args;
-    // gRPC shares a connection between channels whose arguments are equal;
-    // a distinct argument per channel gives each one its own.
-    args.SetInt("nbo.bench.channel", i);
-    channels_.push_back(grpc::CreateCustomChannel(
-        server, grpc::InsecureChannelCredentials(), args));
-    nbo_.push_back(v1::NBOService::NewStub(channels_.back()));
-    health_.push_back(grpc::health::v1::Health::NewStub(channels_.back()));
-    models_.push_back(v1::ModelService::NewStub(channels_.back()));
-    ingest_.push_back(v1::IngestService::NewStub(channels_.back()));
+    options.connection_key = absl::StrCat("bench-", i);
+    NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                         services::MakeChannel(options));
+    pool.channels_.push_back(channel);
+    pool.nbo_.push_back(v1::NBOService::NewStub(channel));
+    pool.health_.push_back(grpc::health::v1::Health::NewStub(channel));
+    pool.models_.push_back(v1::ModelService::NewStub(channel));
+    pool.ingest_.push_back(v1::IngestService::NewStub(channel));
   }
+  options.connection_key = "bench-admin";
+  NBO_ASSIGN_OR_RETURN(pool.admin_channel_, services::MakeChannel(options));
+  return pool;
 }
 
 absl::Status ChannelPool::WaitForConnected(std::chrono::seconds timeout) const {
@@ -324,7 +326,7 @@ absl::StatusOr<ModelView> GetModelView(v1::ModelService::Stub* stub,
   PrepareContext(&context, token, kAdminTimeout);
   const grpc::Status status =
       stub->GetModelStatus(&context, request, &response);
-  if (!status.ok()) return ToAbsl(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   ModelView view;
   view.model_name = response.model().model_name();
   for (const v1::VersionStatus& version : response.model().versions()) {

@@ -52,8 +52,6 @@ inline constexpr std::chrono::seconds kAdminTimeout(10);
 
 double SecondsSince(BenchClock::time_point start);
 
-absl::Status ToAbsl(const grpc::Status& status);
-
 // Sets the deadline and, when a token is given, the bearer token.
 void PrepareContext(grpc::ClientContext* context, const std::string& token,
                     std::chrono::seconds timeout);
@@ -229,7 +227,10 @@ class FirstError {
 // built.
 class ChannelPool {
  public:
-  ChannelPool(const std::string& server, int concurrency);
+  // Channels to `server` (HOST:PORT) for `concurrency` workers, without a
+  // token (calls carry it). INVALID_ARGUMENT for an empty server.
+  static absl::StatusOr<ChannelPool> Create(const std::string& server,
+                                            int concurrency);
 
   int size() const { return static_cast<int>(channels_.size()); }
 
@@ -246,12 +247,21 @@ class ChannelPool {
     return ingest_[worker / kWorkersPerChannel].get();
   }
 
+  // A channel of its own for admin calls (model status, export, publish), so
+  // that they neither queue behind the load nor add to its connections.
+  const std::shared_ptr<grpc::Channel>& admin_channel() const {
+    return admin_channel_;
+  }
+
   // Connects every channel. Returns UNAVAILABLE if one is not ready within
   // `timeout`.
   absl::Status WaitForConnected(std::chrono::seconds timeout) const;
 
  private:
+  ChannelPool() = default;
+
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  std::shared_ptr<grpc::Channel> admin_channel_;
   std::vector<std::unique_ptr<v1::NBOService::Stub>> nbo_;
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_;
   std::vector<std::unique_ptr<v1::ModelService::Stub>> models_;

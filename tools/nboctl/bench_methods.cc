@@ -15,6 +15,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/common/stable_hash.h"
+#include "lib/common/status_macros.h"
+#include "services/common/grpc_status.h"
 #include "tools/nboctl/bench.h"
 
 namespace nbo::nboctl {
@@ -122,7 +124,7 @@ absl::StatusOr<std::vector<std::string>> CatalogProducts(
   grpc::ClientContext context;
   PrepareContext(&context, token, kAdminTimeout);
   const grpc::Status status = stub->GetCatalog(&context, request, &response);
-  if (!status.ok()) return ToAbsl(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   std::vector<std::string> products;
   for (const v1::Product& product : response.catalog()) {
     products.push_back(product.product_id());

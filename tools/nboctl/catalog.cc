@@ -30,7 +30,6 @@ constexpr std::chrono::seconds kRpcTimeout(30);
 
 void Prepare(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(context, absl::GetFlag(FLAGS_token));
 }
 
 const char* ModelName(const std::string& name) {
@@ -86,7 +85,8 @@ int Catalog(const std::vector<std::string>& args) {
     return UsageError("catalog", "want `catalog get` or `catalog update`");
   }
   std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      NewServerStub<v1::ModelService>("catalog");
+  if (stub == nullptr) return 1;
   return args[0] == "get" ? Get(stub.get()) : Update(stub.get());
 }
 

@@ -11,11 +11,6 @@
 
 namespace nbo::nboctl {
 
-absl::Status GrpcToAbslStatus(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
 int ReportError(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "nboctl: %s: %s: %s\n", std::string(what).c_str(),
                absl::StatusCodeToString(status.code()).c_str(),

@@ -1,7 +1,7 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
 // Small helpers shared by nboctl's publish, models and recommend commands:
-// status conversion, errors, JSON and table output.
+// errors, JSON and table output.
 
 #ifndef NBO_TOOLS_NBOCTL_CLI_UTIL_H_
 #define NBO_TOOLS_NBOCTL_CLI_UTIL_H_
@@ -12,13 +12,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
-#include "grpcpp/grpcpp.h"
 #include "nbo/v1/common.pb.h"
 
 namespace nbo::nboctl {
-
-// The same code and message as an absl::Status.
-absl::Status GrpcToAbslStatus(const grpc::Status& status);
 
 // Prints "nboctl: <what>: <code name>: <message>" to stderr and returns 1.
 int ReportError(absl::string_view what, const absl::Status& status);

@@ -2,31 +2,27 @@
 
 #include "tools/nboctl/client.h"
 
-#include <cstdio>
-
-#include "absl/status/status.h"
+#include "absl/flags/flag.h"
+#include "services/common/grpc_status.h"
+#include "tools/nboctl/common_flags.h"
 
 namespace nbo::nboctl {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(),
-                                   args);
+services::ClientOptions ServerOptions(const std::string& server,
+                                      const std::string& token) {
+  services::ClientOptions options;
+  options.target = server;
+  options.bearer_token = token;
+  return options;
 }
 
-void AddAuth(grpc::ClientContext* context, const std::string& token) {
-  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ServerChannel() {
+  return services::MakeChannel(
+      ServerOptions(absl::GetFlag(FLAGS_server), absl::GetFlag(FLAGS_token)));
 }
 
 int ReportRpcError(const std::string& what, const grpc::Status& status) {
-  std::fprintf(stderr, "nboctl: %s: %s: %s\n", what.c_str(),
-               absl::StatusCodeToString(
-                   static_cast<absl::StatusCode>(status.error_code()))
-                   .c_str(),
-               status.error_message().c_str());
-  return 1;
+  return ReportError(what, services::FromGrpcStatus(status));
 }
 
 }  // namespace nbo::nboctl

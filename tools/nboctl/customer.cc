@@ -54,10 +54,10 @@ int Customer(const std::vector<std::string>& args) {
   }
 
   std::unique_ptr<v1::NBOService::Stub> stub =
-      v1::NBOService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      NewServerStub<v1::NBOService>("customer");
+  if (stub == nullptr) return 1;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
   v1::GetCustomerResponse response;
   const grpc::Status status = stub->GetCustomer(&context, request, &response);
   if (!status.ok()) return ReportRpcError("customer", status);

@@ -42,10 +42,10 @@ int ExperimentStats(const std::vector<std::string>& args) {
     return UsageError("experiment-stats", "--confidence must be in [0, 1)");
   }
   std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      NewServerStub<v1::ModelService>("experiment-stats");
+  if (stub == nullptr) return 1;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
   v1::GetExperimentStatsResponse response;
   const grpc::Status status =
       stub->GetExperimentStats(&context, request, &response);

@@ -21,8 +21,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
+#include "lib/common/status_macros.h"
 #include "lib/data/bank_data.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/grpc_status.h"
 #include "tools/nboctl/cli_util.h"
 #include "tools/nboctl/client.h"
 #include "tools/nboctl/commands.h"
@@ -69,10 +71,10 @@ void PrintProgress(const Counts& counts, bool done) {
 // cannot be written.
 absl::Status Export(const v1::ExportFeedbackRequest& request,
                     std::ofstream* out, Counts* counts) {
+  NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, ServerChannel());
   std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      v1::ModelService::NewStub(channel);
   grpc::ClientContext context;
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
   context.set_deadline(std::chrono::system_clock::now() + kExportTimeout);
   std::unique_ptr<grpc::ClientReader<v1::ExportFeedbackResponse>> reader =
       stub->ExportFeedback(&context, request);
@@ -113,7 +115,7 @@ absl::Status Export(const v1::ExportFeedbackRequest& request,
       next_progress = (counts->written() / kProgressRows + 1) * kProgressRows;
     }
   }
-  return GrpcToAbslStatus(reader->Finish());
+  return services::FromGrpcStatus(reader->Finish());
 }
 
 }  // namespace

@@ -62,10 +62,10 @@ int Feedback(const std::vector<std::string>& args) {
   request.set_outcome(*outcome);
 
   std::unique_ptr<v1::NBOService::Stub> stub =
-      v1::NBOService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      NewServerStub<v1::NBOService>("feedback");
+  if (stub == nullptr) return 1;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
   v1::RecordFeedbackResponse response;
   const grpc::Status status =
       stub->RecordFeedback(&context, request, &response);

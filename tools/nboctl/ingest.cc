@@ -87,7 +87,6 @@ int Ingest(const std::vector<std::string>& args) {
   IngestOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.batch = absl::GetFlag(FLAGS_batch);
-  options.token = absl::GetFlag(FLAGS_token);
   const bool customers_only = absl::GetFlag(FLAGS_customers_only);
   const bool transactions_only = absl::GetFlag(FLAGS_transactions_only);
   const std::string server = absl::GetFlag(FLAGS_server);
@@ -107,7 +106,8 @@ int Ingest(const std::vector<std::string>& args) {
   options.on_progress = PrintProgress;
 
   std::unique_ptr<v1::IngestService::Stub> stub =
-      v1::IngestService::NewStub(MakeChannel(server));
+      NewServerStub<v1::IngestService>("ingest");
+  if (stub == nullptr) return 1;
   absl::StatusOr<IngestSummary> summary = RunIngest(options, stub.get());
   if (!summary.ok()) return ReportError("ingest", summary.status());
   if (absl::GetFlag(FLAGS_json)) {

@@ -11,25 +11,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
+#include "services/common/grpc_status.h"
 #include "tools/nboctl/ingest_reader.h"
 
 namespace nbo::nboctl {
 namespace {
 
+// The call's status with `what` before its message.
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
-
-void PrepareContext(grpc::ClientContext* context, const IngestOptions& options,
-                    bool with_deadline) {
-  if (with_deadline) {
-    context->set_deadline(
-        absl::ToChronoTime(absl::Now() + options.call_timeout));
-  }
-  if (!options.token.empty()) {
-    context->AddMetadata("authorization", "Bearer " + options.token);
-  }
+  const absl::Status converted = services::FromGrpcStatus(status);
+  return absl::Status(converted.code(),
+                      absl::StrCat(what, ": ", converted.message()));
 }
 
 // Reports progress to IngestOptions::on_progress, at most once an interval.
@@ -106,7 +98,8 @@ absl::Status SendCustomers(const IngestOptions& options,
     }
     if (request.customers_size() == 0) break;
     grpc::ClientContext context;
-    PrepareContext(&context, options, /*with_deadline=*/true);
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + options.call_timeout));
     v1::UpsertCustomersResponse response;
     const grpc::Status status =
         stub->UpsertCustomers(&context, request, &response);
@@ -133,7 +126,6 @@ absl::Status SendTransactions(const IngestOptions& options,
                        TransactionCsvReader::Open(tally->path));
   ProgressReporter progress(options, "transactions");
   grpc::ClientContext context;
-  PrepareContext(&context, options, /*with_deadline=*/false);
   v1::RecordTransactionsResponse response;
   std::unique_ptr<grpc::ClientWriterInterface<v1::RecordTransactionsRequest>>
       writer = stub->StreamTransactions(&context, &response);

@@ -44,10 +44,6 @@ struct IngestOptions {
   bool customers = true;
   bool transactions = true;
 
-  // Bearer token sent with every call; empty sends none.
-  // Default: "".
-  std::string token;
-
   // Deadline of each UpsertCustomers call. The transaction stream has none:
   // it lasts as long as the file takes.
   // Default: 60 s.
@@ -88,7 +84,9 @@ struct IngestSummary {
   IngestTally transactions;
 };
 
-// Sends the files `options` names through `stub`, customers first. Returns
+// Sends the files `options` names through `stub`, customers first; a bearer
+// token, when the server wants one, rides on the stub's channel
+// (services::ClientOptions::bearer_token). Returns
 // the tally of each file sent; a record the server rejects is counted, not
 // an error. Errors: NOT_FOUND for a required file that does not exist;
 // INVALID_ARGUMENT, naming "path:line", for a malformed file (records before

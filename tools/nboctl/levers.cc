@@ -51,10 +51,10 @@ int Levers(const std::vector<std::string>& args) {
   }
   const std::string model = absl::GetFlag(FLAGS_model);
   std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      NewServerStub<v1::ModelService>("levers");
+  if (stub == nullptr) return 1;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
 
   if (args.empty() && !clear) {
     v1::GetCatalogRequest request;

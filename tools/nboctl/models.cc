@@ -21,7 +21,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/grpc_status.h"
 #include "tools/nboctl/cli_util.h"
 #include "tools/nboctl/client.h"
 #include "tools/nboctl/commands.h"
@@ -164,12 +166,13 @@ absl::StatusOr<std::vector<v1::TrafficArm>> ParseArms(const std::string& text) {
 // Runs one unary ModelService call with the shared deadline and token.
 template <typename Request, typename Response, typename Method>
 absl::Status Call(Method method, const Request& request, Response* response) {
+  NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, ServerChannel());
   std::unique_ptr<v1::ModelService::Stub> stub =
-      v1::ModelService::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      v1::ModelService::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  AddAuth(&context, absl::GetFlag(FLAGS_token));
-  return GrpcToAbslStatus(((*stub).*method)(&context, request, response));
+  return services::FromGrpcStatus(
+      ((*stub).*method)(&context, request, response));
 }
 
 int List() {

@@ -40,7 +40,8 @@
 #include "lib/data/products_csv.h"
 #include "lib/data/spark_factor_reader.h"
 #include "nbo/v1/model_service.grpc.pb.h"
-#include "tools/nboctl/cli_util.h"
+#include "services/common/client_channel.h"
+#include "services/common/model_stream_client.h"
 #include "tools/nboctl/client.h"
 
 namespace nbo::nboctl {
@@ -60,7 +61,6 @@ constexpr double kMiB = 1024.0 * 1024.0;
 struct Chunk {
   std::unique_ptr<v1::PublishModelRequest> request;
   int64_t rows = 0;
-  size_t bytes = 0;
   // Input bytes parsed once this chunk was complete, for progress.
   uint64_t input_bytes = 0;
 };
@@ -153,7 +153,6 @@ void ParseCustomers(data::SparkFactorReader* reader, int chunk_rows,
       ++chunk.rows;
     }
     if (chunk.rows > 0) {
-      chunk.bytes = chunk.request->ByteSizeLong();
       chunk.input_bytes = reader->bytes_read();
       if (!queue->Push(std::move(chunk))) return;  // The sender gave up.
     }
@@ -325,32 +324,25 @@ absl::StatusOr<PublishResult> PublishFactors(const PublishOptions& options) {
     }
   } join_on_exit{&queue, &parser};
 
-  std::shared_ptr<grpc::Channel> channel = MakeChannel(options.server);
+  NBO_ASSIGN_OR_RETURN(
+      std::shared_ptr<grpc::Channel> channel,
+      services::MakeChannel(ServerOptions(options.server, options.token)));
   std::unique_ptr<v1::ModelService::Stub> stub =
       v1::ModelService::NewStub(channel);
-  grpc::ClientContext context;
-  AddAuth(&context, options.token);
-  PublishResult result;
-  std::unique_ptr<grpc::ClientWriter<v1::PublishModelRequest>> writer =
-      stub->PublishModel(&context, &result.response);
-
-  // Sends `request`; false once the server has ended the stream, whose
-  // status Finish() then reports.
-  auto send = [&](const v1::PublishModelRequest& request, size_t bytes) {
-    if (!writer->Write(request)) return false;
-    result.bytes_sent += bytes;
-    return true;
-  };
-  // The stream broke on the server's side: its status says why.
-  auto server_error = [&]() -> absl::Status {
-    queue.Cancel();
-    progress.Done();
-    grpc::Status status = writer->Finish();
-    if (status.ok()) {
-      return absl::UnavailableError(
-          "nbo-server closed the publish stream before the commit");
+  services::StreamCallOptions call_options;
+  // As long as the input takes: the operator can interrupt it.
+  call_options.timeout = absl::InfiniteDuration();
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<services::PublishStream> stream,
+                       services::PublishStream::Start(*stub, call_options));
+  // Sends `request`; on failure (the server ended the stream, and the status
+  // says why) stops the parser and the progress line first.
+  auto send = [&](const v1::PublishModelRequest& request) -> absl::Status {
+    absl::Status sent = stream->Write(request);
+    if (!sent.ok()) {
+      queue.Cancel();
+      progress.Done();
     }
-    return GrpcToAbslStatus(status);
+    return sent;
   };
 
   {
@@ -372,7 +364,7 @@ absl::StatusOr<PublishResult> PublishFactors(const PublishOptions& options) {
     if (!dir.has_filename()) dir = dir.parent_path();
     header->mutable_metadata()->set_description(absl::StrCat(
         "imported from Spark factors in ", dir.filename().string()));
-    if (!send(request, request.ByteSizeLong())) return server_error();
+    NBO_RETURN_IF_ERROR(send(request));
   }
   for (size_t begin = 0; begin < items.size(); begin += options.chunk_rows) {
     v1::PublishModelRequest request;
@@ -385,16 +377,16 @@ absl::StatusOr<PublishResult> PublishFactors(const PublishOptions& options) {
       out->mutable_values()->Add(items[i].features.begin(),
                                  items[i].features.end());
     }
-    if (!send(request, request.ByteSizeLong())) return server_error();
+    NBO_RETURN_IF_ERROR(send(request));
   }
 
   int64_t customer_rows = 0;
   Chunk chunk;
   absl::Status parsed;
   while (queue.Pop(&chunk, &parsed)) {
-    if (!send(*chunk.request, chunk.bytes)) return server_error();
+    NBO_RETURN_IF_ERROR(send(*chunk.request));
     customer_rows += chunk.rows;
-    progress.Report(customer_rows, result.bytes_sent,
+    progress.Report(customer_rows, stream->bytes_sent(),
                     static_cast<double>(chunk.input_bytes) / input_bytes,
                     /*force=*/false);
   }
@@ -402,27 +394,25 @@ absl::StatusOr<PublishResult> PublishFactors(const PublishOptions& options) {
     // A local input error: abandon the stream so that the server discards
     // what it has; the cancellation status itself tells nothing new.
     progress.Done();
-    context.TryCancel();
-    grpc::Status ignored = writer->Finish();
-    (void)ignored;
+    stream->Cancel();
     return parsed;
   }
-  progress.Report(customer_rows, result.bytes_sent, 1.0, /*force=*/true);
+  progress.Report(customer_rows, stream->bytes_sent(), 1.0, /*force=*/true);
 
   {
     v1::PublishModelRequest request;
     request.mutable_commit()->set_expected_product_count(
         static_cast<int64_t>(items.size()));
     request.mutable_commit()->set_expected_customer_count(customer_rows);
-    if (!send(request, request.ByteSizeLong())) return server_error();
+    NBO_RETURN_IF_ERROR(send(request));
   }
-  if (!writer->WritesDone()) return server_error();
   progress.Note(absl::StrFormat(
       "committed %d products and %d customers; waiting for nbo-server to "
       "load version %d",
       items.size(), customer_rows, options.version));
-  grpc::Status status = writer->Finish();
-  if (!status.ok()) return GrpcToAbslStatus(status);
+  PublishResult result;
+  NBO_ASSIGN_OR_RETURN(result.response, stream->Finish());
+  result.bytes_sent = stream->bytes_sent();
   result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return result;
 }

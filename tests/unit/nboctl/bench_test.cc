@@ -84,7 +84,8 @@ class BenchMethodTest : public ::testing::Test {
 TEST_F(BenchMethodTest, FeedbackSendsPreparedRecordsOnceImpressionFirst) {
   BenchConfig config = Config();
   config.feedback_records = 200;
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   ASSERT_OK_AND_ASSIGN(FeedbackBenchResult result,
                        RunFeedbackBench(config, pool, /*customers=*/50));
 
@@ -112,7 +113,8 @@ TEST_F(BenchMethodTest, FeedbackSendsPreparedRecordsOnceImpressionFirst) {
 TEST_F(BenchMethodTest, FeedbackFailsWhenDecisionsCannotBeMade) {
   BenchConfig config = Config();
   config.server = "127.0.0.1:1";  // Nothing listens there.
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   EXPECT_THAT(RunFeedbackBench(config, pool, /*customers=*/50),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -122,7 +124,8 @@ TEST_F(BenchMethodTest, TransactionsSendBatchesOfUniqueTransactions) {
   config.batch = 7;
   config.call_limit = 5;
   config.customers = 20;
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   const std::vector<std::string> products = {"P01", "P02"};
   ASSERT_OK_AND_ASSIGN(TransactionsBenchResult result,
                        RunTransactionsBench(config, pool, products));
@@ -150,7 +153,8 @@ TEST_F(BenchMethodTest, TransactionsCountWhatTheServerRejects) {
   BenchConfig config = Config();
   config.batch = 4;
   config.call_limit = 2;
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   ASSERT_OK_AND_ASSIGN(TransactionsBenchResult result,
                        RunTransactionsBench(config, pool, {"P99"}));
   EXPECT_EQ(result.accepted, 0);
@@ -163,7 +167,8 @@ TEST_F(BenchMethodTest, FoldInIngestsTransactionsThenRecommendsForThem) {
   config.customers = 25;
   config.batch = 10;
   config.call_limit = 20;
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   ASSERT_OK_AND_ASSIGN(FoldInBenchResult result,
                        RunFoldInBench(config, pool, FakeState::Catalog(),
                                       /*warmup_customers=*/0));
@@ -182,13 +187,15 @@ TEST_F(BenchMethodTest, FoldInIngestsTransactionsThenRecommendsForThem) {
 TEST_F(BenchMethodTest, FoldInFailsWhenNoTransactionIsAccepted) {
   BenchConfig config = Config();
   config.customers = 3;
-  ChannelPool pool(config.server, config.concurrency);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(config.server, config.concurrency));
   EXPECT_THAT(RunFoldInBench(config, pool, {"P99"}, /*warmup_customers=*/0),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(BenchMethodTest, CatalogProductsListsTheModelsCatalog) {
-  ChannelPool pool(server_.address(), 1);
+  ASSERT_OK_AND_ASSIGN(ChannelPool pool,
+                       ChannelPool::Create(server_.address(), 1));
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> products,
                        CatalogProducts(pool.models(0), "", ""));
   EXPECT_EQ(products, FakeState::Catalog());
