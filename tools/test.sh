@@ -34,6 +34,8 @@ packages=("${NBO_PACKAGES[@]}")
 nbo_install_packages "${packages[@]}"
 
 nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo --
+# The OpenAPI validator the gateway's unit test runs.
+nbo_npm_ci tests/unit/gateway/openapi_validator
 labels='unit|integration'
 [ $heavy -eq 1 ] && labels='unit|integration|heavy'
 nbo_log "running tests ($labels)"

@@ -10,6 +10,15 @@
 // wrappers), the error schema (google.rpc.Status shape) for non-2xx
 // responses, NDJSON (application/x-ndjson) for server streams, and the
 // protos' comments as descriptions (when the pool has source info).
+//
+// The generated pool (DescriptorPool::generated_pool()) carries no source
+// info, so a table built on it gets no descriptions. For them, build the
+// table on a pool made from a descriptor set that protoc wrote with
+// --include_source_info --include_imports (tests/unit/gateway does).
+// Variables of several segments ("{name=projects/*}") become one path
+// parameter with a "pattern"; routes whose method OpenAPI cannot express
+// (a custom kind other than HEAD, OPTIONS or TRACE), and a second route
+// with the same OpenAPI path and method, are left out.
 // Stateless.
 
 #ifndef NBO_LIB_GATEWAY_OPENAPI_H_

@@ -21,20 +21,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// "" if the route's path and body leave `name` (proto names) to the query;
-// otherwise which of them binds it.
-absl::string_view BoundBy(const Route& route, const std::string& name) {
-  for (const std::string& path_field : route.path_fields) {
-    if (path_field == name) return "the path";
-  }
-  if (route.body == "*") return "the body";
-  if (!route.body.empty() &&
-      (name == route.body || absl::StartsWith(name, route.body + "."))) {
-    return "the body";
-  }
-  return "";
-}
-
 class QueryBinder {
  public:
   QueryBinder(const Route& route, bool strict, Message* request)
@@ -62,7 +48,7 @@ class QueryBinder {
           absl::StrCat(subject, " ", fields.status().message()));
     }
     const std::string name = FieldPathName(*fields);
-    const absl::string_view bound_by = BoundBy(route_, name);
+    const absl::string_view bound_by = FieldBinder(route_, name);
     if (!bound_by.empty()) {
       if (!strict_) return absl::OkStatus();
       return absl::InvalidArgumentError(absl::StrCat(
@@ -113,6 +99,20 @@ class QueryBinder {
 };
 
 }  // namespace
+
+bool BodyBinds(const Route& route, absl::string_view field_path) {
+  if (route.body == "*") return true;
+  return !route.body.empty() && absl::ConsumePrefix(&field_path, route.body) &&
+         (field_path.empty() || field_path[0] == '.');
+}
+
+absl::string_view FieldBinder(const Route& route,
+                              absl::string_view field_path) {
+  for (const std::string& path_field : route.path_fields) {
+    if (path_field == field_path) return "the path";
+  }
+  return BodyBinds(route, field_path) ? "the body" : "";
+}
 
 absl::Status BindQuery(const Route& route, absl::string_view query, bool strict,
                        Message* request) {

@@ -13,6 +13,14 @@
 
 namespace nbo::gateway {
 
+// True if the route's body binds the field `field_path` (proto names, "a.b"):
+// every field for body "*", the field and what it holds for body "field".
+bool BodyBinds(const Route& route, absl::string_view field_path);
+
+// "" if the route's path and body leave `field_path` to the query;
+// otherwise "the path" or "the body", whichever binds it.
+absl::string_view FieldBinder(const Route& route, absl::string_view field_path);
+
 // Sets the fields `query` names (after '?', still percent-encoded; '+' is
 // a space) in `request`, which the path and the body may already have set.
 // Empty pairs ("a=1&&b=2") are skipped; a key without '=' has the value "".

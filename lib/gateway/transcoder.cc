@@ -21,12 +21,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-bool InBody(const Route& route, const std::string& field_path) {
-  return route.body == "*" ||
-         (!route.body.empty() && (field_path == route.body ||
-                                  field_path.rfind(route.body + ".", 0) == 0));
-}
-
 // INVALID_ARGUMENT if the body already set `fields` to a value other than
 // `value`. Values are not echoed: path variables are often customer ids.
 absl::Status CheckBodyAgrees(const Message& request, const FieldPath& fields,
@@ -57,7 +51,7 @@ absl::Status BindPath(const RouteMatch& match, Message* request) {
         FieldPath fields,
         ResolveFieldPath(request->GetDescriptor(), binding.field_path,
                          /*json_names=*/false));
-    if (InBody(*match.route, binding.field_path)) {
+    if (BodyBinds(*match.route, binding.field_path)) {
       NBO_RETURN_IF_ERROR(CheckBodyAgrees(*request, fields, binding, subject));
     }
     NBO_RETURN_IF_ERROR(SetFieldFromText(

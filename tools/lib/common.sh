@@ -46,6 +46,19 @@ nbo_install_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# nbo_npm_ci DIR: installs DIR's npm packages exactly as its
+# package-lock.json pins them (only the npm registry is reached), again
+# only when the lockfile changes. Installs Debian's nodejs and npm first if
+# npm is missing.
+nbo_npm_ci() {
+  local dir="$1"
+  command -v npm >/dev/null || nbo_install_packages nodejs npm
+  local stamp="$dir/node_modules/.package-lock.json"
+  [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package-lock.json" ] && return 0
+  nbo_log "npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 # Where dependencies built from source live (RocksDB, the TSan Abseil),
 # shared by every build tree. NBO_DEPS_DIR overrides it (a second checkout
 # can reuse the first one's).
