@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "lib/gateway/field_path.h"
+#include "lib/gateway/transcoder.h"
 #include "nbo/v1/ingest_service.pb.h"
 #include "nbo/v1/model_service.pb.h"
 #include "nbo/v1/nbo_service.pb.h"
@@ -45,9 +47,28 @@ const gateway::RouteTable& NboRoutes() {
   return table;
 }
 
-void CheckOkOrInvalidArgument(const absl::Status& status) {
-  Check(status.ok() || status.code() == absl::StatusCode::kInvalidArgument,
-        "bad input is INVALID_ARGUMENT");
+absl::StatusOr<std::string> TranscodeBothWays(const gateway::RouteMatch& match,
+                                              absl::string_view query,
+                                              absl::string_view body) {
+  absl::StatusOr<std::string> results[2];
+  for (bool strict : {true, false}) {
+    gateway::TranscodeOptions options;
+    options.strict = strict;
+    absl::StatusOr<std::string>& request = results[strict ? 0 : 1];
+    request = gateway::BuildRequest(match, query, body, options);
+    Check(request.ok() ||
+              request.status().code() == absl::StatusCode::kInvalidArgument,
+          "bad input is INVALID_ARGUMENT");
+    if (!request.ok()) continue;
+    std::unique_ptr<google::protobuf::Message> parsed =
+        gateway::NewMessage(match.route->method->input_type());
+    Check(parsed->ParseFromString(*request), "the request parses");
+  }
+  if (results[0].ok()) {
+    Check(results[1].ok() && *results[1] == *results[0],
+          "what strict mode accepts, relaxed mode accepts alike");
+  }
+  return results[0];
 }
 
 }  // namespace nbo::fuzz

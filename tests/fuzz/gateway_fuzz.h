@@ -9,7 +9,8 @@
 
 #include <string>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/gateway/route_table.h"
 
 namespace nbo::fuzz {
@@ -20,9 +21,14 @@ const gateway::RouteTable& TestRoutes();
 // nbo.v1's NBOService, ModelService, IngestService and TrainerService.
 const gateway::RouteTable& NboRoutes();
 
-// Aborts unless `status` is OK or INVALID_ARGUMENT: the transcoder's only
-// code for bad client input.
-void CheckOkOrInvalidArgument(const absl::Status& status);
+// BuildRequest(match, query, body) in strict and in relaxed mode. Aborts
+// unless each fails with INVALID_ARGUMENT (the only code for bad client
+// input) or builds a request that parses as the route's request type, and
+// unless a request strict mode builds is built alike in relaxed mode
+// (which only ignores more). Returns the strict result.
+absl::StatusOr<std::string> TranscodeBothWays(const gateway::RouteMatch& match,
+                                              absl::string_view query,
+                                              absl::string_view body);
 
 }  // namespace nbo::fuzz
 
