@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "absl/strings/str_format.h"
+#include "lib/common/json.h"
 
 namespace nbo::gateway {
 namespace {
@@ -51,43 +51,20 @@ bool IsValidUtf8(absl::string_view text) {
 }
 
 std::string JsonQuote(absl::string_view text) {
-  std::string out = "\"";
-  out.reserve(text.size() + 2);
+  // Repaired first, so that common::JsonString's escaping keeps it valid.
+  std::string repaired;
+  repaired.reserve(text.size());
   while (!text.empty()) {
     const size_t length = Utf8SequenceLength(text);
     if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      repaired += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
       text.remove_prefix(1);
-      continue;
+    } else {
+      repaired.append(text.data(), length);
+      text.remove_prefix(length);
     }
-    const char c = text[0];
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<uint8_t>(c) < 0x20 || c == 0x7F) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<int>(c));
-        } else {
-          out.append(text.data(), length);
-        }
-    }
-    text.remove_prefix(length);
   }
-  out += '"';
-  return out;
+  return common::JsonString(repaired);
 }
 
 }  // namespace nbo::gateway

@@ -17,9 +17,9 @@ namespace nbo::gateway {
 // surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(absl::string_view text);
 
-// `text` as a quoted JSON string (RFC 8259): quotes, backslashes and
-// control characters escaped, each byte of an invalid UTF-8 sequence
-// replaced by U+FFFD, so the result is always valid JSON and valid UTF-8.
+// `text` as a quoted JSON string (RFC 8259), escaped as common::JsonString
+// does, after each byte of an invalid UTF-8 sequence is replaced by U+FFFD:
+// the result is always valid JSON and valid UTF-8.
 std::string JsonQuote(absl::string_view text);
 
 }  // namespace nbo::gateway

@@ -47,10 +47,11 @@ TEST(HttpStatusTest, WritesTheErrorBodyInTheStatusShape) {
 }
 
 TEST(HttpStatusTest, EscapesMessages) {
-  EXPECT_EQ(
-      ErrorJson(absl::StatusCode::kInternal,
-                std::string("a\"b\\c\nd\x01\te\r\x7f\0", 13)),
-      R"({"code":13,"message":"a\"b\\c\nd\u0001\te\r\u007f\u0000","details":[]})");
+  EXPECT_EQ(ErrorJson(absl::StatusCode::kInternal,
+                      std::string("a\"b\\c\nd\x01\te\r\x7f\0", 13)),
+            R"({"code":13,"message":"a\"b\\c\nd\u0001\te\u000d)"
+            "\x7f"
+            R"(\u0000","details":[]})");
   // UTF-8 passes; invalid bytes become U+FFFD, one per byte.
   EXPECT_EQ(ErrorJson(absl::StatusCode::kInternal, "caf\xc3\xa9 \xff\xc3"),
             "{\"code\":13,\"message\":\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\","
