@@ -231,10 +231,10 @@ TEST_F(CrashTest, KillDuringPublishLeavesNoPartialVersion) {
     ASSERT_GE(processed, static_cast<double>(threshold))
         << "the server never processed the stream up to the kill point";
     if (!with_commit) {
-      EXPECT_THAT(ToAbslStatus(publish_status),
+      EXPECT_THAT(services::FromGrpcStatus(publish_status),
                   StatusIs(absl::StatusCode::kUnavailable));
     } else if (!publish_status.ok()) {
-      EXPECT_THAT(ToAbslStatus(publish_status),
+      EXPECT_THAT(services::FromGrpcStatus(publish_status),
                   StatusIs(absl::StatusCode::kUnavailable));
     }
 
@@ -302,8 +302,8 @@ TEST_F(CrashTest, KillDuringPublishLeavesNoPartialVersion) {
       nbo::v1::DeleteVersionRequest request;
       request.set_version(version);
       nbo::v1::DeleteVersionResponse deleted;
-      ASSERT_THAT(ToAbslStatus(models_->DeleteVersion(&delete_context, request,
-                                                      &deleted)),
+      ASSERT_THAT(services::FromGrpcStatus(models_->DeleteVersion(
+                      &delete_context, request, &deleted)),
                   IsOk());
     }
     ASSERT_OK_AND_ASSIGN(nbo::v1::RecommendResponse r,

@@ -28,6 +28,7 @@
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/model_stream_client.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_model.h"
 
@@ -123,18 +124,12 @@ class DecisioningTest : public ::testing::Test {
   }
 
   void PublishModel(const std::string& token = "") {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    if (!token.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    }
-    nbo::v1::PublishModelResponse response;
-    auto writer = models_->PublishModel(&context, &response);
-    for (const nbo::v1::PublishModelRequest& m : model_.Messages()) {
-      if (!writer->Write(m)) break;
-    }
-    writer->WritesDone();
-    ASSERT_THAT(ToAbslStatus(writer->Finish()), IsOk());
+    services::StreamCallOptions options;
+    options.timeout = absl::Seconds(60);
+    options.bearer_token = token;
+    ASSERT_OK_AND_ASSIGN(
+        const nbo::v1::PublishModelResponse response,
+        services::PublishModel(*models_, model_.Messages(), options));
     ASSERT_EQ(response.state(), nbo::v1::VERSION_STATE_AVAILABLE);
   }
 
@@ -159,7 +154,7 @@ class DecisioningTest : public ::testing::Test {
     }
     writer->WritesDone();
     const grpc::Status status = writer->Finish();
-    if (!status.ok()) return ToAbslStatus(status);
+    if (!status.ok()) return services::FromGrpcStatus(status);
     return response;
   }
 
@@ -168,9 +163,7 @@ class DecisioningTest : public ::testing::Test {
       const std::string& token = "") {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    if (!token.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    }
+    services::AddBearerToken(token, &context);
     auto reader = models_->ExportFeedback(&context, request);
     std::vector<nbo::v1::ExportedFeedback> out;
     nbo::v1::ExportFeedbackResponse chunk;
@@ -178,7 +171,7 @@ class DecisioningTest : public ::testing::Test {
       out.insert(out.end(), chunk.feedback().begin(), chunk.feedback().end());
     }
     const grpc::Status status = reader->Finish();
-    if (!status.ok()) return ToAbslStatus(status);
+    if (!status.ok()) return services::FromGrpcStatus(status);
     return out;
   }
 

@@ -345,7 +345,7 @@ TEST_F(DiskFullTest, FullDiskIsAStateThatPassesWithoutLosingAnything) {
     ASSERT_OK_AND_ASSIGN(std::string metrics, server_->FetchMetrics());
     ASSERT_OK_AND_ASSIGN(
         const double writable,
-        MetricValue(metrics, "nbo_storage_writable", {"store=\"customer\""}));
+        MetricValue(metrics, "nbo_storage_writable", {{"store", "customer"}}));
     EXPECT_EQ(writable, 0.0);
     ASSERT_OK_AND_ASSIGN(const double unlogged,
                          MetricValue(metrics, "nbo_decisions_unlogged_total"));

@@ -100,7 +100,7 @@ class ServerIntegrationTest : public ::testing::Test {
     request.set_service(service);
     HealthCheckResponse response;
     const grpc::Status status = health_->Check(&context, request, &response);
-    if (!status.ok()) return ToAbslStatus(status);
+    if (!status.ok()) return services::FromGrpcStatus(status);
     return response.status();
   }
 
@@ -407,7 +407,7 @@ TEST_F(ServerIntegrationTest, ReflectionDescribesTheServices) {
             static_cast<int>(grpc::StatusCode::NOT_FOUND));
 
   ASSERT_TRUE(stream->WritesDone());
-  EXPECT_THAT(ToAbslStatus(stream->Finish()), IsOk());
+  EXPECT_THAT(services::FromGrpcStatus(stream->Finish()), IsOk());
 }
 
 TEST_F(ServerIntegrationTest, HealthIsNotServingUntilAVersionIsAvailable) {
@@ -473,9 +473,9 @@ TEST_F(ServerIntegrationTest, RestartRestoresVersionsLabelsAndTrafficSplit) {
     canary->set_weight(1);
     request.set_salt("restart-test");
     nbo::v1::SetTrafficSplitResponse response;
-    ASSERT_THAT(
-        ToAbslStatus(models_->SetTrafficSplit(&context, request, &response)),
-        IsOk());
+    ASSERT_THAT(services::FromGrpcStatus(
+                    models_->SetTrafficSplit(&context, request, &response)),
+                IsOk());
   }
   ASSERT_OK_AND_ASSIGN(const nbo::v1::ModelStatus before,
                        GetModelStatus(*models_));
@@ -540,21 +540,21 @@ TEST_F(ServerIntegrationTest, MetricsCountRequestsAndCarryNoCustomerIds) {
 
   ASSERT_OK_AND_ASSIGN(const std::string metrics, server_->FetchMetrics());
   EXPECT_THAT(MetricValue(metrics, "nbo_grpc_requests_total",
-                          {"method=\"Recommend\"", "code=\"OK\""}),
+                          {{"method", "Recommend"}, {"code", "OK"}}),
               IsOkAndHolds(6.0))
       << metrics;
   EXPECT_THAT(
       MetricValue(metrics, "nbo_grpc_requests_total",
-                  {"method=\"Recommend\"", "code=\"INVALID_ARGUMENT\""}),
+                  {{"method", "Recommend"}, {"code", "INVALID_ARGUMENT"}}),
       IsOkAndHolds(1.0));
   EXPECT_THAT(MetricValue(metrics, "nbo_grpc_requests_total",
-                          {"method=\"PublishModel\"", "code=\"OK\""}),
+                          {{"method", "PublishModel"}, {"code", "OK"}}),
               IsOkAndHolds(1.0));
   EXPECT_THAT(MetricValue(metrics, "nbo_recommend_strategy_total",
-                          {"strategy=\"personalized\""}),
+                          {{"strategy", "personalized"}}),
               IsOkAndHolds(5.0));
   EXPECT_THAT(MetricValue(metrics, "nbo_recommend_strategy_total",
-                          {"strategy=\"popularity\""}),
+                          {{"strategy", "popularity"}}),
               IsOkAndHolds(1.0));
   EXPECT_THAT(MetricValue(metrics, "nbo_model_publish_bytes_total"),
               IsOkAndHolds(Gt(0.0)));

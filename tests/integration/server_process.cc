@@ -26,11 +26,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "lib/common/status_macros.h"
-#include "lib/testing/tcp_client.h"
+#include "services/common/client_channel.h"
+#include "services/common/http_client.h"
+#include "services/common/prometheus_text.h"
 
 extern char** environ;
 
@@ -215,13 +215,17 @@ std::string ServerProcess::grpc_target() const {
 
 std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
   static std::atomic<int> next_channel_id{0};
-  grpc::ChannelArguments args;
-  // A distinct argument set keeps gRPC from sharing one subchannel (and TCP
-  // connection) between channels.
-  args.SetInt("nbo.test.channel_id", next_channel_id.fetch_add(1));
-  args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(grpc_target(),
-                                   grpc::InsecureChannelCredentials(), args);
+  services::ClientOptions options;
+  options.target = grpc_target();
+  // Its own TCP connection, not one shared with the other channels.
+  options.connection_key = absl::StrCat("test-", next_channel_id.fetch_add(1));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      services::MakeChannel(options);
+  if (!channel.ok()) {
+    ADD_FAILURE() << "no channel to nbo-server: " << channel.status();
+    return nullptr;
+  }
+  return *std::move(channel);
 }
 
 bool ServerProcess::ReapIfExited(ExitStatus* status) {
@@ -304,84 +308,18 @@ int ServerProcess::CountInLog(const std::string& needle) const {
 }
 
 absl::StatusOr<std::string> ServerProcess::FetchMetrics() const {
-  return HttpGet(metrics_port_, "/metrics");
+  services::HttpGetOptions options;
+  options.timeout = absl::Seconds(10);
+  return services::HttpGet(absl::StrCat("127.0.0.1:", metrics_port_),
+                           "/metrics", options);
 }
 
-absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
-                                    absl::Duration timeout) {
-  NBO_ASSIGN_OR_RETURN(std::unique_ptr<nbo::testing::TcpClient> client,
-                       nbo::testing::TcpClient::Connect(port));
-  NBO_RETURN_IF_ERROR(client->Send(
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")));
-  // HTTP/1.0: the server closes after the body.
-  absl::StatusOr<std::string> read = client->ReadUntilClosed(timeout);
-  if (absl::IsDeadlineExceeded(read.status())) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("no complete answer from port ", port, " within ",
-                     absl::FormatDuration(timeout)));
-  }
-  NBO_RETURN_IF_ERROR(read.status());
-  const std::string& answer = *read;
-  const size_t head_end = answer.find("\r\n\r\n");
-  if (head_end == std::string::npos) {
-    return absl::InternalError(
-        absl::StrCat("malformed HTTP answer: '", answer.substr(0, 200), "'"));
-  }
-  const std::string status_line = answer.substr(0, answer.find("\r\n"));
-  // "HTTP/1.x 200 OK"
-  const std::vector<std::string> parts =
-      absl::StrSplit(status_line, absl::MaxSplits(' ', 2));
-  if (parts.size() < 2 || parts[1] != "200") {
-    return absl::InternalError(
-        absl::StrCat("GET ", path, " answered '", status_line, "'"));
-  }
-  return answer.substr(head_end + 4);
-}
-
-absl::StatusOr<double> MetricValue(const std::string& exposition,
-                                   const std::string& name,
-                                   const std::vector<std::string>& labels) {
-  std::optional<double> found;
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    if (!absl::ConsumePrefix(&line, name)) continue;
-    absl::string_view label_set;
-    if (absl::ConsumePrefix(&line, "{")) {
-      const size_t close = line.find('}');
-      if (close == absl::string_view::npos) continue;
-      label_set = line.substr(0, close);
-      line.remove_prefix(close + 1);
-    }
-    // The name must end here: "nbo_x" must not match "nbo_x_total".
-    if (line.empty() || line[0] != ' ') continue;
-    const std::vector<absl::string_view> sample_labels =
-        absl::StrSplit(label_set, ',', absl::SkipEmpty());
-    bool all = true;
-    for (const std::string& wanted : labels) {
-      bool has = false;
-      for (absl::string_view l : sample_labels) has = has || l == wanted;
-      all = all && has;
-    }
-    if (!all) continue;
-    double value = 0;
-    const std::vector<absl::string_view> fields =
-        absl::StrSplit(absl::StripAsciiWhitespace(line), ' ');
-    if (fields.empty() || !absl::SimpleAtod(fields[0], &value)) {
-      return absl::InternalError(absl::StrCat("cannot parse the value of ",
-                                              name, "{", label_set, "}"));
-    }
-    if (found.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("more than one sample of ", name, " matches {",
-                       absl::StrJoin(labels, ","), "}"));
-    }
-    found = value;
-  }
-  if (!found.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no sample of ", name, " matches {",
-                                            absl::StrJoin(labels, ","), "}"));
-  }
-  return *found;
+absl::StatusOr<double> MetricValue(
+    const std::string& exposition, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& labels) {
+  NBO_ASSIGN_OR_RETURN(std::vector<services::PrometheusSample> samples,
+                       services::ParsePrometheusText(exposition));
+  return services::FindPrometheusSample(samples, name, labels);
 }
 
 }  // namespace nbo::integration

@@ -152,19 +152,14 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
-// A plain HTTP/1.0 GET on 127.0.0.1:port; the body of a 200 answer.
-// UNAVAILABLE if the connection fails; INTERNAL for another status or a
-// malformed answer; DEADLINE_EXCEEDED if the server stalls for `timeout`.
-absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
-                                    absl::Duration timeout = absl::Seconds(10));
-
 // The value of the sample `name{labels}` in a Prometheus text exposition,
-// where every label in `labels` ("method=\"Recommend\"", ...) must appear in
-// the sample's label set (others may too). NOT_FOUND if no sample matches;
-// FAILED_PRECONDITION if more than one does.
-absl::StatusOr<double> MetricValue(const std::string& exposition,
-                                   const std::string& name,
-                                   const std::vector<std::string>& labels = {});
+// where every label in `labels` ({"method", "Recommend"}, ...) must appear in
+// the sample's label set (others may too). INVALID_ARGUMENT if the text does
+// not parse; NOT_FOUND if no sample matches; FAILED_PRECONDITION if more than
+// one does.
+absl::StatusOr<double> MetricValue(
+    const std::string& exposition, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& labels = {});
 
 }  // namespace nbo::integration
 

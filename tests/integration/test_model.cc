@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
+#include "services/common/model_stream_client.h"
 
 namespace nbo::integration {
 namespace {
@@ -158,30 +159,13 @@ double SyntheticModel::Cosine(int a, int b) const {
   return dot / std::sqrt(norm_a * norm_b);
 }
 
-absl::Status ToAbslStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
 absl::StatusOr<nbo::v1::PublishModelResponse> Publish(
     nbo::v1::ModelService::Stub& stub,
     const std::vector<nbo::v1::PublishModelRequest>& messages,
     absl::Duration timeout) {
-  grpc::ClientContext context;
-  SetDeadline(&context, timeout);
-  nbo::v1::PublishModelResponse response;
-  std::unique_ptr<grpc::ClientWriter<nbo::v1::PublishModelRequest>> writer =
-      stub.PublishModel(&context, &response);
-  for (const nbo::v1::PublishModelRequest& message : messages) {
-    // A failed write means the server already ended the call; Finish()
-    // says why.
-    if (!writer->Write(message)) break;
-  }
-  writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  if (!status.ok()) return ToAbslStatus(status);
-  return response;
+  services::StreamCallOptions options;
+  options.timeout = timeout;
+  return services::PublishModel(stub, messages, options);
 }
 
 absl::StatusOr<nbo::v1::RecommendResponse> Recommend(
@@ -191,7 +175,7 @@ absl::StatusOr<nbo::v1::RecommendResponse> Recommend(
   SetDeadline(&context, timeout);
   nbo::v1::RecommendResponse response;
   const grpc::Status status = stub.Recommend(&context, request, &response);
-  if (!status.ok()) return ToAbslStatus(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   return response;
 }
 
@@ -220,7 +204,7 @@ absl::StatusOr<nbo::v1::SetVersionLabelResponse> SetLabel(
   nbo::v1::SetVersionLabelResponse response;
   const grpc::Status status =
       stub.SetVersionLabel(&context, request, &response);
-  if (!status.ok()) return ToAbslStatus(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   return response;
 }
 
@@ -232,7 +216,7 @@ absl::StatusOr<nbo::v1::ModelStatus> GetModelStatus(
   request.set_model_name(model_name);
   nbo::v1::GetModelStatusResponse response;
   const grpc::Status status = stub.GetModelStatus(&context, request, &response);
-  if (!status.ok()) return ToAbslStatus(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   return response.model();
 }
 
@@ -243,7 +227,7 @@ absl::StatusOr<nbo::v1::ListModelsResponse> ListModels(
   nbo::v1::ListModelsResponse response;
   const grpc::Status status =
       stub.ListModels(&context, nbo::v1::ListModelsRequest(), &response);
-  if (!status.ok()) return ToAbslStatus(status);
+  NBO_RETURN_IF_ERROR(services::FromGrpcStatus(status));
   return response;
 }
 

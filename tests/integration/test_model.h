@@ -17,8 +17,11 @@
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
+#include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/client_channel.h"
+#include "services/common/grpc_status.h"
 
 namespace nbo::integration {
 
@@ -88,9 +91,6 @@ class SyntheticModel {
   std::vector<float> item_factors_;
 };
 
-// grpc::Status as absl::Status (same code and message), for the matchers.
-absl::Status ToAbslStatus(const grpc::Status& status);
-
 // One unary call `(stub.*method)(request)` with a deadline and, when `token`
 // is not empty, the "authorization: Bearer <token>" metadata that
 // --admin_token asks for. The response, or the call's status.
@@ -105,10 +105,10 @@ absl::StatusOr<Response> Unary(
     absl::Duration timeout = absl::Seconds(30)) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  services::AddBearerToken(token, &context);
   Response response;
-  const grpc::Status status = (stub.*method)(&context, request, &response);
-  if (!status.ok()) return ToAbslStatus(status);
+  NBO_RETURN_IF_ERROR(
+      services::FromGrpcStatus((stub.*method)(&context, request, &response)));
   return response;
 }
 

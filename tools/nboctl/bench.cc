@@ -31,9 +31,7 @@
 
 #include "tools/nboctl/bench.h"
 
-#include <netdb.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -60,12 +58,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "lib/common/status_macros.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/http_client.h"
 #include "services/common/model_stream_client.h"
+#include "services/common/prometheus_text.h"
 #include "tools/nboctl/bench_load.h"
 #include "tools/nboctl/cli_format.h"
 #include "tools/nboctl/cli_util.h"
@@ -114,9 +115,8 @@ using Clock = BenchClock;
 
 // Deadline of one ExportModel or PublishModel stream.
 constexpr std::chrono::seconds kStreamTimeout(600);
-// Socket timeout and size cap of the /metrics fetch.
-constexpr int kMetricsTimeoutSeconds = 5;
-constexpr size_t kMaxMetricsBytes = 64 << 20;
+// Bound on one /metrics scrape.
+constexpr absl::Duration kMetricsTimeout = absl::Seconds(5);
 // Name of the gauge the server exports for its resident set size.
 constexpr absl::string_view kRssMetric = "process_resident_memory_bytes";
 constexpr absl::string_view kCpuMetric = "process_cpu_seconds_total";
@@ -199,167 +199,19 @@ absl::StatusOr<SwapRecord> PublishAs(nbo::v1::ModelService::Stub* stub,
   return record;
 }
 
-// Splits "host:port" or "[v6]:port". INVALID_ARGUMENT when there is no port.
-absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(
-    const std::string& address) {
-  std::string host;
-  std::string port;
-  if (absl::StartsWith(address, "[")) {
-    const size_t close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() ||
-        address[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad address '", address, "'"));
-    }
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("address '", address, "' has no port"));
-    }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-  }
-  if (port.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("address '", address, "' has no port"));
-  }
-  if (host.empty()) host = "localhost";
-  return std::make_pair(host, port);
-}
-
-// Closes a file descriptor when it goes out of scope.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  const int fd_;
-};
-
-// Connects to `host`:`port` over TCP with send/receive timeouts set.
-// UNAVAILABLE when no address accepts the connection.
-absl::StatusOr<std::unique_ptr<ScopedFd>> ConnectTcp(const std::string& host,
-                                                     const std::string& port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* addresses = nullptr;
-  if (const int rc =
-          getaddrinfo(host.c_str(), port.c_str(), &hints, &addresses);
-      rc != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("resolving ", host, ": ", gai_strerror(rc)));
-  }
-  std::unique_ptr<ScopedFd> connected;
-  for (addrinfo* a = addresses; a != nullptr && !connected; a = a->ai_next) {
-    auto fd = std::make_unique<ScopedFd>(
-        socket(a->ai_family, a->ai_socktype, a->ai_protocol));
-    if (fd->get() < 0) continue;
-    // On Linux SO_SNDTIMEO also bounds connect().
-    timeval timeout{};
-    timeout.tv_sec = kMetricsTimeoutSeconds;
-    setsockopt(fd->get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    setsockopt(fd->get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-    if (connect(fd->get(), a->ai_addr, a->ai_addrlen) == 0) {
-      connected = std::move(fd);
-    }
-  }
-  freeaddrinfo(addresses);
-  if (!connected) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to ", host, ":", port));
-  }
-  return connected;
-}
-
-// Fetches http://<address>/metrics with a bare HTTP/1.0 GET (no keep-alive,
-// no chunking, no compression: the body is everything until the server
-// closes). Returns the body; UNAVAILABLE on connection or read failures,
-// INTERNAL on a non-200 answer.
-absl::StatusOr<std::string> FetchMetrics(const std::string& address) {
-  NBO_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(address));
-  NBO_ASSIGN_OR_RETURN(std::unique_ptr<ScopedFd> fd,
-                       ConnectTcp(host_port.first, host_port.second));
-  const std::string request =
-      absl::StrCat("GET /metrics HTTP/1.0\r\nHost: ", host_port.first,
-                   "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n");
-  for (size_t sent = 0; sent < request.size();) {
-    const ssize_t n = send(fd->get(), request.data() + sent,
-                           request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return absl::UnavailableError("sending the metrics request");
-    sent += static_cast<size_t>(n);
-  }
-  std::string response;
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = recv(fd->get(), buffer, sizeof(buffer), 0);
-    if (n == 0) break;
-    if (n < 0) return absl::UnavailableError("reading the metrics response");
-    response.append(buffer, static_cast<size_t>(n));
-    if (response.size() > kMaxMetricsBytes) {
-      return absl::UnavailableError("metrics response too large");
-    }
-  }
-  const size_t body = response.find("\r\n\r\n");
-  const absl::string_view status_line =
-      absl::string_view(response).substr(0, response.find("\r\n"));
-  const std::vector<absl::string_view> words = absl::StrSplit(status_line, ' ');
-  if (body == std::string::npos || words.size() < 2 || words[1] != "200") {
-    return absl::InternalError(
-        absl::StrCat("metrics endpoint answered '", status_line, "'"));
-  }
-  return response.substr(body + 4);
-}
-
-// Returns the value of the first sample of `name` in Prometheus' text
-// exposition format, whatever its labels. NOT_FOUND when there is none.
-absl::StatusOr<double> FindSample(absl::string_view exposition,
-                                  absl::string_view name) {
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (!absl::ConsumePrefix(&line, name) || line.empty()) continue;
-    if (line.front() == '{') {
-      // Skip the labels; a quoted value may itself hold '}' or '\"'.
-      bool quoted = false;
-      size_t i = 1;
-      for (; i < line.size(); ++i) {
-        if (quoted && line[i] == '\\') {
-          ++i;
-        } else if (line[i] == '"') {
-          quoted = !quoted;
-        } else if (!quoted && line[i] == '}') {
-          break;
-        }
-      }
-      if (i >= line.size()) continue;
-      line.remove_prefix(i + 1);
-    } else if (line.front() != ' ' && line.front() != '\t') {
-      continue;  // A longer name with `name` as its prefix.
-    }
-    // The value, then an optional timestamp.
-    const std::vector<absl::string_view> fields =
-        absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
-    double value = 0;
-    if (!fields.empty() && absl::SimpleAtod(fields[0], &value)) return value;
-  }
-  return absl::NotFoundError(absl::StrCat("no sample of ", name));
-}
-
 // Reads one sample of the server's /metrics endpoint. Any failure is printed
 // to stderr and yields nothing: the keys that need it are then omitted.
 std::optional<double> ReadServerMetric(const std::string& metrics_address,
                                        absl::string_view name) {
-  absl::StatusOr<std::string> body = FetchMetrics(metrics_address);
+  services::HttpGetOptions options;
+  options.timeout = kMetricsTimeout;
+  absl::StatusOr<std::string> body =
+      services::HttpGet(metrics_address, "/metrics", options);
+  absl::StatusOr<std::vector<services::PrometheusSample>> samples =
+      body.ok() ? services::ParsePrometheusText(*body) : body.status();
   absl::StatusOr<double> value =
-      body.ok() ? FindSample(*body, name) : body.status();
+      samples.ok() ? services::FindPrometheusSample(*samples, name)
+                   : samples.status();
   if (!value.ok()) {
     std::fprintf(stderr, "nboctl bench: %s from %s: %s\n",
                  std::string(name).c_str(), metrics_address.c_str(),
@@ -434,7 +286,7 @@ absl::StatusOr<BenchConfig> ReadFlags(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError("--customers must be >= 0");
   }
   if (!config.metrics.empty()) {
-    NBO_RETURN_IF_ERROR(SplitHostPort(config.metrics).status());
+    NBO_RETURN_IF_ERROR(services::SplitHostPort(config.metrics).status());
   }
   const std::string method = absl::GetFlag(FLAGS_method);
   if (method == "recommend") {

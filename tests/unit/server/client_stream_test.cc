@@ -17,6 +17,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
@@ -28,6 +29,7 @@ namespace nbo::server {
 namespace {
 
 using ::nbo::serving::testing::TestModel;
+using ::nbo::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
@@ -115,7 +117,7 @@ class ClientStreamTest : public ::testing::Test {
     ingest_ = nbo::v1::IngestService::NewStub(channel_);
   }
 
-  grpc::Status Publish(const Stream& stream) {
+  absl::Status Publish(const Stream& stream) {
     return testing::PublishStream(*models_, stream);
   }
 
@@ -256,11 +258,11 @@ TEST_F(ClientStreamTest, FailedPublishFreesItsVersionAtOnce) {
   TestModel model;
   Stream bad = model.Stream();
   bad[2].mutable_customer_factors()->mutable_rows(0)->add_values(1.0f);
-  EXPECT_EQ(Publish(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Publish(bad), StatusIs(absl::StatusCode::kInvalidArgument));
   Stream no_commit = model.Stream();
   no_commit.pop_back();
-  EXPECT_EQ(Publish(no_commit).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(Publish(no_commit),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(Publish(model.Stream()).ok());
 }
 
@@ -290,9 +292,9 @@ TEST_F(ClientStreamTest, PublishesBeyondTheLimitAreRefused) {
   v3.version = 3;
   std::unique_ptr<OpenPublish> first = Open(models_.get(), v1.Stream(), 1);
   std::unique_ptr<OpenPublish> second = Open(models_.get(), v2.Stream(), 1);
-  grpc::Status third = Publish(v3.Stream());
-  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(third.error_message(),
+  const absl::Status third = Publish(v3.Stream());
+  EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(third.message(),
             "2 publishes are in progress, the most this server takes at once "
             "(--max_concurrent_publishes); retry when one has finished");
 
@@ -333,9 +335,9 @@ TEST_F(ClientStreamTest, PublishThatDoesNotFitIsRefusedBeforeWriting) {
     return uint64_t{1} << 20;
   };
   Start(options);
-  grpc::Status status = Publish(TestModel().Stream());
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(status.error_message(),
+  const absl::Status status = Publish(TestModel().Stream());
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(status.message()),
               MatchesRegex("storage full: version needs about 6[4-9] MiB, "
                            "1 MiB free"));
 }

@@ -28,6 +28,7 @@ namespace nbo::server {
 namespace {
 
 using ::nbo::serving::testing::TestModel;
+using ::nbo::testing::StatusIs;
 using ::testing::HasSubstr;
 
 class ServerTest : public ::testing::Test {
@@ -48,7 +49,7 @@ class ServerTest : public ::testing::Test {
         grpc::InsecureChannelCredentials(), args);
   }
 
-  grpc::Status PublishStream(
+  absl::Status PublishStream(
       const std::vector<nbo::v1::PublishModelRequest>& stream,
       const std::string& token = "") {
     return testing::PublishStream(*models_, stream, token);
@@ -217,9 +218,9 @@ TEST_F(ServerTest, PublishChunkBoundIsEnforcedOverGrpc) {
       ->RemoveLast();
   stream[2].mutable_customer_factors()->mutable_rows(0)->set_id("C00000001");
   ASSERT_EQ(static_cast<int>(stream[2].ByteSizeLong()), chunk + 1);
-  grpc::Status status = PublishStream(stream);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("limit is"));
+  EXPECT_THAT(PublishStream(stream),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("limit is")));
 }
 
 TEST_F(ServerTest, BatchRecommendStopsAtTheClientsDeadline) {
@@ -275,10 +276,10 @@ TEST_F(ServerTest, AdminCallsNeedTheBearerToken) {
   NboServer::Options options;
   options.admin_token = "s3cret";
   Start(options);
-  EXPECT_EQ(PublishStream(TestModel().Stream()).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(PublishStream(TestModel().Stream(), "wrong").error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(PublishStream(TestModel().Stream()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(PublishStream(TestModel().Stream(), "wrong"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
   ASSERT_TRUE(PublishStream(TestModel().Stream(), "s3cret").ok());
   grpc::ClientContext ctx;
   nbo::v1::SetVersionLabelRequest label;
@@ -299,15 +300,12 @@ TEST_F(ServerTest, ExportedVersionRepublishesToTheSameAnswers) {
   TestModel model;
   model.customers = 50;
   ASSERT_TRUE(PublishStream(model.Stream()).ok());
-  grpc::ClientContext ctx;
   nbo::v1::ExportModelRequest request;
   request.set_version(1);
   request.set_rows_per_chunk(7);
-  auto reader = models_->ExportModel(&ctx, request);
-  std::vector<nbo::v1::PublishModelRequest> exported;
-  nbo::v1::PublishModelRequest msg;
-  while (reader->Read(&msg)) exported.push_back(msg);
-  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_OK_AND_ASSIGN(std::vector<nbo::v1::PublishModelRequest> exported,
+                       services::ExportModelMessages(
+                           *models_, request, services::StreamCallOptions()));
   ASSERT_GE(exported.size(), 4u);
   EXPECT_TRUE(exported.front().has_header());
   EXPECT_TRUE(exported.back().has_commit());
@@ -336,12 +334,12 @@ TEST_F(ServerTest, StorageAndValidationErrorsKeepTheirCodesOverGrpc) {
   TestModel model;
   auto stream = model.Stream();
   stream.pop_back();
-  grpc::Status no_commit = PublishStream(stream);
-  EXPECT_EQ(no_commit.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(no_commit.error_message(), HasSubstr("without a commit"));
+  EXPECT_THAT(PublishStream(stream),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("without a commit")));
   ASSERT_TRUE(PublishStream(model.Stream()).ok());
-  EXPECT_EQ(PublishStream(model.Stream()).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(PublishStream(model.Stream()),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   grpc::ClientContext ctx;
   nbo::v1::GetModelStatusRequest req;
   req.set_model_name("ghost");

@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/model_stream_client.h"
 #include "services/nbo_server/server.h"
 
 namespace nbo::server::testing {
@@ -31,20 +32,14 @@ inline absl::StatusOr<std::unique_ptr<NboServer>> StartTestServer(
 }
 
 // Sends `stream` as one PublishModel call (with the bearer `token` when not
-// empty), half-closes and returns the server's status.
-inline grpc::Status PublishStream(
+// empty), half-closes and returns the call's status.
+inline absl::Status PublishStream(
     nbo::v1::ModelService::Stub& models,
     const std::vector<nbo::v1::PublishModelRequest>& stream,
     const std::string& token = "") {
-  grpc::ClientContext ctx;
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-  nbo::v1::PublishModelResponse response;
-  auto writer = models.PublishModel(&ctx, &response);
-  for (const auto& m : stream) {
-    if (!writer->Write(m)) break;
-  }
-  writer->WritesDone();
-  return writer->Finish();
+  services::StreamCallOptions options;
+  options.bearer_token = token;
+  return services::PublishModel(models, stream, options).status();
 }
 
 }  // namespace nbo::server::testing

@@ -144,6 +144,16 @@ std::string WriteFile(const TempDir& dir, const std::string& name,
   return path;
 }
 
+// Options for a TLS channel to `server` that trusts kCertPem (written into
+// `dir`) and checks the certificate's name.
+ClientOptions TlsOptions(const TestServer& server, const TempDir& dir) {
+  ClientOptions options;
+  options.target = server.target();
+  options.ca_file = WriteFile(dir, "ca.pem", kCertPem);
+  options.authority_override = kCertName;
+  return options;
+}
+
 TEST(FromGrpcStatusTest, KeepsCodeAndMessageForEveryCode) {
   for (int code = 1; code <= 16; ++code) {
     const absl::Status status = FromGrpcStatus(
@@ -255,10 +265,7 @@ TEST(MakeChannelTest, DistinctConnectionKeysGetAConnectionEach) {
 TEST(MakeChannelTest, TlsChannelVerifiesTheServerAndSendsTheToken) {
   TestServer server(TlsServerCredentials(/*require_client_certificate=*/false));
   TempDir dir;
-  ClientOptions options;
-  options.target = server.target();
-  options.ca_file = WriteFile(dir, "ca.pem", kCertPem);
-  options.authority_override = kCertName;
+  ClientOptions options = TlsOptions(server, dir);
   options.bearer_token = "tls-token";
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> channel,
                        MakeChannel(options));
@@ -269,9 +276,7 @@ TEST(MakeChannelTest, TlsChannelVerifiesTheServerAndSendsTheToken) {
 TEST(MakeChannelTest, TlsChannelRejectsAServerItCannotVerify) {
   TestServer server(TlsServerCredentials(/*require_client_certificate=*/false));
   TempDir dir;
-  ClientOptions options;
-  options.target = server.target();
-  options.ca_file = WriteFile(dir, "ca.pem", kCertPem);
+  ClientOptions options = TlsOptions(server, dir);
   options.authority_override = "someone-else.test";
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> channel,
                        MakeChannel(options));
@@ -282,10 +287,7 @@ TEST(MakeChannelTest, TlsChannelRejectsAServerItCannotVerify) {
 TEST(MakeChannelTest, MutualTlsPresentsTheClientCertificate) {
   TestServer server(TlsServerCredentials(/*require_client_certificate=*/true));
   TempDir dir;
-  ClientOptions options;
-  options.target = server.target();
-  options.ca_file = WriteFile(dir, "ca.pem", kCertPem);
-  options.authority_override = kCertName;
+  ClientOptions options = TlsOptions(server, dir);
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> without_certificate,
                        MakeChannel(options));
   EXPECT_THAT(Check(without_certificate),

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
 #include "nbo/v1/trainer_service.grpc.pb.h"
+#include "services/common/client_channel.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
 #include "services/trainer/training_run.h"
@@ -382,7 +383,7 @@ class TrainerServiceTest : public ::testing::Test {
   grpc::Status Start(const nbo::v1::TrainingSpec& spec, std::string* job_id,
                      const std::string& token = "") {
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    services::AddBearerToken(token, &context);
     nbo::v1::StartTrainingRequest request;
     *request.mutable_spec() = spec;
     nbo::v1::StartTrainingResponse response;
@@ -396,7 +397,7 @@ class TrainerServiceTest : public ::testing::Test {
                      std::vector<nbo::v1::JobEvent>* events,
                      const std::string& token = "") {
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    services::AddBearerToken(token, &context);
     nbo::v1::WatchJobRequest request;
     request.set_job_id(job_id);
     auto reader = stub_->WatchJob(&context, request);
@@ -408,7 +409,7 @@ class TrainerServiceTest : public ::testing::Test {
   grpc::Status Get(const std::string& job_id, nbo::v1::Job* job,
                    const std::string& token = "") {
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    services::AddBearerToken(token, &context);
     nbo::v1::GetJobRequest request;
     request.set_job_id(job_id);
     nbo::v1::GetJobResponse response;
@@ -420,7 +421,7 @@ class TrainerServiceTest : public ::testing::Test {
   grpc::Status Cancel(const std::string& job_id, nbo::v1::Job* job,
                       const std::string& token = "") {
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    services::AddBearerToken(token, &context);
     nbo::v1::CancelJobRequest request;
     request.set_job_id(job_id);
     nbo::v1::CancelJobResponse response;
@@ -432,7 +433,7 @@ class TrainerServiceTest : public ::testing::Test {
   grpc::Status List(nbo::v1::ListJobsResponse* response,
                     const std::string& token = "") {
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    services::AddBearerToken(token, &context);
     return stub_->ListJobs(&context, nbo::v1::ListJobsRequest(), response);
   }
 
