@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/io_context.hpp"
@@ -30,20 +31,30 @@ using tcp = asio::ip::tcp;
 class Exchange {
  public:
   Exchange(const std::string& host, const std::string& port,
-           const std::string& target, const HttpGetOptions& options)
+           const std::string& method, const std::string& target,
+           const HttpCallOptions& options)
       : host_(host), port_(port), stream_(io_) {
-    request_.method(http::verb::get);
+    request_.method_string(method);
     request_.target(target);
     request_.version(11);
     request_.set(http::field::host, host);
-    request_.set(http::field::accept, "text/plain");
     request_.set(http::field::connection, "close");
+    bool typed = false;
+    for (const auto& [name, value] : options.headers) {
+      request_.insert(name, value);
+      typed |= absl::EqualsIgnoreCase(name, "content-type");
+    }
+    if (!options.body.empty() && !typed) {
+      request_.set(http::field::content_type, "application/json");
+    }
+    request_.body() = options.body;
+    request_.prepare_payload();
     parser_.body_limit(options.max_body_bytes);
     max_body_bytes_ = options.max_body_bytes;
     timeout_ = absl::ToChronoNanoseconds(options.timeout);
   }
 
-  absl::StatusOr<std::string> Run() {
+  absl::StatusOr<HttpAnswer> Run() {
     tcp::resolver resolver(io_);
     beast::error_code ec;
     const tcp::resolver::results_type addresses =
@@ -64,13 +75,15 @@ class Exchange {
         });
     io_.run();
     NBO_RETURN_IF_ERROR(status_);
-    const http::response<http::string_body>& response = parser_.get();
-    if (response.result() != http::status::ok) {
-      return absl::InternalError(absl::StrCat(
-          "GET ", std::string(request_.target()), " answered '",
-          response.result_int(), " ", std::string(response.reason()), "'"));
+    http::response<http::string_body>& response = parser_.get();
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      answer.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
+          std::string(field.value());
     }
-    return response.body();
+    answer.body = std::move(response.body());
+    return answer;
   }
 
  private:
@@ -116,7 +129,7 @@ class Exchange {
   beast::tcp_stream stream_;
   std::chrono::nanoseconds timeout_{0};
   uint64_t max_body_bytes_ = 0;
-  http::request<http::empty_body> request_;
+  http::request<http::string_body> request_;
   http::response_parser<http::string_body> parser_;
   beast::flat_buffer buffer_;
   absl::Status status_;
@@ -154,12 +167,33 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(
   return std::make_pair(host, port);
 }
 
+std::string HttpAnswer::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+absl::StatusOr<HttpAnswer> HttpCall(const std::string& address,
+                                    const std::string& method,
+                                    const std::string& target,
+                                    const HttpCallOptions& options) {
+  NBO_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(address));
+  Exchange exchange(host_port.first, host_port.second, method, target, options);
+  return exchange.Run();
+}
+
 absl::StatusOr<std::string> HttpGet(const std::string& address,
                                     const std::string& target,
                                     const HttpGetOptions& options) {
-  NBO_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(address));
-  Exchange exchange(host_port.first, host_port.second, target, options);
-  return exchange.Run();
+  HttpCallOptions call;
+  static_cast<HttpGetOptions&>(call) = options;
+  call.headers.emplace_back("Accept", "text/plain");
+  NBO_ASSIGN_OR_RETURN(HttpAnswer answer,
+                       HttpCall(address, "GET", target, call));
+  if (answer.status != 200) {
+    return absl::InternalError(
+        absl::StrCat("GET ", target, " answered ", answer.status));
+  }
+  return std::move(answer.body);
 }
 
 }  // namespace nbo::services

@@ -1,15 +1,18 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
-// A one-shot HTTP/1.1 GET over Boost.Beast, with one deadline over the whole
-// exchange and a cap on the body: how the bench and tests scrape a
-// server's /metrics without a hand-written HTTP client each.
+// One-shot HTTP/1.1 requests over Boost.Beast, with one deadline over the
+// whole exchange and a cap on the body: how the bench and tests scrape a
+// server's /metrics and call the gateway, without a hand-written HTTP
+// client each.
 
 #ifndef NBO_SERVICES_COMMON_HTTP_CLIENT_H_
 #define NBO_SERVICES_COMMON_HTTP_CLIENT_H_
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,6 +29,25 @@ struct HttpGetOptions {
   size_t max_body_bytes = size_t{64} << 20;
 };
 
+struct HttpCallOptions : HttpGetOptions {
+  // Sent as is; a non-empty body gets Content-Type application/json unless
+  // `headers` names one. Default: none.
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An answer, whatever its status.
+struct HttpAnswer {
+  int status = 0;
+  // Field names lower-cased; the last value of a repeated field.
+  std::map<std::string, std::string> headers;
+  // Chunked bodies joined.
+  std::string body;
+
+  // The value of field `name` (lower case), or "".
+  std::string Header(const std::string& name) const;
+};
+
 // Splits "host:port" or "[v6]:port" into host and port; an empty host is
 // "localhost". INVALID_ARGUMENT when there is no port.
 absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(
@@ -40,6 +62,13 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(
 absl::StatusOr<std::string> HttpGet(const std::string& address,
                                     const std::string& target,
                                     const HttpGetOptions& options = {});
+
+// Sends `method target` to `address` and returns the answer, whatever its
+// status. The codes of HttpGet, except that any status is OK.
+absl::StatusOr<HttpAnswer> HttpCall(const std::string& address,
+                                    const std::string& method,
+                                    const std::string& target,
+                                    const HttpCallOptions& options = {});
 
 }  // namespace nbo::services
 

@@ -55,6 +55,9 @@ std::string ReadFile(const std::string& path) {
 // without metrics); false if the file is not that.
 bool ParsePortFile(const std::string& content, bool with_metrics, int* grpc,
                    int* metrics) {
+  if (absl::StartsWith(content, "{\"http\":")) {
+    return std::sscanf(content.c_str(), "{\"http\":%d", grpc) == 1 && *grpc > 0;
+  }
   if (!with_metrics) {
     return std::sscanf(content.c_str(), "{\"grpc\":%d", grpc) == 1 && *grpc > 0;
   }
@@ -89,7 +92,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("ServerProcess needs a data_dir");
   }
-  if (options.binary.empty()) options.binary = NBO_SERVER_PATH;
+  if (options.binary.empty()) {
+    options.binary = options.http ? NBO_GATEWAY_PATH : NBO_SERVER_PATH;
+  }
   if (options.log_path.empty()) options.log_path = options.data_dir + ".log";
   if (options.port_file.empty()) {
     options.port_file = options.data_dir + ".ports";
@@ -113,8 +118,8 @@ ServerProcess::~ServerProcess() {
     Kill9().IgnoreError();
   }
   if (::testing::Test::HasFailure()) {
-    std::fprintf(stderr, "---- tail of nbo-server log %s ----\n%s\n----\n",
-                 options_.log_path.c_str(), LogTail().c_str());
+    std::fprintf(stderr, "---- tail of %s log %s ----\n%s\n----\n",
+                 Name().c_str(), options_.log_path.c_str(), LogTail().c_str());
   }
 }
 
@@ -126,9 +131,13 @@ absl::Status ServerProcess::Spawn() {
   // only async-signal-safe calls are allowed (the parent has threads).
   std::vector<std::string> args = {options_.binary};
   args.insert(args.end(), options_.command.begin(), options_.command.end());
-  args.push_back(absl::StrCat("--data_dir=", options_.data_dir));
-  args.push_back("--grpc_addr=127.0.0.1:0");
-  if (options_.metrics) args.push_back("--metrics_addr=127.0.0.1:0");
+  if (options_.http) {
+    args.push_back("--http_addr=127.0.0.1:0");
+  } else {
+    args.push_back(absl::StrCat("--data_dir=", options_.data_dir));
+    args.push_back("--grpc_addr=127.0.0.1:0");
+    if (options_.metrics) args.push_back("--metrics_addr=127.0.0.1:0");
+  }
   args.push_back(absl::StrCat("--port_file=", options_.port_file));
   args.insert(args.end(), options_.extra_flags.begin(),
               options_.extra_flags.end());
@@ -179,34 +188,39 @@ absl::Status ServerProcess::Spawn() {
   pid_ = pid;
   grpc_port_ = 0;
   metrics_port_ = 0;
+  http_port_ = 0;
   channel_.reset();
 
   const absl::Time deadline = absl::Now() + options_.start_timeout;
   while (true) {
     int grpc = 0;
     int metrics = 0;
-    if (ParsePortFile(ReadFile(options_.port_file), options_.metrics, &grpc,
-                      &metrics)) {
-      grpc_port_ = grpc;
+    if (ParsePortFile(ReadFile(options_.port_file),
+                      options_.metrics && !options_.http, &grpc, &metrics)) {
+      (options_.http ? http_port_ : grpc_port_) = grpc;
       metrics_port_ = metrics;
       break;
     }
     ExitStatus exit_status;
     if (ReapIfExited(&exit_status)) {
       return absl::AbortedError(
-          absl::StrCat("nbo-server ", exit_status.ToString(),
+          absl::StrCat(Name(), " ", exit_status.ToString(),
                        " during start; log tail:\n", LogTail()));
     }
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(
-          absl::StrCat("nbo-server wrote no port file within ",
+          absl::StrCat(Name(), " wrote no port file within ",
                        absl::FormatDuration(options_.start_timeout),
                        "; log tail:\n", LogTail()));
     }
     absl::SleepFor(kPollInterval);
   }
-  channel_ = NewChannel();
+  if (!options_.http) channel_ = NewChannel();
   return absl::OkStatus();
+}
+
+std::string ServerProcess::Name() const {
+  return std::filesystem::path(options_.binary).filename().string();
 }
 
 std::string ServerProcess::grpc_target() const {
@@ -240,7 +254,8 @@ bool ServerProcess::ReapIfExited(ExitStatus* status) {
 
 absl::Status ServerProcess::Kill9() {
   if (!running()) {
-    return absl::FailedPreconditionError("nbo-server is not running");
+    return absl::FailedPreconditionError(
+        absl::StrCat(Name(), " is not running"));
   }
   if (::kill(pid_, SIGKILL) != 0) {
     return absl::InternalError(ErrnoText("kill(SIGKILL)"));
@@ -255,7 +270,8 @@ absl::Status ServerProcess::Kill9() {
 
 absl::Status ServerProcess::Terminate() {
   if (!running()) {
-    return absl::FailedPreconditionError("nbo-server is not running");
+    return absl::FailedPreconditionError(
+        absl::StrCat(Name(), " is not running"));
   }
   if (::kill(pid_, SIGTERM) != 0) {
     return absl::InternalError(ErrnoText("kill(SIGTERM)"));
@@ -265,7 +281,8 @@ absl::Status ServerProcess::Terminate() {
 
 absl::StatusOr<ExitStatus> ServerProcess::WaitForExit(absl::Duration timeout) {
   if (!running()) {
-    return absl::FailedPreconditionError("nbo-server is not running");
+    return absl::FailedPreconditionError(
+        absl::StrCat(Name(), " is not running"));
   }
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
@@ -273,7 +290,7 @@ absl::StatusOr<ExitStatus> ServerProcess::WaitForExit(absl::Duration timeout) {
     if (ReapIfExited(&status)) return status;
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "nbo-server still runs after ", absl::FormatDuration(timeout)));
+          Name(), " still runs after ", absl::FormatDuration(timeout)));
     }
     absl::SleepFor(kPollInterval);
   }
@@ -282,7 +299,7 @@ absl::StatusOr<ExitStatus> ServerProcess::WaitForExit(absl::Duration timeout) {
 absl::Status ServerProcess::Restart() {
   if (running()) {
     return absl::FailedPreconditionError(
-        "nbo-server still runs; Kill9() or Terminate() it first");
+        absl::StrCat(Name(), " still runs; Kill9() or Terminate() it first"));
   }
   return Spawn();
 }

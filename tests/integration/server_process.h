@@ -67,8 +67,15 @@ class ServerProcess {
     // and the port file must name a "metrics" port. nbo-trainer has none.
     // Default: true.
     bool metrics = true;
-    // The nbo-server binary.
-    // Default: the one built with the tests (NBO_SERVER_PATH).
+    // Whether the process is nbo-gateway: the harness then passes only
+    // --http_addr=127.0.0.1:0 and --port_file (no data dir, no gRPC or
+    // metrics address), the port file names an "http" port, and data_dir
+    // only names the log and port files. No channel() then.
+    // Default: false.
+    bool http = false;
+    // The binary.
+    // Default: nbo-server, or nbo-gateway when `http`, as built with the
+    // tests (NBO_SERVER_PATH, NBO_GATEWAY_PATH).
     std::string binary;
     // Where the child's stdout and stderr are appended.
     // Default: data_dir + ".log".
@@ -100,6 +107,8 @@ class ServerProcess {
   // Ports of the current run. REQUIRES: the server has started.
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // The HTTP port of an `http` process.
+  int http_port() const { return http_port_; }
   // "127.0.0.1:<grpc_port>".
   std::string grpc_target() const;
   // An insecure channel to the current run; replaced by Restart().
@@ -142,6 +151,8 @@ class ServerProcess {
   explicit ServerProcess(Options options);
   // Forks and execs the server, then waits for the port file.
   absl::Status Spawn();
+  // The binary's file name, for messages.
+  std::string Name() const;
   // Reaps the child if it has exited; true when it has.
   bool ReapIfExited(ExitStatus* status);
 
@@ -149,6 +160,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
