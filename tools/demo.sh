@@ -18,8 +18,10 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
 
 nbo_install_packages "${NBO_PACKAGES[@]}"
-nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- nbo-server nboctl nbo-trainer
+nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- nbo-server nboctl nbo-trainer \
+  nbo-gateway
 SERVER_BIN="$NBO_ROOT/build/services/nbo_server/nbo-server"
+GATEWAY_BIN="$NBO_ROOT/build/services/gateway/nbo-gateway"
 NBOCTL="$NBO_ROOT/build/tools/nboctl/nboctl"
 TRAINER="$NBO_ROOT/build/services/trainer/nbo-trainer"
 
@@ -28,7 +30,13 @@ rm -rf "$DEMO"
 mkdir -p "$DEMO"
 
 server_pid=""
+gateway_pid=""
 cleanup() {
+  if [ -n "$gateway_pid" ] && kill -0 "$gateway_pid" 2>/dev/null; then
+    nbo_log "stopping nbo-gateway"
+    kill -TERM "$gateway_pid" 2>/dev/null || true
+    wait "$gateway_pid" 2>/dev/null || true
+  fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     nbo_log "stopping nbo-server"
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -69,6 +77,31 @@ fi
 GRPC_PORT=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['grpc'])" "$DEMO/ports.json")
 METRICS_PORT=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['metrics'])" "$DEMO/ports.json")
 SERVER="127.0.0.1:$GRPC_PORT"
+
+# start_gateway HTTP_ADDR: returns non-zero if it did not come up.
+start_gateway() {
+  rm -f "$DEMO/gateway.json"
+  "$GATEWAY_BIN" --http_addr="$1" --upstream="dns:///$SERVER" \
+    --port_file="$DEMO/gateway.json" >"$DEMO/gateway.log" 2>&1 &
+  gateway_pid=$!
+  for _ in $(seq 1 100); do
+    [ -s "$DEMO/gateway.json" ] && return 0
+    kill -0 "$gateway_pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+nbo_log "starting nbo-gateway (HTTP/JSON)"
+if ! start_gateway "${NBO_DEMO_HTTP_ADDR:-127.0.0.1:8080}"; then
+  nbo_log "port 8080 busy; picking a free one"
+  start_gateway 127.0.0.1:0 || {
+    cat "$DEMO/gateway.log" >&2
+    exit 1
+  }
+fi
+HTTP_PORT=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$DEMO/gateway.json")
+HTTP="http://127.0.0.1:$HTTP_PORT"
 
 nbo_log "generating demo bank data (customers, products, transactions)"
 "$NBOCTL" datagen --customers=10000 --catalog=demo8 --seed=42 --out="$DEMO/bank"
@@ -193,10 +226,21 @@ cat <<EOF_INFO
 
 nbo is up.
   gRPC     $SERVER   (reflection and grpc.health.v1.Health on)
-  metrics  http://127.0.0.1:$METRICS_PORT/metrics
+  HTTP     $HTTP   (nbo-gateway: JSON API, OpenAPI at /openapi.json, dashboard at /)
+  metrics  http://127.0.0.1:$METRICS_PORT/metrics   gateway: $HTTP/metrics
   data     $DEMO/nbo-data      server log: $DEMO/server.log
   bank data $DEMO/bank         training report: $DEMO/training_report.json
 
+Try over HTTP/JSON (curl):
+  curl -s '$HTTP/api/recommend?user_id=C0000007'
+  curl -s $HTTP/v1/customers/C0000007/offers?numOffers=3
+  curl -s -X POST $HTTP/v1/recommend -d '{"customerId":"C0000007","explain":true,"channel":"mobile"}'
+  curl -s -X POST $HTTP/v1/recommend:batch -d '{"customerIds":["C0000001","C0000002"]}'
+  curl -s $HTTP/v1/customers/C0000042
+  curl -s -X POST $HTTP/v1/feedback -d '{"decisionId":"$decision_id","customerId":"C0000042","productId":"$offered","outcome":"FEEDBACK_OUTCOME_ACCEPTED"}'
+  curl -s $HTTP/v1/models
+  curl -s $HTTP/v1/models/nbo/experiment_stats
+  curl -s $HTTP/openapi.json | head -c 300
 Try (grpcurl, where installed):
   grpcurl -plaintext $SERVER list
   grpcurl -plaintext -d '{"customer_id":"C0000007"}' $SERVER nbo.v1.NBOService/Recommend

@@ -8,12 +8,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/gateway/field_path.h"
 #include "lib/gateway/field_value.h"
-#include "lib/gateway/percent_decoding.h"
+#include "lib/gateway/query_string.h"
 
 namespace nbo::gateway {
 namespace {
@@ -26,14 +26,8 @@ class QueryBinder {
   QueryBinder(const Route& route, bool strict, Message* request)
       : route_(route), strict_(strict), request_(request) {}
 
-  absl::Status Bind(absl::string_view raw_key, absl::string_view raw_value) {
-    std::string key, value;
-    if (!AppendPercentDecoded(raw_key, Decoding::kFormField, &key) ||
-        !AppendPercentDecoded(raw_value, Decoding::kFormField, &value)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("query parameter ", common::QuoteForError(raw_key),
-                       " is not valid percent-encoding"));
-    }
+  // `key` and `value` are percent-decoded.
+  absl::Status Bind(const std::string& key, const std::string& value) {
     const std::string subject =
         absl::StrCat("query parameter ", common::QuoteForError(key));
     absl::StatusOr<FieldPath> fields =
@@ -117,11 +111,10 @@ absl::string_view FieldBinder(const Route& route,
 absl::Status BindQuery(const Route& route, absl::string_view query, bool strict,
                        Message* request) {
   QueryBinder binder(route, strict, request);
-  for (absl::string_view pair : absl::StrSplit(query, '&')) {
-    if (pair.empty()) continue;
-    std::pair<absl::string_view, absl::string_view> key_value =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    NBO_RETURN_IF_ERROR(binder.Bind(key_value.first, key_value.second));
+  NBO_ASSIGN_OR_RETURN(std::vector<QueryParameter> parameters,
+                       ParseQueryString(query));
+  for (const QueryParameter& p : parameters) {
+    NBO_RETURN_IF_ERROR(binder.Bind(p.name, p.value));
   }
   return absl::OkStatus();
 }

@@ -221,6 +221,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch();
   void WatchForHangUp(uint64_t id);
   void Reject(int status, absl::string_view reason);
+  // A body over max_body_bytes: 413 (400 where no body is allowed).
+  void RejectBody();
   void WriteResponse(HttpResponse response, bool keep_alive, bool head,
                      unsigned version);
   void OnWritten(const error_code& ec, bool keep_alive);
@@ -360,6 +362,8 @@ void Session::OnHeader(const error_code& ec) {
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     return Reject(431, "request header too large");
   }
+  // Beast checks a Content-Length against the body limit with the header.
+  if (ec == http::error::body_limit) return RejectBody();
   if (IsHttpError(ec)) return Reject(400, "malformed request");
   if (ec) return Close();
   const http::request_header<>& header = parser_->get().base();
@@ -371,9 +375,7 @@ void Session::OnHeader(const error_code& ec) {
   }
   if (parser_->content_length() &&
       *parser_->content_length() > config_->max_body_bytes) {
-    return Reject(config_->max_body_bytes == 0 ? 400 : 413,
-                  config_->max_body_bytes == 0 ? "no body expected"
-                                               : "request body too large");
+    return RejectBody();
   }
   if (parser_->is_done()) return Dispatch();
   if (absl::EqualsIgnoreCase(
@@ -404,11 +406,7 @@ void Session::OnHeader(const error_code& ec) {
 
 void Session::OnBody(const error_code& ec) {
   if (ec == asio::error::operation_aborted || closed()) return;
-  if (ec == http::error::body_limit) {
-    return Reject(config_->max_body_bytes == 0 ? 400 : 413,
-                  config_->max_body_bytes == 0 ? "no body expected"
-                                               : "request body too large");
-  }
+  if (ec == http::error::body_limit) return RejectBody();
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     return Close();
   }
@@ -476,6 +474,11 @@ void Session::RunCancel() {
   std::function<void()> cancel = std::move(on_cancel_);
   on_cancel_ = nullptr;
   cancel();
+}
+
+void Session::RejectBody() {
+  if (config_->max_body_bytes == 0) return Reject(400, "no body expected");
+  Reject(413, "request body too large");
 }
 
 // Answers and closes: after a bad request the stream cannot be trusted.

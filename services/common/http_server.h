@@ -168,7 +168,8 @@ class HttpServer {
 
   // Stops accepting and closes idle connections, then waits until every
   // exchange in progress has answered or `deadline` has passed. Returns
-  // whether all answered. Call once, from a thread that is not a loop's.
+  // whether all answered. Call from a thread that is not a loop's; calling
+  // again waits again.
   bool Shutdown(absl::Duration deadline);
 
   // Exchanges handed to the handler and not yet answered. For metrics.

@@ -12,8 +12,9 @@ NBO_PACKAGES=(
   dpkg-dev libsnappy-dev libbz2-dev zlib1g-dev liblz4-dev libzstd-dev
   libgtest-dev libgmock-dev
 )
-# Extra packages for `tools/test.sh --heavy` (clang -Wthread-safety build).
-NBO_HEAVY_PACKAGES=(clang)
+# Extra packages for `tools/test.sh --heavy` (clang -Wthread-safety build)
+# and the benchmarks in tests/bench (wrk for the gateway's HTTP load).
+NBO_HEAVY_PACKAGES=(clang wrk)
 # Extra packages for the fuzz targets every `tools/test.sh` builds
 # (tools/lib/sanitize.sh): clang, and compiler-rt's libFuzzer and sanitizer
 # runtimes, which clang only recommends (nbo_install_packages installs

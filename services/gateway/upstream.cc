@@ -1,0 +1,179 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "services/gateway/upstream.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/client_callback.h"
+#include "services/common/grpc_status.h"
+
+namespace nbo::gateway {
+namespace {
+
+constexpr char kTrainerService[] = "nbo.v1.TrainerService";
+
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  grpc::Slice slice(std::move(bytes));
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string ToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+void Prepare(const CallOptions& options, grpc::ClientContext* context) {
+  if (options.deadline != absl::InfiniteFuture()) {
+    context->set_deadline(absl::ToChronoTime(options.deadline));
+  }
+  for (const auto& [key, value] : options.metadata) {
+    context->AddMetadata(key, value);
+  }
+}
+
+absl::Status NotConfigured(const std::string& service) {
+  return absl::UnavailableError(
+      absl::StrCat(service,
+                   " is not configured on this gateway: start nbo-gateway with "
+                   "--trainer_upstream=dns:///HOST:PORT"));
+}
+
+class UnaryCall : public UpstreamCall {
+ public:
+  void Cancel() override { context.TryCancel(); }
+
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+};
+
+// A server stream over the generic bidi call: writes the one request, then
+// reads a message each time the consumer asks for the next. Owns itself
+// from Start() until OnDone.
+class StreamCall
+    : public UpstreamCall,
+      public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  StreamCall(std::function<void(std::string, std::function<void()>)> on_message,
+             std::function<void(absl::Status)> done)
+      : on_message_(std::move(on_message)), done_(std::move(done)) {}
+
+  void Start(std::shared_ptr<StreamCall> self, grpc::GenericStub* stub,
+             const std::string& grpc_path, std::string request,
+             const CallOptions& options) {
+    self_ = std::move(self);
+    Prepare(options, &context_);
+    request_ = ToByteBuffer(std::move(request));
+    stub->PrepareBidiStreamingCall(&context_, grpc_path, grpc::StubOptions(),
+                                   this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&message_);
+    StartCall();
+  }
+
+  void Cancel() override { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // The stream ended; OnDone follows.
+    on_message_(ToString(message_), [this] { StartRead(&message_); });
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    done_(services::FromGrpcStatus(status));
+    self_.reset();  // May destroy this.
+  }
+
+ private:
+  std::function<void(std::string, std::function<void()>)> on_message_;
+  std::function<void(absl::Status)> done_;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer message_;
+  std::shared_ptr<StreamCall> self_;
+};
+
+// A call that never started: nothing to cancel.
+class NoCall : public UpstreamCall {
+ public:
+  void Cancel() override {}
+};
+
+}  // namespace
+
+Upstream::Upstream(std::shared_ptr<grpc::Channel> main,
+                   std::shared_ptr<grpc::Channel> trainer)
+    : main_(std::move(main)), trainer_(std::move(trainer)) {}
+
+Upstream::~Upstream() = default;
+
+grpc::Channel* Upstream::ChannelFor(const std::string& service) const {
+  return service == kTrainerService ? trainer_.get() : main_.get();
+}
+
+std::shared_ptr<UpstreamCall> Upstream::Unary(
+    const std::string& service, const std::string& grpc_path,
+    std::string request, const CallOptions& options,
+    std::function<void(absl::Status, std::string)> done) {
+  grpc::Channel* channel = ChannelFor(service);
+  if (channel == nullptr) {
+    done(NotConfigured(service), std::string());
+    return std::make_shared<NoCall>();
+  }
+  auto call = std::make_shared<UnaryCall>();
+  Prepare(options, &call->context);
+  call->request = ToByteBuffer(std::move(request));
+  grpc::GenericStub stub(channel->shared_from_this());
+  stub.UnaryCall(&call->context, grpc_path, grpc::StubOptions(), &call->request,
+                 &call->response,
+                 [call, done = std::move(done)](grpc::Status status) {
+                   absl::Status s = services::FromGrpcStatus(status);
+                   done(s, s.ok() ? ToString(call->response) : std::string());
+                 });
+  return call;
+}
+
+std::shared_ptr<UpstreamCall> Upstream::ServerStream(
+    const std::string& service, const std::string& grpc_path,
+    std::string request, const CallOptions& options,
+    std::function<void(std::string, std::function<void()>)> on_message,
+    std::function<void(absl::Status)> done) {
+  grpc::Channel* channel = ChannelFor(service);
+  if (channel == nullptr) {
+    done(NotConfigured(service));
+    return std::make_shared<NoCall>();
+  }
+  auto call =
+      std::make_shared<StreamCall>(std::move(on_message), std::move(done));
+  grpc::GenericStub stub(channel->shared_from_this());
+  call->Start(call, &stub, grpc_path, std::move(request), options);
+  return call;
+}
+
+void Upstream::CheckHealth(absl::Duration timeout,
+                           std::function<void(bool)> done) {
+  CallOptions options;
+  options.deadline = absl::Now() + timeout;
+  grpc::health::v1::HealthCheckRequest request;  // service "": the server
+  Unary("grpc.health.v1.Health", "/grpc.health.v1.Health/Check",
+        request.SerializeAsString(), options,
+        [done = std::move(done)](absl::Status status, std::string bytes) {
+          grpc::health::v1::HealthCheckResponse response;
+          done(status.ok() && response.ParseFromString(bytes) &&
+               response.status() ==
+                   grpc::health::v1::HealthCheckResponse::SERVING);
+        });
+}
+
+}  // namespace nbo::gateway
