@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -98,6 +100,18 @@ class Gateway::Impl {
     openapi_json_ = OpenApiJson(*routes_, openapi);
     transcode_.strict = options.strict;
     transcode_.proto_names = options.proto_names;
+    for (const Route& route : routes_->routes()) {
+      route_metrics_[&route] = metrics_.ForRoute(
+          absl::StrCat(route.http_method, " ", route.path_template));
+    }
+    fixed_.preflight = metrics_.ForRoute("preflight");
+    fixed_.healthz = metrics_.ForRoute("/healthz");
+    fixed_.readyz = metrics_.ForRoute("/readyz");
+    fixed_.metrics = metrics_.ForRoute("/metrics");
+    fixed_.openapi = metrics_.ForRoute("/openapi.json");
+    fixed_.legacy = metrics_.ForRoute(kLegacyRecommendPath);
+    fixed_.static_files = metrics_.ForRoute("static");
+    fixed_.unmatched = metrics_.ForRoute("unmatched");
   }
 
   absl::Status Start() {
@@ -111,7 +125,11 @@ class Gateway::Impl {
       return ErrorJson(absl::StatusCode::kInvalidArgument, reason);
     };
     http.error_content_type = kJson;
-    http.threads = options_.threads;
+    http.threads =
+        options_.threads > 0
+            ? options_.threads
+            : std::max(1,
+                       static_cast<int>(std::thread::hardware_concurrency()));
     http.max_connections = options_.max_connections;
     http.max_body_bytes = options_.max_body_bytes;
     http.max_header_bytes = options_.max_header_bytes;
@@ -130,7 +148,7 @@ class Gateway::Impl {
   // Everything an answer needs to be finished and counted.
   struct Context {
     std::shared_ptr<HttpExchange> exchange;
-    std::string route;  // metric label: a template or an endpoint name
+    RouteMetrics* route = nullptr;  // a template's or an endpoint's series
     std::string request_id;
     HttpHeaders extra;  // CORS, request id, cache control
     absl::Time start;
@@ -146,15 +164,14 @@ class Gateway::Impl {
     const bool cors_ok = AddCors(request, &ctx->extra);
     if (request.method == "OPTIONS" &&
         !request.Header("access-control-request-method").empty()) {
-      ctx->route = "preflight";
+      ctx->route = fixed_.preflight;
       return Preflight(*ctx, cors_ok);
     }
     const absl::string_view path = request.Path();
     if (HandleFixed(ctx, path)) return;
     RouteMatch match = routes_->Find(request.method, path);
     if (match.route == nullptr) return NoRoute(ctx, match);
-    ctx->route =
-        absl::StrCat(match.route->http_method, " ", match.route->path_template);
+    ctx->route = route_metrics_.at(match.route);
     ctx->extra.emplace_back("Cache-Control", "no-store");
     CallRoute(ctx, match);
   }
@@ -165,10 +182,10 @@ class Gateway::Impl {
     const HttpRequest& request = ctx->exchange->request();
     const bool get = request.method == "GET" || request.method == "HEAD";
     if (path == "/healthz" && get) {
-      ctx->route = "/healthz";
+      ctx->route = fixed_.healthz;
       Finish(*ctx, JsonResponse(200, "{\"status\":\"ok\"}"));
     } else if (path == "/readyz" && get) {
-      ctx->route = "/readyz";
+      ctx->route = fixed_.readyz;
       upstream_->CheckHealth(absl::Seconds(2), [this, ctx](bool serving) {
         Finish(*ctx, serving
                          ? JsonResponse(200, "{\"status\":\"ready\"}")
@@ -176,7 +193,7 @@ class Gateway::Impl {
                                          "upstream is not serving"));
       });
     } else if (path == "/metrics" && get) {
-      ctx->route = "/metrics";
+      ctx->route = fixed_.metrics;
       HttpResponse response;
       response.headers.emplace_back("Content-Type",
                                     "text/plain; version=0.0.4; charset=utf-8");
@@ -184,10 +201,10 @@ class Gateway::Impl {
       response.body = metrics_.Scrape();
       Finish(*ctx, std::move(response));
     } else if (path == "/openapi.json" && get) {
-      ctx->route = "/openapi.json";
+      ctx->route = fixed_.openapi;
       Finish(*ctx, JsonResponse(200, openapi_json_));
     } else if (path == kLegacyRecommendPath && get) {
-      ctx->route = kLegacyRecommendPath;
+      ctx->route = fixed_.legacy;
       ctx->extra.emplace_back("Cache-Control", "no-store");
       LegacyRecommend(ctx);
     } else {
@@ -201,7 +218,7 @@ class Gateway::Impl {
   void NoRoute(const std::shared_ptr<Context>& ctx, const RouteMatch& match) {
     const HttpRequest& request = ctx->exchange->request();
     if (!match.allowed_methods.empty()) {
-      ctx->route = "unmatched";
+      ctx->route = fixed_.unmatched;
       HttpResponse response = ErrorResponse(
           405, absl::StatusCode::kUnimplemented,
           absl::StrCat("method ", request.method, " is not allowed here; use ",
@@ -213,11 +230,11 @@ class Gateway::Impl {
     if (request.method == "GET" || request.method == "HEAD") {
       std::optional<HttpResponse> file = static_files_.Serve(request);
       if (file.has_value()) {
-        ctx->route = "static";
+        ctx->route = fixed_.static_files;
         return Finish(*ctx, *std::move(file));
       }
     }
-    ctx->route = "unmatched";
+    ctx->route = fixed_.unmatched;
     Finish(*ctx, ErrorResponse(404, absl::StatusCode::kNotFound,
                                "no route for this path"));
   }
@@ -310,7 +327,7 @@ class Gateway::Impl {
                 nullptr);
           }
           ctx->exchange->FinishStream();
-          metrics_.Request(ctx->route, 200, absl::Now() - ctx->start);
+          ctx->route->Record(200, absl::Now() - ctx->start);
         });
     ctx->exchange->OnCancel([call] { call->Cancel(); });
   }
@@ -392,7 +409,7 @@ class Gateway::Impl {
 
   void Finish(const Context& ctx, HttpResponse response) {
     for (const auto& header : ctx.extra) response.headers.push_back(header);
-    metrics_.Request(ctx.route, response.status, absl::Now() - ctx.start);
+    ctx.route->Record(response.status, absl::Now() - ctx.start);
     ctx.exchange->Respond(std::move(response));
   }
 
@@ -403,6 +420,18 @@ class Gateway::Impl {
   TranscodeOptions transcode_;
   std::string openapi_json_;
   GatewayMetrics metrics_;
+  // Every route's series, made before the first request; read-only after.
+  absl::flat_hash_map<const Route*, RouteMetrics*> route_metrics_;
+  struct {
+    RouteMetrics* preflight;
+    RouteMetrics* healthz;
+    RouteMetrics* readyz;
+    RouteMetrics* metrics;
+    RouteMetrics* openapi;
+    RouteMetrics* legacy;
+    RouteMetrics* static_files;
+    RouteMetrics* unmatched;
+  } fixed_;
   std::atomic<int> inflight_{0};
   std::unique_ptr<services::HttpServer> http_;
 };

@@ -51,8 +51,9 @@ struct GatewayOptions {
   // "https://rm.bank.example". Empty: no cross-origin access. "*" allows
   // any origin, without credentials. Default: empty.
   std::vector<std::string> cors_origins;
+  // HTTP event loops; 0 is one per core. Default: 0.
+  int threads = 0;
   // HTTP limits (see services/common/http_server.h).
-  int threads = 2;
   int max_connections = 4096;
   int max_body_bytes = 1 << 20;
   int max_header_bytes = 16 << 10;

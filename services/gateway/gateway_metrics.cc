@@ -32,15 +32,39 @@ GatewayMetrics::GatewayMetrics()
                      .Register(*registry_)
                      .Add({})) {}
 
-void GatewayMetrics::Request(const std::string& route, int http_status,
-                             absl::Duration latency) {
-  requests_.Add({{"route", route}, {"code", absl::StrCat(http_status)}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
-      0.05,   0.1,    0.25,  0.5,   1,     2.5,  10};
-  latency_.Add({{"route", route}}, kBuckets)
-      .Observe(absl::ToDoubleSeconds(latency));
+RouteMetrics* GatewayMetrics::ForRoute(const std::string& route) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<RouteMetrics>& slot = routes_[route];
+  if (slot == nullptr) {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {
+        0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+        0.05,   0.1,    0.25,  0.5,   1,     2.5,  10};
+    slot = std::make_unique<RouteMetrics>();
+    slot->owner_ = this;
+    slot->label_ = route;
+    slot->latency_ = &latency_.Add({{"route", route}}, kBuckets);
+  }
+  return slot.get();
+}
+
+prometheus::Counter* GatewayMetrics::Counter(const std::string& route,
+                                             int http_status) {
+  absl::MutexLock lock(&mu_);
+  return &requests_.Add(
+      {{"route", route}, {"code", absl::StrCat(http_status)}});
+}
+
+void RouteMetrics::Record(int http_status, absl::Duration latency) {
+  const int slot =
+      http_status >= 0 && http_status < kStatuses ? http_status : 0;
+  prometheus::Counter* counter =
+      by_status_[slot].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    counter = owner_->Counter(label_, http_status);
+    by_status_[slot].store(counter, std::memory_order_release);
+  }
+  counter->Increment();
+  latency_->Observe(absl::ToDoubleSeconds(latency));
 }
 
 void GatewayMetrics::UpstreamError(absl::StatusCode code) {
