@@ -6,6 +6,8 @@
 // request; then the HTTP edges (errors, limits, streams, tokens,
 // deadlines, a missing upstream, two replicas).
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
@@ -815,6 +817,51 @@ TEST_F(GatewayTest, ServesOpenApiStaticPageAndStopsOnSigterm) {
   ASSERT_OK_AND_ASSIGN(ExitStatus exit,
                        gateway_->WaitForExit(absl::Seconds(20)));
   EXPECT_TRUE(exit.ExitedWith(0)) << exit.ToString();
+}
+
+TEST_F(GatewayTest, CorsAllowlistAndStaticFilesWithEtags) {
+  ASSERT_NO_FATAL_FAILURE(StartAll(/*with_trainer=*/false));
+  std::filesystem::create_directories(dir_.Sub("site"));
+  std::ofstream(dir_.Sub("site/index.html")) << "<html>rm desk</html>";
+  ASSERT_NO_FATAL_FAILURE(
+      StartGateway({absl::StrCat("--upstream=127.0.0.1:", server_->grpc_port()),
+                    "--cors_origins=https://rm.bank.example",
+                    absl::StrCat("--static_dir=", dir_.Sub("site"))}));
+  // Preflight from the allowed origin; another origin gets no grant.
+  HttpCallOptions preflight;
+  preflight.headers = {{"Origin", "https://rm.bank.example"},
+                       {"Access-Control-Request-Method", "POST"}};
+  ASSERT_OK_AND_ASSIGN(
+      HttpAnswer allowed,
+      CallPort(gateway_->http_port(), "OPTIONS", "/v1/recommend", preflight));
+  EXPECT_EQ(allowed.status, 204);
+  EXPECT_EQ(allowed.Header("access-control-allow-origin"),
+            "https://rm.bank.example");
+  EXPECT_THAT(allowed.Header("access-control-allow-methods"),
+              HasSubstr("POST"));
+  preflight.headers[0].second = "https://evil.example";
+  ASSERT_OK_AND_ASSIGN(
+      HttpAnswer refused,
+      CallPort(gateway_->http_port(), "OPTIONS", "/v1/recommend", preflight));
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.Header("access-control-allow-origin"), "");
+  HttpCallOptions cross;
+  cross.headers = {{"Origin", "https://rm.bank.example"}};
+  ASSERT_OK_AND_ASSIGN(HttpAnswer models, CallPort(gateway_->http_port(), "GET",
+                                                   "/v1/models", cross));
+  EXPECT_EQ(models.Header("access-control-allow-origin"),
+            "https://rm.bank.example");
+  EXPECT_EQ(models.Header("vary"), "Origin");
+  // The dashboard's files, then a revalidation.
+  ASSERT_OK_AND_ASSIGN(HttpAnswer page, Http("GET", "/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<html>rm desk</html>");
+  HttpCallOptions revalidate;
+  revalidate.headers = {{"If-None-Match", page.Header("etag")}};
+  ASSERT_OK_AND_ASSIGN(HttpAnswer same, CallPort(gateway_->http_port(), "GET",
+                                                 "/index.html", revalidate));
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.body, "");
 }
 
 }  // namespace
