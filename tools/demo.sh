@@ -234,10 +234,10 @@ nbo is up.
 Try over HTTP/JSON (curl):
   curl -s '$HTTP/api/recommend?user_id=C0000007'
   curl -s $HTTP/v1/customers/C0000007/offers?numOffers=3
-  curl -s -X POST $HTTP/v1/recommend -d '{"customerId":"C0000007","explain":true,"channel":"mobile"}'
-  curl -s -X POST $HTTP/v1/recommend:batch -d '{"customerIds":["C0000001","C0000002"]}'
+  curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/recommend -d '{"customerId":"C0000007","explain":true,"channel":"mobile"}'
+  curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/recommend:batch -d '{"customerIds":["C0000001","C0000002"]}'
   curl -s $HTTP/v1/customers/C0000042
-  curl -s -X POST $HTTP/v1/feedback -d '{"decisionId":"$decision_id","customerId":"C0000042","productId":"$offered","outcome":"FEEDBACK_OUTCOME_ACCEPTED"}'
+  curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/feedback -d '{"decisionId":"$decision_id","customerId":"C0000042","productId":"$offered","outcome":"FEEDBACK_OUTCOME_ACCEPTED"}'
   curl -s $HTTP/v1/models
   curl -s $HTTP/v1/models/nbo/experiment_stats
   curl -s $HTTP/openapi.json | head -c 300

@@ -80,7 +80,9 @@ bool IsJsonContentType(absl::string_view type) {
   if (type.empty()) return true;
   const absl::string_view media =
       absl::StripAsciiWhitespace(type.substr(0, type.find(';')));
-  return absl::EqualsIgnoreCase(media, "application/json");
+  return absl::EqualsIgnoreCase(media, "application/json") ||
+         (absl::StartsWithIgnoreCase(media, "application/") &&
+          absl::EndsWithIgnoreCase(media, "+json"));
 }
 
 }  // namespace
@@ -246,7 +248,9 @@ class Gateway::Impl {
         !IsJsonContentType(request.Header("content-type"))) {
       return Finish(*ctx,
                     ErrorResponse(415, absl::StatusCode::kInvalidArgument,
-                                  "request body must be application/json"));
+                                  "request body must be application/json "
+                                  "(with curl: -H 'Content-Type: "
+                                  "application/json')"));
     }
     absl::StatusOr<std::string> message =
         BuildRequest(match, request.Query(), request.body, transcode_);
