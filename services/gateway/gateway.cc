@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -23,6 +24,7 @@
 #include "nbo/v1/nbo_service.pb.h"
 #include "nbo/v1/trainer_service.pb.h"
 #include "services/common/http_server.h"
+#include "services/gateway/api_descriptions.h"
 #include "services/gateway/call_metadata.h"
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/legacy_api.h"
@@ -55,6 +57,24 @@ const std::vector<std::string>& RoutedServices() {
       ServiceIn(nbo::v1::StartTrainingRequest::descriptor(), "TrainerService"),
   };
   return kServices;
+}
+
+// The OpenAPI document, with the protos' comments as descriptions when the
+// embedded descriptors load (they always should); else from `routes`.
+std::string DescribedOpenApi(const RouteTable& routes, bool proto_names) {
+  OpenApiOptions options;
+  options.proto_names = proto_names;
+  absl::StatusOr<std::unique_ptr<google::protobuf::DescriptorPool>> pool =
+      DescribedApiPool();
+  if (pool.ok()) {
+    absl::StatusOr<std::unique_ptr<RouteTable>> described =
+        RouteTable::Create(pool->get(), RoutedServices());
+    if (described.ok()) return OpenApiJson(**described, options);
+    pool = described.status();
+  }
+  std::fprintf(stderr, "nbo-gateway: OpenAPI without descriptions: %s\n",
+               pool.status().ToString().c_str());
+  return OpenApiJson(routes, options);
 }
 
 HttpResponse JsonResponse(int status, std::string body) {
@@ -97,9 +117,7 @@ class Gateway::Impl {
         routes_(std::move(routes)),
         upstream_(std::move(upstream)),
         static_files_(options.static_dir) {
-    OpenApiOptions openapi;
-    openapi.proto_names = options.proto_names;
-    openapi_json_ = OpenApiJson(*routes_, openapi);
+    openapi_json_ = DescribedOpenApi(*routes_, options.proto_names);
     transcode_.strict = options.strict;
     transcode_.proto_names = options.proto_names;
     for (const Route& route : routes_->routes()) {
@@ -246,11 +264,10 @@ class Gateway::Impl {
     const Route& route = *match.route;
     if (!request.body.empty() &&
         !IsJsonContentType(request.Header("content-type"))) {
-      return Finish(*ctx,
-                    ErrorResponse(415, absl::StatusCode::kInvalidArgument,
-                                  "request body must be application/json "
-                                  "(with curl: -H 'Content-Type: "
-                                  "application/json')"));
+      return Finish(*ctx, ErrorResponse(415, absl::StatusCode::kInvalidArgument,
+                                        "request body must be application/json "
+                                        "(with curl: -H 'Content-Type: "
+                                        "application/json')"));
     }
     absl::StatusOr<std::string> message =
         BuildRequest(match, request.Query(), request.body, transcode_);

@@ -798,6 +798,8 @@ TEST_F(GatewayTest, ServesOpenApiStaticPageAndStopsOnSigterm) {
   EXPECT_EQ(openapi.status, 200);
   EXPECT_THAT(openapi.body, HasSubstr("\"openapi\""));
   EXPECT_THAT(openapi.body, HasSubstr("/v1/customers/{customer_id}/offers"));
+  // The protos' comments, from the embedded descriptor set.
+  EXPECT_THAT(openapi.body, HasSubstr("Top-N offers for one customer."));
   ASSERT_OK_AND_ASSIGN(HttpAnswer page, Http("GET", "/"));
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.Header("x-content-type-options"), "nosniff");
