@@ -6,12 +6,14 @@
 // request; then the HTTP edges (errors, limits, streams, tokens,
 // deadlines, a missing upstream, two replicas).
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -741,11 +743,40 @@ TEST_F(GatewayTest, StreamThatFailsMidwayEndsWithAnErrorLine) {
   options.headers.emplace_back("Authorization",
                                absl::StrCat("Bearer ", kToken));
   options.headers.emplace_back("Grpc-Timeout", "1500m");
-  ASSERT_OK_AND_ASSIGN(
-      HttpAnswer watched,
-      CallPort(gateway_->http_port(), "GET",
-               absl::StrCat("/v1/training_jobs/", job.job().job_id(), ":watch"),
-               options));
+  // While the watch holds the gateway's only upstream slot
+  // (--max_inflight=1), other API calls are 503; the gateway's own
+  // endpoints still answer.
+  ASSERT_NO_FATAL_FAILURE(StartGateway(
+      {absl::StrCat("--upstream=127.0.0.1:", server_->grpc_port()),
+       absl::StrCat("--trainer_upstream=127.0.0.1:", trainer_->grpc_port()),
+       "--max_inflight=1"}));
+  absl::StatusOr<HttpAnswer> watch_answer;
+  std::atomic<bool> watch_over{false};
+  std::thread watcher([&] {
+    watch_answer = CallPort(
+        gateway_->http_port(), "GET",
+        absl::StrCat("/v1/training_jobs/", job.job().job_id(), ":watch"),
+        options);
+    watch_over = true;
+  });
+  // The watch is in progress once the gateway counts two requests in
+  // flight: it and the scrape asking.
+  bool watching = false;
+  while (!watching && !watch_over) {
+    ASSERT_OK_AND_ASSIGN(HttpAnswer scrape, Http("GET", "/metrics"));
+    ASSERT_OK_AND_ASSIGN(
+        double in_flight,
+        MetricValue(scrape.body, "nbo_gateway_in_flight_requests"));
+    watching = in_flight >= 2;
+  }
+  ASSERT_TRUE(watching) << "the watch ended before it was seen";
+  ASSERT_OK_AND_ASSIGN(HttpAnswer refused, Http("GET", "/v1/models"));
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_THAT(ErrorMessage(refused), HasSubstr("too many requests"));
+  ASSERT_OK_AND_ASSIGN(HttpAnswer healthz, Http("GET", "/healthz"));
+  EXPECT_EQ(healthz.status, 200);
+  watcher.join();
+  ASSERT_OK_AND_ASSIGN(HttpAnswer watched, watch_answer);
   EXPECT_EQ(watched.status, 200);
   const Ndjson lines = SplitNdjson(watched.body);
   EXPECT_GE(lines.results.size(), 1u) << watched.body;
