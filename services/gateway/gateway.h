@@ -74,8 +74,7 @@ class Gateway {
   // Builds the routes from the linked descriptors of NBOService,
   // ModelService, IngestService and TrainerService and starts listening.
   // INVALID_ARGUMENT for bad options (TLS files that do not load among
-  // them) or annotations; UNAVAILABLE if the
-  // address cannot be bound.
+  // them) or annotations; UNAVAILABLE if the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Gateway>> Create(
       const GatewayOptions& options, std::shared_ptr<Upstream> upstream);
 
