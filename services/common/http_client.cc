@@ -2,9 +2,13 @@
 
 #include "services/common/http_client.h"
 
+#include <openssl/ssl.h>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -12,10 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl/ssl_stream.hpp"
 #include "lib/common/status_macros.h"
 
 namespace nbo::services {
@@ -24,16 +30,21 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-// One exchange on its own io_context. The steps chain through callbacks;
-// beast::tcp_stream's expiry, set once, bounds them all.
+// One exchange on its own io_context, over a beast::tcp_stream or, for
+// TLS, an ssl_stream over one (whose extra constructor argument, the
+// context, comes in `stream_args`). The steps chain through callbacks; the
+// tcp_stream's expiry, set once, bounds them all.
+template <typename Stream>
 class Exchange {
  public:
+  template <typename... StreamArgs>
   Exchange(const std::string& host, const std::string& port,
            const std::string& method, const std::string& target,
-           const HttpCallOptions& options)
-      : host_(host), port_(port), stream_(io_) {
+           const HttpCallOptions& options, StreamArgs&... stream_args)
+      : host_(host), port_(port), stream_(io_, stream_args...) {
     request_.method_string(method);
     request_.target(target);
     request_.version(11);
@@ -63,15 +74,16 @@ class Exchange {
       return absl::UnavailableError(
           absl::StrCat("resolving ", host_, ": ", ec.message()));
     }
-    stream_.expires_after(timeout_);
-    stream_.async_connect(
+    beast::tcp_stream& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(timeout_);
+    tcp.async_connect(
         addresses, [this](const beast::error_code& ec, const tcp::endpoint&) {
           if (ec) return Fail("connecting", ec);
-          http::async_write(stream_, request_,
-                            [this](const beast::error_code& ec, size_t) {
-                              if (ec) return Fail("sending the request", ec);
-                              Read();
-                            });
+          if constexpr (kTls) {
+            return Handshake();
+          } else {
+            Send();
+          }
         });
     io_.run();
     NBO_RETURN_IF_ERROR(status_);
@@ -87,6 +99,30 @@ class Exchange {
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // Verifies the server's certificate and its name (host_), and tells the
+  // server which name it is called by (SNI).
+  void Handshake() {
+    stream_.set_verify_mode(ssl::verify_peer);
+    stream_.set_verify_callback(ssl::host_name_verification(host_));
+    // SNI is optional for the server; without it the handshake still runs.
+    (void)SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str());
+    stream_.async_handshake(ssl::stream_base::client,
+                            [this](const beast::error_code& ec) {
+                              if (ec) return Fail("TLS handshake with", ec);
+                              Send();
+                            });
+  }
+
+  void Send() {
+    http::async_write(stream_, request_,
+                      [this](const beast::error_code& ec, size_t) {
+                        if (ec) return Fail("sending the request", ec);
+                        Read();
+                      });
+  }
+
   // The header first: Beast 1.74's parser does not hold a declared
   // Content-Length to body_limit (it does bodies read to EOF or chunked), so
   // the declared length is checked here before any of the body is read.
@@ -106,7 +142,7 @@ class Exchange {
                            [this](const beast::error_code& ec, size_t) {
                              if (ec) return Fail("reading the answer", ec);
                              beast::error_code ignored;
-                             stream_.socket().shutdown(
+                             beast::get_lowest_layer(stream_).socket().shutdown(
                                  tcp::socket::shutdown_both, ignored);
                            });
         });
@@ -126,7 +162,7 @@ class Exchange {
   const std::string host_;
   const std::string port_;
   asio::io_context io_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::chrono::nanoseconds timeout_{0};
   uint64_t max_body_bytes_ = 0;
   http::request<http::string_body> request_;
@@ -134,6 +170,44 @@ class Exchange {
   beast::flat_buffer buffer_;
   absl::Status status_;
 };
+
+absl::Status CannotLoad(const char* what, const std::string& path,
+                        const beast::error_code& ec) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot load ", what, " '", path, "': ", ec.message()));
+}
+
+// The client context of `options` (TLS 1.2 and later): the server is
+// verified against ca_file (the system's roots if empty), and cert_file
+// and key_file are presented if set. INVALID_ARGUMENT naming a file that
+// does not load, or for only one of cert_file and key_file.
+absl::StatusOr<std::unique_ptr<ssl::context>> ClientTlsContext(
+    const HttpGetOptions& options) {
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs both cert_file and key_file");
+  }
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) !=
+      1) {
+    return absl::InternalError("OpenSSL refuses TLS 1.2 as minimum version");
+  }
+  beast::error_code ec;
+  if (options.ca_file.empty()) {
+    context->set_default_verify_paths(ec);
+    if (ec) return CannotLoad("the system's CA certificates", "", ec);
+  } else {
+    context->load_verify_file(options.ca_file, ec);
+    if (ec) return CannotLoad("ca_file", options.ca_file, ec);
+  }
+  if (!options.cert_file.empty()) {
+    context->use_certificate_chain_file(options.cert_file, ec);
+    if (ec) return CannotLoad("cert_file", options.cert_file, ec);
+    context->use_private_key_file(options.key_file, ssl::context::pem, ec);
+    if (ec) return CannotLoad("key_file", options.key_file, ec);
+  }
+  return context;
+}
 
 }  // namespace
 
@@ -177,7 +251,15 @@ absl::StatusOr<HttpAnswer> HttpCall(const std::string& address,
                                     const std::string& target,
                                     const HttpCallOptions& options) {
   NBO_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(address));
-  Exchange exchange(host_port.first, host_port.second, method, target, options);
+  const auto& [host, port] = host_port;
+  if (options.ca_file.empty() && options.cert_file.empty()) {
+    Exchange<beast::tcp_stream> exchange(host, port, method, target, options);
+    return exchange.Run();
+  }
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls,
+                       ClientTlsContext(options));
+  Exchange<beast::ssl_stream<beast::tcp_stream>> exchange(
+      host, port, method, target, options, *tls);
   return exchange.Run();
 }
 

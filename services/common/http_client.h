@@ -1,9 +1,9 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
-// One-shot HTTP/1.1 requests over Boost.Beast, with one deadline over the
-// whole exchange and a cap on the body: how the bench and tests scrape a
-// server's /metrics and call the gateway, without a hand-written HTTP
-// client each.
+// One-shot HTTP/1.1 requests over Boost.Beast, plaintext or (mutual) TLS,
+// with one deadline over the whole exchange and a cap on the body: how the
+// bench and tests scrape a server's /metrics and call the gateway, without a
+// hand-written HTTP client each.
 
 #ifndef NBO_SERVICES_COMMON_HTTP_CLIENT_H_
 #define NBO_SERVICES_COMMON_HTTP_CLIENT_H_
@@ -27,6 +27,16 @@ struct HttpGetOptions {
   // Largest body accepted.
   // Default: 64 MiB.
   size_t max_body_bytes = size_t{64} << 20;
+
+  // TLS (1.2 or later) when ca_file or cert_file is set: the server's
+  // certificate must be signed by a CA in the PEM `ca_file` (the system's
+  // roots if empty) and name the address's host ("localhost",
+  // "127.0.0.1", ...). Default: empty (plaintext).
+  std::string ca_file;
+  // A PEM client certificate and its key, for mutual TLS; both or neither.
+  // Default: empty.
+  std::string cert_file;
+  std::string key_file;
 };
 
 struct HttpCallOptions : HttpGetOptions {
@@ -53,11 +63,12 @@ struct HttpAnswer {
 absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(
     const std::string& address);
 
-// GETs http://<address><target> (target e.g. "/metrics") and returns the
-// body. INVALID_ARGUMENT for a bad address; UNAVAILABLE when the name does
-// not resolve, nothing accepts the connection, or the exchange breaks or
-// exceeds max_body_bytes; DEADLINE_EXCEEDED past the timeout; INTERNAL when
-// the answer's status is not 200 (the message carries it).
+// GETs http://<address><target> (https:// with TLS options; target e.g.
+// "/metrics") and returns the body. INVALID_ARGUMENT for a bad address or
+// TLS files that do not load; UNAVAILABLE when the name does not resolve,
+// nothing accepts the connection, the TLS handshake fails, or the exchange
+// breaks or exceeds max_body_bytes; DEADLINE_EXCEEDED past the timeout;
+// INTERNAL when the answer's status is not 200 (the message carries it).
 // Thread-safe: each call has its own event loop.
 absl::StatusOr<std::string> HttpGet(const std::string& address,
                                     const std::string& target,

@@ -11,6 +11,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -24,11 +25,14 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/ssl/stream.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/http.hpp"
 #include "lib/common/status_macros.h"
+#include "services/common/tls_server_context.h"
 
 namespace nbo::services {
 
@@ -58,6 +62,10 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Parser = http::request_parser<http::string_body>;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// What one TLS read asks for: a whole record.
+constexpr size_t kTlsReadBytes = 16 << 10;
 
 // What every connection needs; fixed at Create and shared by all of them.
 struct Config {
@@ -125,38 +133,21 @@ size_t HeaderFieldBytes(const http::request_header<>& header) {
   return bytes;
 }
 
+template <typename SessionT>
 class Exchange;
 
-// One client connection. It lives as long as an operation on its socket is
-// pending or an exchange of it is unanswered (each holds a shared_ptr); its
-// deadline timer holds only a weak_ptr, and closing the socket ends every
-// pending operation.
-//
-// Not thread-safe: only its loop's thread touches it, except the atomics
-// the acceptor reads (state_, waiting_since_) and RequestClose().
-class Session : public std::enable_shared_from_this<Session> {
+// What the acceptor knows of a connection, whatever its stream: whether it
+// may be closed to make room, since when it waits, and how to close it.
+// Thread-safe.
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class State { kAwaiting, kHandling, kLingering, kClosed };
 
-  Session(tcp::socket socket, std::shared_ptr<Config> config)
-      : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        config_(std::move(config)) {}
-
-  // Reads the first request, which must arrive within request_timeout.
-  void Start() {
-    MarkWaiting();
-    ReadRequest(Clock::now() + config_->request_timeout);
-  }
+  virtual ~Connection() = default;
 
   // From any thread: closes the connection soon (on its loop).
-  void RequestClose() {
-    state_ = State::kClosed;
-    asio::post(socket_.get_executor(),
-               [self = shared_from_this()] { self->Close(); });
-  }
+  virtual void RequestClose() = 0;
 
-  // From any thread.
   bool closed() const { return state_ == State::kClosed; }
   // True when closing the connection loses no answer.
   bool evictable() const {
@@ -166,7 +157,53 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point waiting_since() const {
     return Clock::time_point(Clock::duration(waiting_since_.load()));
   }
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+ protected:
+  void MarkWaiting() {
+    waiting_since_ = Clock::now().time_since_epoch().count();
+  }
+
+  std::atomic<State> state_{State::kAwaiting};
+  std::atomic<Clock::rep> waiting_since_{0};
+};
+
+// One client connection over `Stream`: a tcp::socket (plaintext) or an
+// ssl::stream over one (TLS, which first does the handshake). It lives as
+// long as an operation on its stream is pending or an exchange of it is
+// unanswered (each holds a shared_ptr); its deadline timer holds only a
+// weak_ptr, and closing the socket ends every pending operation.
+//
+// Not thread-safe: only its loop's thread touches it, except the atomics
+// the acceptor reads (state_, waiting_since_) and RequestClose().
+template <typename Stream>
+class Session : public Connection {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+  // Plaintext sessions take the socket alone; TLS ones the socket and the
+  // context, which they keep (a reload does not pull it from under them).
+  explicit Session(tcp::socket socket,
+                   std::shared_ptr<Config> config) requires(!kTls)
+      : stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        config_(std::move(config)) {}
+  Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+          std::shared_ptr<Config> config) requires(kTls)
+      : tls_(std::move(tls)),
+        stream_(std::move(socket), *tls_),
+        timer_(stream_.get_executor()),
+        config_(std::move(config)) {}
+
+  // Does the TLS handshake, if any, then reads the first request; both
+  // within request_timeout of now.
+  void Start();
+
+  void RequestClose() override {
+    state_ = State::kClosed;
+    asio::post(stream_.get_executor(), [self = Self()] { self->Close(); });
+  }
+
+  asio::any_io_executor executor() { return stream_.get_executor(); }
 
   // The exchange's calls, on the loop thread. `id` is the exchange's
   // number; calls for an exchange that is over are ignored.
@@ -185,9 +222,11 @@ class Session : public std::enable_shared_from_this<Session> {
     std::function<void(bool)> done;
   };
 
-  void MarkWaiting() {
-    waiting_since_ = Clock::now().time_since_epoch().count();
+  std::shared_ptr<Session> Self() {
+    return std::static_pointer_cast<Session>(shared_from_this());
   }
+
+  tcp::socket& Socket() { return boost::beast::get_lowest_layer(stream_); }
 
   // Closes the connection at once; pending operations end aborted.
   void Close() {
@@ -195,8 +234,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (socket_closed_) return;
     socket_closed_ = true;
     error_code ignored;  // Closing is all we want; its errors change nothing.
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    Socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Socket().close(ignored);
     timer_.cancel();
     FailPendingChunks();
     RunCancel();
@@ -206,7 +245,9 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.expires_at(deadline);
     timer_.async_wait([weak = weak_from_this()](const error_code& ec) {
       if (ec) return;  // Re-armed or closed.
-      if (std::shared_ptr<Session> self = weak.lock()) self->OnDeadline();
+      if (std::shared_ptr<Connection> self = weak.lock()) {
+        static_cast<Session&>(*self).OnDeadline();
+      }
     });
   }
 
@@ -215,6 +256,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timer_.expiry() <= Clock::now()) Close();
   }
 
+  // Calls `then(ec)` once the client has sent something (or gone). In
+  // plaintext nothing is read. Under TLS the socket's bytes are records
+  // that OpenSSL may buffer, so it reads what arrives into buffer_ (where
+  // the next request's parser looks first); an exchange that ends while
+  // that read is pending waits for it (AfterExchange).
+  template <typename Fn>
+  void AwaitInput(Fn then);
   void ReadRequest(Clock::time_point deadline);
   void OnHeader(const error_code& ec);
   void OnBody(const error_code& ec);
@@ -231,19 +279,24 @@ class Session : public std::enable_shared_from_this<Session> {
   void FailPendingChunks();
   void RunCancel();
   void EndExchange();
+  // Once an answer is written: the next request, or closing.
+  void AfterExchange(bool keep_alive);
   void AwaitNextRequest();
   void Linger();
   void Discard();
 
-  tcp::socket socket_;
+  // Only TLS sessions have one; it outlives stream_.
+  std::shared_ptr<asio::ssl::context> tls_;
+  Stream stream_;
   asio::steady_timer timer_;
   const std::shared_ptr<Config> config_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   std::array<char, 1024> discard_;
-  std::atomic<State> state_{State::kAwaiting};
-  std::atomic<Clock::rep> waiting_since_{0};
   bool socket_closed_ = false;
+  // TLS: AwaitInput's read is pending, and what AfterExchange deferred.
+  bool reading_ = false;
+  std::optional<bool> after_read_keep_alive_;
 
   // The exchange in progress.
   uint64_t exchange_id_ = 0;
@@ -263,9 +316,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // The handler's handle on one request. Thread-safe: every call is posted to
 // the session's loop.
+template <typename SessionT>
 class Exchange : public HttpExchange {
  public:
-  Exchange(std::shared_ptr<Session> session, uint64_t id, HttpRequest request,
+  Exchange(std::shared_ptr<SessionT> session, uint64_t id, HttpRequest request,
            std::shared_ptr<Config> config)
       : session_(session),
         executor_(session->executor()),
@@ -278,7 +332,7 @@ class Exchange : public HttpExchange {
   ~Exchange() override {
     if (!answered_.exchange(true)) {
       --config_->in_flight;
-      Post([](Session& s, uint64_t id) {
+      Post([](SessionT& s, uint64_t id) {
         HttpResponse response;
         response.status = 500;
         response.body = "the request was not answered\n";
@@ -292,20 +346,20 @@ class Exchange : public HttpExchange {
   void Respond(HttpResponse response) override {
     if (answered_.exchange(true)) return;
     --config_->in_flight;
-    Post([r = std::move(response)](Session& s, uint64_t id) mutable {
+    Post([r = std::move(response)](SessionT& s, uint64_t id) mutable {
       s.Respond(id, std::move(r));
     });
   }
 
   void StartStream(int status, HttpHeaders headers) override {
-    Post([status, h = std::move(headers)](Session& s, uint64_t id) mutable {
+    Post([status, h = std::move(headers)](SessionT& s, uint64_t id) mutable {
       s.StartStream(id, status, std::move(h));
     });
   }
 
   void WriteChunk(std::string data,
                   std::function<void(bool ok)> done) override {
-    Post([d = std::move(data), f = std::move(done)](Session& s,
+    Post([d = std::move(data), f = std::move(done)](SessionT& s,
                                                     uint64_t id) mutable {
       s.WriteChunk(id, std::move(d), std::move(f));
     });
@@ -314,11 +368,11 @@ class Exchange : public HttpExchange {
   void FinishStream() override {
     if (answered_.exchange(true)) return;
     --config_->in_flight;
-    Post([](Session& s, uint64_t id) { s.FinishStream(id); });
+    Post([](SessionT& s, uint64_t id) { s.FinishStream(id); });
   }
 
   void OnCancel(std::function<void()> on_cancel) override {
-    Post([f = std::move(on_cancel)](Session& s, uint64_t id) mutable {
+    Post([f = std::move(on_cancel)](SessionT& s, uint64_t id) mutable {
       s.SetCancel(id, std::move(f));
     });
   }
@@ -328,11 +382,11 @@ class Exchange : public HttpExchange {
   void Post(Fn fn) {
     asio::post(executor_,
                [weak = session_, id = id_, fn = std::move(fn)]() mutable {
-                 if (std::shared_ptr<Session> s = weak.lock()) fn(*s, id);
+                 if (std::shared_ptr<SessionT> s = weak.lock()) fn(*s, id);
                });
   }
 
-  const std::weak_ptr<Session> session_;
+  const std::weak_ptr<SessionT> session_;
   asio::any_io_executor executor_;
   const uint64_t id_;
   const HttpRequest request_;
@@ -340,7 +394,8 @@ class Exchange : public HttpExchange {
   std::atomic<bool> answered_{false};
 };
 
-void Session::ReadRequest(Clock::time_point deadline) {
+template <typename Stream>
+void Session<Stream>::ReadRequest(Clock::time_point deadline) {
   state_ = State::kAwaiting;
   ArmDeadline(deadline);
   parser_.emplace();
@@ -348,13 +403,14 @@ void Session::ReadRequest(Clock::time_point deadline) {
                         64);
   parser_->body_limit(config_->max_body_bytes);
   http::async_read_header(
-      socket_, buffer_, *parser_,
-      [self = shared_from_this()](const error_code& ec, size_t /*bytes*/) {
+      stream_, buffer_, *parser_,
+      [self = Self()](const error_code& ec, size_t /*bytes*/) {
         self->OnHeader(ec);
       });
 }
 
-void Session::OnHeader(const error_code& ec) {
+template <typename Stream>
+void Session<Stream>::OnHeader(const error_code& ec) {
   if (ec == asio::error::operation_aborted || closed()) return;
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     return Close();
@@ -385,26 +441,25 @@ void Session::OnHeader(const error_code& ec) {
     // The client waits for this before sending the body.
     auto go_on = std::make_shared<http::response<http::empty_body>>(
         http::status::continue_, 11);
-    http::async_write(socket_, *go_on,
-                      [self = shared_from_this(), go_on](const error_code& e,
-                                                         size_t /*bytes*/) {
-                        if (e || self->closed()) return self->Close();
-                        http::async_read(
-                            self->socket_, self->buffer_, *self->parser_,
-                            [self](const error_code& e2, size_t /*bytes*/) {
-                              self->OnBody(e2);
-                            });
-                      });
+    http::async_write(
+        stream_, *go_on,
+        [self = Self(), go_on](const error_code& e, size_t /*bytes*/) {
+          if (e || self->closed()) return self->Close();
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](const error_code& e2, size_t /*bytes*/) {
+                             self->OnBody(e2);
+                           });
+        });
     return;
   }
-  http::async_read(
-      socket_, buffer_, *parser_,
-      [self = shared_from_this()](const error_code& e, size_t /*bytes*/) {
-        self->OnBody(e);
-      });
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = Self()](const error_code& e, size_t /*bytes*/) {
+                     self->OnBody(e);
+                   });
 }
 
-void Session::OnBody(const error_code& ec) {
+template <typename Stream>
+void Session<Stream>::OnBody(const error_code& ec) {
   if (ec == asio::error::operation_aborted || closed()) return;
   if (ec == http::error::body_limit) return RejectBody();
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
@@ -416,7 +471,8 @@ void Session::OnBody(const error_code& ec) {
 }
 
 // Hands the complete request to the handler.
-void Session::Dispatch() {
+template <typename Stream>
+void Session<Stream>::Dispatch() {
   timer_.cancel();  // The handler owns the time from here.
   state_ = State::kHandling;
   http::request<http::string_body> message = parser_->release();
@@ -435,24 +491,70 @@ void Session::Dispatch() {
   const uint64_t id = ++exchange_id_;
   exchange_open_ = true;
   on_cancel_ = nullptr;
-  auto exchange = std::make_shared<Exchange>(shared_from_this(), id,
-                                             std::move(request), config_);
+  auto exchange = std::make_shared<Exchange<Session>>(
+      Self(), id, std::move(request), config_);
   if (buffer_.size() == 0) WatchForHangUp(id);
   config_->handler(std::move(exchange));
 }
 
+template <typename Stream>
+void Session<Stream>::Start() {
+  MarkWaiting();
+  const Clock::time_point deadline = Clock::now() + config_->request_timeout;
+  if constexpr (!kTls) {
+    ReadRequest(deadline);
+  } else {
+    ArmDeadline(deadline);
+    stream_.async_handshake(
+        asio::ssl::stream_base::server,
+        [self = Self(), deadline](const error_code& ec) {
+          if (ec == asio::error::operation_aborted || self->closed()) return;
+          if (ec) return self->Close();  // Not TLS, or not a client we trust.
+          self->ReadRequest(deadline);
+        });
+  }
+}
+
+template <typename Stream>
+template <typename Fn>
+void Session<Stream>::AwaitInput(Fn then) {
+  if constexpr (!kTls) {
+    Socket().async_wait(tcp::socket::wait_read,
+                        [self = Self(), then = std::move(then)](
+                            error_code ec) mutable { then(ec); });
+  } else {
+    reading_ = true;
+    stream_.async_read_some(buffer_.prepare(kTlsReadBytes),
+                            [self = Self(), then = std::move(then)](
+                                const error_code& ec, size_t bytes) mutable {
+                              self->reading_ = false;
+                              self->buffer_.commit(bytes);
+                              then(ec);
+                              const std::optional<bool> keep_alive =
+                                  std::exchange(self->after_read_keep_alive_,
+                                                std::nullopt);
+                              if (!keep_alive.has_value() || self->closed())
+                                return;
+                              if (ec) return self->Close();
+                              self->AfterExchange(*keep_alive);
+                            });
+  }
+}
+
 // While the handler works, notices a client that closes the connection.
-// Bytes of a pipelined request end the watch (they stay unread).
-void Session::WatchForHangUp(uint64_t id) {
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this(),
-                                              id](error_code ec) {
+// Bytes of a pipelined request end the watch (in plaintext they stay
+// unread).
+template <typename Stream>
+void Session<Stream>::WatchForHangUp(uint64_t id) {
+  AwaitInput([self = Self(), id](error_code ec) {
     if (self->closed() || id != self->exchange_id_ || !self->exchange_open_) {
       return;
     }
+    if (!ec && kTls) return;  // A pipelined request, now in buffer_.
     if (!ec) {
       std::array<char, 1> peek;
-      const size_t n = self->socket_.receive(asio::buffer(peek),
-                                             tcp::socket::message_peek, ec);
+      const size_t n = self->Socket().receive(asio::buffer(peek),
+                                              tcp::socket::message_peek, ec);
       if (!ec && n > 0) return;  // A pipelined request: not a hang-up.
     }
     if (ec == asio::error::operation_aborted) return;
@@ -460,7 +562,8 @@ void Session::WatchForHangUp(uint64_t id) {
   });
 }
 
-void Session::SetCancel(uint64_t id, std::function<void()> on_cancel) {
+template <typename Stream>
+void Session<Stream>::SetCancel(uint64_t id, std::function<void()> on_cancel) {
   if (id != exchange_id_ || !exchange_open_) return;
   if (closed()) {
     on_cancel();
@@ -469,20 +572,23 @@ void Session::SetCancel(uint64_t id, std::function<void()> on_cancel) {
   on_cancel_ = std::move(on_cancel);
 }
 
-void Session::RunCancel() {
+template <typename Stream>
+void Session<Stream>::RunCancel() {
   if (!exchange_open_ || on_cancel_ == nullptr) return;
   std::function<void()> cancel = std::move(on_cancel_);
   on_cancel_ = nullptr;
   cancel();
 }
 
-void Session::RejectBody() {
+template <typename Stream>
+void Session<Stream>::RejectBody() {
   if (config_->max_body_bytes == 0) return Reject(400, "no body expected");
   Reject(413, "request body too large");
 }
 
 // Answers and closes: after a bad request the stream cannot be trusted.
-void Session::Reject(int status, absl::string_view reason) {
+template <typename Stream>
+void Session<Stream>::Reject(int status, absl::string_view reason) {
   HttpResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", config_->error_content_type);
@@ -491,14 +597,16 @@ void Session::Reject(int status, absl::string_view reason) {
                 /*version=*/11);
 }
 
-void Session::Respond(uint64_t id, HttpResponse response) {
+template <typename Stream>
+void Session<Stream>::Respond(uint64_t id, HttpResponse response) {
   if (id != exchange_id_ || !exchange_open_ || closed()) return;
   if (stream_header_.has_value()) return;  // A stream must be finished.
   WriteResponse(std::move(response), keep_alive_, head_, version_);
 }
 
-void Session::WriteResponse(HttpResponse response, bool keep_alive, bool head,
-                            unsigned version) {
+template <typename Stream>
+void Session<Stream>::WriteResponse(HttpResponse response, bool keep_alive,
+                                    bool head, unsigned version) {
   state_ = State::kHandling;
   on_cancel_ = nullptr;
   ArmDeadline(Clock::now() + config_->write_timeout);
@@ -510,28 +618,31 @@ void Session::WriteResponse(HttpResponse response, bool keep_alive, bool head,
   response_->prepare_payload();
   if (head) response_->body().clear();  // Content-Length stays.
   response_->keep_alive(keep_alive);
-  http::async_write(socket_, *response_,
-                    [self = shared_from_this(), keep_alive](
-                        const error_code& ec, size_t /*bytes*/) {
-                      self->OnWritten(ec, keep_alive);
-                    });
+  http::async_write(
+      stream_, *response_,
+      [self = Self(), keep_alive](const error_code& ec, size_t /*bytes*/) {
+        self->OnWritten(ec, keep_alive);
+      });
 }
 
-void Session::OnWritten(const error_code& ec, bool keep_alive) {
+template <typename Stream>
+void Session<Stream>::OnWritten(const error_code& ec, bool keep_alive) {
   response_.reset();
   EndExchange();
   if (ec == asio::error::operation_aborted || closed()) return;
   if (ec) return Close();
-  if (!keep_alive) return Linger();
-  AwaitNextRequest();
+  AfterExchange(keep_alive);
 }
 
-void Session::EndExchange() {
+template <typename Stream>
+void Session<Stream>::EndExchange() {
   exchange_open_ = false;
   on_cancel_ = nullptr;
 }
 
-void Session::StartStream(uint64_t id, int status, HttpHeaders headers) {
+template <typename Stream>
+void Session<Stream>::StartStream(uint64_t id, int status,
+                                  HttpHeaders headers) {
   if (id != exchange_id_ || !exchange_open_ || closed()) return;
   if (stream_header_.has_value() || response_.has_value()) return;
   stream_header_.emplace(static_cast<http::status>(status), version_);
@@ -542,8 +653,9 @@ void Session::StartStream(uint64_t id, int status, HttpHeaders headers) {
   Pump();
 }
 
-void Session::WriteChunk(uint64_t id, std::string data,
-                         std::function<void(bool)> done) {
+template <typename Stream>
+void Session<Stream>::WriteChunk(uint64_t id, std::string data,
+                                 std::function<void(bool)> done) {
   if (id != exchange_id_ || !stream_header_.has_value() || closed()) {
     if (done) done(false);
     return;
@@ -552,38 +664,40 @@ void Session::WriteChunk(uint64_t id, std::string data,
   Pump();
 }
 
-void Session::FinishStream(uint64_t id) {
+template <typename Stream>
+void Session<Stream>::FinishStream(uint64_t id) {
   if (id != exchange_id_ || !stream_header_.has_value() || closed()) return;
   outbox_.push_back({Out::Kind::kLast, {}, nullptr});
   Pump();
 }
 
 // Writes the next piece of the stream unless one is being written.
-void Session::Pump() {
+template <typename Stream>
+void Session<Stream>::Pump() {
   if (writing_ || outbox_.empty() || closed()) return;
   writing_ = true;
   ArmDeadline(Clock::now() + config_->write_timeout);
-  auto on_done = [self = shared_from_this()](const error_code& ec,
-                                             size_t /*bytes*/) {
+  auto on_done = [self = Self()](const error_code& ec, size_t /*bytes*/) {
     self->OnPumped(ec);
   };
   Out& out = outbox_.front();
   switch (out.kind) {
     case Out::Kind::kHeader:
       serializer_.emplace(*stream_header_);
-      http::async_write_header(socket_, *serializer_, std::move(on_done));
+      http::async_write_header(stream_, *serializer_, std::move(on_done));
       break;
     case Out::Kind::kChunk:
-      asio::async_write(socket_, http::make_chunk(asio::buffer(out.data)),
+      asio::async_write(stream_, http::make_chunk(asio::buffer(out.data)),
                         std::move(on_done));
       break;
     case Out::Kind::kLast:
-      asio::async_write(socket_, http::make_chunk_last(), std::move(on_done));
+      asio::async_write(stream_, http::make_chunk_last(), std::move(on_done));
       break;
   }
 }
 
-void Session::OnPumped(const error_code& ec) {
+template <typename Stream>
+void Session<Stream>::OnPumped(const error_code& ec) {
   writing_ = false;
   if (ec == asio::error::operation_aborted || closed()) return;
   if (ec) return Close();
@@ -595,11 +709,21 @@ void Session::OnPumped(const error_code& ec) {
   serializer_.reset();
   stream_header_.reset();
   EndExchange();
-  if (!keep_alive_) return Linger();
+  AfterExchange(keep_alive_);
+}
+
+template <typename Stream>
+void Session<Stream>::AfterExchange(bool keep_alive) {
+  if (reading_) {  // TLS: one read at a time; AwaitInput's comes back here.
+    after_read_keep_alive_ = keep_alive;
+    return;
+  }
+  if (!keep_alive) return Linger();
   AwaitNextRequest();
 }
 
-void Session::FailPendingChunks() {
+template <typename Stream>
+void Session<Stream>::FailPendingChunks() {
   std::deque<Out> outbox = std::move(outbox_);
   outbox_.clear();
   for (Out& out : outbox) {
@@ -609,40 +733,48 @@ void Session::FailPendingChunks() {
 
 // Keep-alive: the connection may stay silent for idle_timeout; its next
 // request then has request_timeout from its first byte.
-void Session::AwaitNextRequest() {
+template <typename Stream>
+void Session<Stream>::AwaitNextRequest() {
   state_ = State::kAwaiting;
   MarkWaiting();
   if (buffer_.size() > 0) {  // Pipelined: the request has begun.
     return ReadRequest(Clock::now() + config_->request_timeout);
   }
   ArmDeadline(Clock::now() + config_->idle_timeout);
-  socket_.async_wait(
-      tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
-        if (ec == asio::error::operation_aborted || self->closed()) {
-          return;
-        }
-        if (ec) return self->Close();
-        if (self->state_ != State::kAwaiting) return;
-        self->ReadRequest(Clock::now() + self->config_->request_timeout);
-      });
+  AwaitInput([self = Self()](error_code ec) {
+    if (ec == asio::error::operation_aborted || self->closed()) return;
+    if (ec) return self->Close();
+    if (self->state_ != State::kAwaiting) return;
+    self->ReadRequest(Clock::now() + self->config_->request_timeout);
+  });
 }
 
 // Closing a socket with unread input sends a reset, which may destroy the
-// answer before the client reads it; so send FIN and discard what still
-// arrives until the client closes or request_timeout passes.
-void Session::Linger() {
+// answer before the client reads it; so send FIN (under TLS, close_notify)
+// and discard what still arrives until the client closes or
+// request_timeout passes.
+template <typename Stream>
+void Session<Stream>::Linger() {
   state_ = State::kLingering;
   MarkWaiting();
-  error_code ignored;  // A peer that is gone already is what we want.
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
   ArmDeadline(Clock::now() + config_->request_timeout);
-  Discard();
+  if constexpr (kTls) {
+    // Sends close_notify and reads until the client's close_notify or FIN.
+    stream_.async_shutdown([self = Self()](const error_code& /*ec*/) {
+      self->Close();  // However the client ended, the answer was delivered.
+    });
+  } else {
+    error_code ignored;  // A peer that is gone already is what we want.
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Discard();
+  }
 }
 
-void Session::Discard() {
-  socket_.async_read_some(
+template <typename Stream>
+void Session<Stream>::Discard() {
+  Socket().async_read_some(
       asio::buffer(discard_),
-      [self = shared_from_this()](const error_code& ec, size_t /*bytes*/) {
+      [self = Self()](const error_code& ec, size_t /*bytes*/) {
         if (ec == asio::error::operation_aborted || self->closed()) return;
         if (ec) return self->Close();
         self->Discard();
@@ -664,14 +796,43 @@ std::vector<std::unique_ptr<Loop>> MakeLoops(int count) {
   return loops;
 }
 
+// The TLS context `options` ask for; null for plaintext. INVALID_ARGUMENT
+// as HttpServer::Create says.
+absl::StatusOr<std::unique_ptr<TlsServerContext>> MakeTls(
+    const HttpServer::Options& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "HTTP TLS needs both tls_cert_file and tls_key_file");
+  }
+  if (options.tls_cert_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "HTTP tls_client_ca_file needs tls_cert_file and tls_key_file");
+    }
+    return nullptr;
+  }
+  if (options.tls_reload_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "HTTP tls_reload_interval must not be negative");
+  }
+  return TlsServerContext::Create(
+      {.cert_file = options.tls_cert_file,
+       .key_file = options.tls_key_file,
+       .client_ca_file = options.tls_client_ca_file},
+      options.tls_reload_interval);
+}
+
 }  // namespace
 
-// Owns the loops, their threads, the acceptor (on loop 0), and (weakly) the
-// sessions, which only loop 0 lists.
+// Owns the loops, their threads, the acceptor (on loop 0), the TLS context
+// if any, and (weakly) the sessions, which only loop 0 lists.
 class HttpServer::Impl {
  public:
-  Impl(std::shared_ptr<Config> config, int threads, int max_connections)
+  // `tls` is null for plaintext.
+  Impl(std::shared_ptr<Config> config, std::unique_ptr<TlsServerContext> tls,
+       int threads, int max_connections)
       : config_(std::move(config)),
+        tls_(std::move(tls)),
         max_connections_(max_connections),
         loops_(MakeLoops(threads)) {}
 
@@ -720,8 +881,8 @@ class HttpServer::Impl {
       error_code ignored;  // Not accepting is the point.
       acceptor_.close(ignored);
       ForgetClosed();
-      for (const std::weak_ptr<Session>& weak : sessions_) {
-        std::shared_ptr<Session> session = weak.lock();
+      for (const std::weak_ptr<Connection>& weak : sessions_) {
+        std::shared_ptr<Connection> session = weak.lock();
         if (session != nullptr && session->evictable()) {
           session->RequestClose();
         }
@@ -764,7 +925,7 @@ class HttpServer::Impl {
   void Admit(tcp::socket socket) {
     ForgetClosed();
     if (sessions_.size() >= max_connections_) {
-      std::shared_ptr<Session> victim = OldestEvictable();
+      std::shared_ptr<Connection> victim = OldestEvictable();
       if (victim == nullptr) {
         error_code ignored;  // Refusing is the point; how it ends is not.
         socket.close(ignored);
@@ -775,24 +936,34 @@ class HttpServer::Impl {
     }
     error_code ignored;  // Latency matters more than packet count here.
     socket.set_option(tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(std::move(socket), config_);
+    if (tls_ == nullptr) {
+      Launch(
+          std::make_shared<Session<tcp::socket>>(std::move(socket), config_));
+    } else {
+      Launch(std::make_shared<Session<TlsStream>>(
+          std::move(socket), tls_->Current(absl::Now()), config_));
+    }
+  }
+
+  template <typename SessionT>
+  void Launch(std::shared_ptr<SessionT> session) {
     sessions_.push_back(session);
     asio::post(session->executor(), [session] { session->Start(); });
   }
 
   void ForgetClosed() {
-    std::erase_if(sessions_, [](const std::weak_ptr<Session>& weak) {
-      const std::shared_ptr<Session> session = weak.lock();
+    std::erase_if(sessions_, [](const std::weak_ptr<Connection>& weak) {
+      const std::shared_ptr<Connection> session = weak.lock();
       return session == nullptr || session->closed();
     });
   }
 
   // The session that has waited longest for a request; null if every one
   // is busy with an exchange.
-  std::shared_ptr<Session> OldestEvictable() const {
-    std::shared_ptr<Session> oldest;
-    for (const std::weak_ptr<Session>& weak : sessions_) {
-      std::shared_ptr<Session> session = weak.lock();
+  std::shared_ptr<Connection> OldestEvictable() const {
+    std::shared_ptr<Connection> oldest;
+    for (const std::weak_ptr<Connection>& weak : sessions_) {
+      std::shared_ptr<Connection> session = weak.lock();
       if (session == nullptr || !session->evictable()) continue;
       if (oldest == nullptr ||
           session->waiting_since() < oldest->waiting_since()) {
@@ -803,10 +974,12 @@ class HttpServer::Impl {
   }
 
   const std::shared_ptr<Config> config_;
+  // Only the acceptor's thread (loop 0) uses it.
+  const std::unique_ptr<TlsServerContext> tls_;
   const size_t max_connections_;
   std::vector<std::unique_ptr<Loop>> loops_;
   size_t next_loop_ = 0;
-  std::vector<std::weak_ptr<Session>> sessions_;
+  std::vector<std::weak_ptr<Connection>> sessions_;
   tcp::acceptor acceptor_{loops_[0]->io};
   asio::steady_timer accept_backoff_{loops_[0]->io};
   int port_ = 0;
@@ -842,8 +1015,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(
   config->max_target_bytes = static_cast<uint32_t>(options.max_target_bytes);
   config->max_header_bytes = static_cast<uint32_t>(options.max_header_bytes);
   config->max_body_bytes = static_cast<uint32_t>(options.max_body_bytes);
-  auto impl = std::make_unique<Impl>(std::move(config), options.threads,
-                                     options.max_connections);
+  NBO_ASSIGN_OR_RETURN(std::unique_ptr<TlsServerContext> tls, MakeTls(options));
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(tls),
+                                     options.threads, options.max_connections);
   NBO_RETURN_IF_ERROR(impl->Listen(endpoint, options.address));
   NBO_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -151,12 +151,31 @@ class HttpServer {
     // Largest request body; 413 beyond. 0 refuses any body (400).
     // Default: 1 MiB.
     int max_body_bytes = 1 << 20;
+    // TLS: the server's PEM certificate chain (leaf first) and private key.
+    // Both set: every connection does a TLS (1.2 or later) handshake first,
+    // within request_timeout of being accepted (counted in the first
+    // request's time); a failed handshake closes the connection. Neither
+    // set: plaintext. Default: empty (plaintext).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // PEM CA certificates: when set (with TLS), clients must present a
+    // certificate signed by one of them (mutual TLS). Default: empty.
+    std::string tls_client_ca_file;
+    // How often, at most, a new connection checks whether the TLS files
+    // changed (modification time, size, inode); changed files are loaded
+    // for new connections, and a pair that fails to load keeps the old one
+    // (the reason goes to stderr). Zero checks on every connection.
+    // Default: 1 s.
+    absl::Duration tls_reload_interval = absl::Seconds(1);
   };
 
   // Binds options.address and starts serving. INVALID_ARGUMENT for a
   // malformed address, a missing handler, or a non-positive limit, timeout
-  // or thread count (max_body_bytes may be 0); UNAVAILABLE when the address
-  // cannot be bound (the message names it).
+  // or thread count (max_body_bytes may be 0); INVALID_ARGUMENT for only
+  // one of tls_cert_file and tls_key_file, tls_client_ca_file without
+  // them, or a TLS file that cannot be read or parsed or a key that does
+  // not match the certificate (the message names the file); UNAVAILABLE
+  // when the address cannot be bound (the message names it).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Create(Options options);
 
   ~HttpServer();

@@ -157,6 +157,9 @@ class Gateway::Impl {
     http.request_timeout = options_.request_timeout;
     http.idle_timeout = options_.idle_timeout;
     http.write_timeout = options_.write_timeout;
+    http.tls_cert_file = options_.tls_cert_file;
+    http.tls_key_file = options_.tls_key_file;
+    http.tls_client_ca_file = options_.tls_client_ca_file;
     NBO_ASSIGN_OR_RETURN(http_, services::HttpServer::Create(std::move(http)));
     return absl::OkStatus();
   }

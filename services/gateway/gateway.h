@@ -61,14 +61,20 @@ struct GatewayOptions {
   absl::Duration request_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Seconds(60);
   absl::Duration write_timeout = absl::Seconds(10);
+  // HTTPS: PEM certificate chain and key (both or neither), reloaded when
+  // the files change; and, for mutual TLS, the CA that must sign client
+  // certificates. Default: empty (plaintext HTTP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
 };
 
 class Gateway {
  public:
   // Builds the routes from the linked descriptors of NBOService,
   // ModelService, IngestService and TrainerService and starts listening.
-  // INVALID_ARGUMENT for bad options or annotations; UNAVAILABLE if the
-  // address cannot be bound.
+  // INVALID_ARGUMENT for bad options (TLS files that do not load among
+  // them) or annotations; UNAVAILABLE if the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Gateway>> Create(
       const GatewayOptions& options, std::shared_ptr<Upstream> upstream);
 

@@ -37,6 +37,13 @@ ABSL_FLAG(std::string, upstream_ca, "",
 ABSL_FLAG(std::string, upstream_cert, "",
           "PEM client certificate for mutual TLS to the upstreams");
 ABSL_FLAG(std::string, upstream_key, "", "PEM private key of --upstream_cert");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve HTTPS instead of HTTP (needs "
+          "--tls_key); re-read when the file changes");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA file: HTTPS clients must present a certificate it signed "
+          "(mutual TLS)");
 ABSL_FLAG(std::string, port_file, "",
           "Write {\"http\":PORT} here once listening");
 ABSL_FLAG(std::string, static_dir, "",
@@ -102,6 +109,9 @@ absl::StatusOr<nbo::gateway::GatewayOptions> OptionsFromFlags() {
   options.max_target_bytes = absl::GetFlag(FLAGS_max_url_bytes);
   options.request_timeout = absl::GetFlag(FLAGS_read_timeout);
   options.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   return options;
 }
 
@@ -159,7 +169,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<nbo::gateway::Gateway> gateway = StartGateway();
   if (gateway == nullptr) return 1;
-  std::fprintf(stderr, "nbo-gateway: serving HTTP on port %d for %s\n",
+  std::fprintf(stderr, "nbo-gateway: serving %s on port %d for %s\n",
+               absl::GetFlag(FLAGS_tls_cert).empty() ? "HTTP" : "HTTPS",
                gateway->port(), absl::GetFlag(FLAGS_upstream).c_str());
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {

@@ -4,7 +4,7 @@
 // all child processes on loopback: every annotated route is called over
 // HTTP and its JSON compared with the direct gRPC answer to the same
 // request; then the HTTP edges (errors, limits, streams, tokens,
-// deadlines, a missing upstream, two replicas).
+// deadlines, a missing upstream, two replicas, HTTPS).
 
 #include <atomic>
 #include <filesystem>
@@ -38,6 +38,7 @@
 #include "lib/gateway/route_table.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "lib/testing/test_pki.h"
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
@@ -889,6 +890,27 @@ TEST_F(GatewayTest, CorsAllowlistAndStaticFilesWithEtags) {
                                                  "/index.html", revalidate));
   EXPECT_EQ(same.status, 304);
   EXPECT_EQ(same.body, "");
+}
+
+TEST_F(GatewayTest, ServesHttpsInFrontOfAPlaintextServer) {
+  ASSERT_NO_FATAL_FAILURE(StartAll(/*with_trainer=*/false));
+  ASSERT_OK_AND_ASSIGN(nbo::testing::TestPki pki,
+                       nbo::testing::MakeTestPki(dir_.Sub("pki")));
+  ASSERT_NO_FATAL_FAILURE(
+      StartGateway({absl::StrCat("--upstream=127.0.0.1:", server_->grpc_port()),
+                    absl::StrCat("--tls_cert=", pki.server_cert),
+                    absl::StrCat("--tls_key=", pki.server_key)}));
+  HttpCallOptions options;
+  options.ca_file = pki.ca_cert;
+  options.headers.emplace_back("Authorization",
+                               absl::StrCat("Bearer ", kToken));
+  ASSERT_OK_AND_ASSIGN(HttpAnswer models, CallPort(gateway_->http_port(), "GET",
+                                                   "/v1/models", options));
+  EXPECT_EQ(models.status, 200) << models.body;
+  EXPECT_THAT(models.body, HasSubstr("\"models\""));
+  // Plaintext HTTP to the HTTPS port gets no answer.
+  EXPECT_THAT(CallPort(gateway_->http_port(), "GET", "/v1/models"),
+              Not(IsOk()));
 }
 
 }  // namespace
