@@ -8,7 +8,7 @@ NBO_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache curl python3
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto golang-github-grpc-ecosystem-grpc-gateway-dev
-  libabsl-dev libeigen3-dev prometheus-cpp-dev libboost-dev
+  libabsl-dev libeigen3-dev prometheus-cpp-dev libboost-dev libssl-dev openssl
   dpkg-dev libsnappy-dev libbz2-dev zlib1g-dev liblz4-dev libzstd-dev
   libgtest-dev libgmock-dev
 )
