@@ -359,9 +359,17 @@ class Exchange : public HttpExchange {
 
   void WriteChunk(std::string data,
                   std::function<void(bool ok)> done) override {
-    Post([d = std::move(data), f = std::move(done)](SessionT& s,
-                                                    uint64_t id) mutable {
-      s.WriteChunk(id, std::move(d), std::move(f));
+    // `done` runs even when the session is gone by the time this runs: a
+    // producer waiting for it (an upstream stream's flow control) must hear
+    // that no more chunks will be written.
+    asio::post(executor_, [weak = session_, id = id_, d = std::move(data),
+                           f = std::move(done)]() mutable {
+      std::shared_ptr<SessionT> s = weak.lock();
+      if (s == nullptr) {
+        if (f) f(false);
+        return;
+      }
+      s->WriteChunk(id, std::move(d), std::move(f));
     });
   }
 

@@ -315,7 +315,7 @@ class Gateway::Impl {
     std::shared_ptr<UpstreamCall> call = upstream_->ServerStream(
         service, route.grpc_path, std::move(message), call_options,
         [this, ctx, &route, started](std::string bytes,
-                                     std::function<void()> next) {
+                                     std::function<void(bool)> next) {
           if (!started->exchange(true)) {
             HttpHeaders headers = ctx->extra;
             headers.emplace_back("Content-Type", kNdjson);
@@ -328,10 +328,9 @@ class Gateway::Impl {
                                  : StreamErrorJson(json.status().code(),
                                                    json.status().message());
           line.push_back('\n');
-          ctx->exchange->WriteChunk(std::move(line),
-                                    [next = std::move(next)](bool ok) {
-                                      if (ok) next();
-                                    });
+          // `next` runs once the line is written, or with false if the
+          // client is gone (which cancels the call).
+          ctx->exchange->WriteChunk(std::move(line), std::move(next));
         },
         [this, ctx, started](absl::Status status) {
           Release();

@@ -66,8 +66,9 @@ class StreamCall
     : public UpstreamCall,
       public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  StreamCall(std::function<void(std::string, std::function<void()>)> on_message,
-             std::function<void(absl::Status)> done)
+  StreamCall(
+      std::function<void(std::string, std::function<void(bool)>)> on_message,
+      std::function<void(absl::Status)> done)
       : on_message_(std::move(on_message)), done_(std::move(done)) {}
 
   void Start(std::shared_ptr<StreamCall> self, grpc::GenericStub* stub,
@@ -85,9 +86,20 @@ class StreamCall
 
   void Cancel() override { context_.TryCancel(); }
 
+  // The hold keeps OnDone (and this object's end) from coming while the
+  // consumer still has `next` to call, e.g. when the deadline expires
+  // between two messages.
   void OnReadDone(bool ok) override {
     if (!ok) return;  // The stream ended; OnDone follows.
-    on_message_(ToString(message_), [this] { StartRead(&message_); });
+    AddHold();
+    on_message_(ToString(message_), [this](bool more) {
+      if (more) {
+        StartRead(&message_);
+      } else {
+        context_.TryCancel();
+      }
+      RemoveHold();
+    });
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -96,7 +108,7 @@ class StreamCall
   }
 
  private:
-  std::function<void(std::string, std::function<void()>)> on_message_;
+  std::function<void(std::string, std::function<void(bool)>)> on_message_;
   std::function<void(absl::Status)> done_;
   grpc::ClientContext context_;
   grpc::ByteBuffer request_;
@@ -147,7 +159,7 @@ std::shared_ptr<UpstreamCall> Upstream::Unary(
 std::shared_ptr<UpstreamCall> Upstream::ServerStream(
     const std::string& service, const std::string& grpc_path,
     std::string request, const CallOptions& options,
-    std::function<void(std::string, std::function<void()>)> on_message,
+    std::function<void(std::string, std::function<void(bool)>)> on_message,
     std::function<void(absl::Status)> done) {
   grpc::Channel* channel = ChannelFor(service);
   if (channel == nullptr) {

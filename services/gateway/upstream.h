@@ -57,12 +57,15 @@ class Upstream {
       std::function<void(absl::Status, std::string)> done);
 
   // Calls a server-streaming method. `on_message` gets each serialized
-  // response and a function to call when ready for the next one (flow
-  // control: nothing more is read until then); `done` runs last, once.
+  // response and `next`, which must be called exactly once: next(true) when
+  // ready for the next message (flow control: nothing more is read until
+  // then), next(false) to give up (the call is cancelled). `done` runs last,
+  // once, and not before `next` has been called for every message.
   std::shared_ptr<UpstreamCall> ServerStream(
       const std::string& service, const std::string& grpc_path,
       std::string request, const CallOptions& options,
-      std::function<void(std::string message, std::function<void()> next)>
+      std::function<void(std::string message,
+                         std::function<void(bool more)> next)>
           on_message,
       std::function<void(absl::Status)> done);
 

@@ -19,6 +19,8 @@ NBO_FUZZ_SHARES=(20 15 10 10 20 5 8 6 6)
 # stops the process with an error, so the test that caused it fails.
 NBO_ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1"
 NBO_UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+# Third-party leaks only (tests/lsan.supp says which and why).
+NBO_LSAN_OPTIONS="suppressions=$NBO_ROOT/tests/lsan.supp"
 
 # nbo_fuzz_build DIR: builds every fuzz target in DIR with clang
 # (-DNBO_FUZZ=ON: libFuzzer, ASan and UBSan; no tests).
@@ -126,12 +128,14 @@ nbo_fuzz_report() {
 # nbo_asan_suite DIR: builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer (UBSan findings are fatal,
 # -fno-sanitize-recover) and runs the default suite (unit and integration
-# tests) under them. Nothing is suppressed.
+# tests) under them. Nothing of ours is suppressed (tests/lsan.supp: one
+# leak inside Debian's libcares).
 nbo_asan_suite() {
   local dir="$1"
   nbo_build "$dir" -DNBO_SANITIZE=address,undefined \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo --
   nbo_log "ASan + UBSan: unit and integration tests"
   ASAN_OPTIONS="$NBO_ASAN_OPTIONS" UBSAN_OPTIONS="$NBO_UBSAN_OPTIONS" \
+    LSAN_OPTIONS="$NBO_LSAN_OPTIONS" \
     ctest --test-dir "$dir" -L 'unit|integration' --output-on-failure -j "$(nproc)"
 }
