@@ -55,12 +55,13 @@ else
 fi
 
 if [ $heavy -eq 1 ]; then
-  nbo_log "ThreadSanitizer: store and serving tests"
+  nbo_log "ThreadSanitizer: store, serving and HTTP server tests"
   tsan_absl=$(nbo_tsan_absl "$NBO_DEPS_DIR/absl-tsan")
   nbo_build build-tsan -DNBO_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_PREFIX_PATH="$tsan_absl" -- store_test serving_test
+    -DCMAKE_PREFIX_PATH="$tsan_absl" -- store_test serving_test http_server_test
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$NBO_ROOT/tests/tsan.supp" \
-    ctest --test-dir build-tsan -R '^(store_test|serving_test)$' --output-on-failure
+    ctest --test-dir build-tsan -R '^(store_test|serving_test|http_server_test)$' \
+      --output-on-failure
 
   nbo_log "clang -Wthread-safety build"
   CXX=clang++ nbo_build build-clang -DCMAKE_CXX_COMPILER=clang++ -DNBO_BUILD_TESTS=OFF --
