@@ -218,9 +218,9 @@ TEST_F(ServerTest, PublishChunkBoundIsEnforcedOverGrpc) {
       ->RemoveLast();
   stream[2].mutable_customer_factors()->mutable_rows(0)->set_id("C00000001");
   ASSERT_EQ(static_cast<int>(stream[2].ByteSizeLong()), chunk + 1);
-  EXPECT_THAT(PublishStream(stream),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("limit is")));
+  EXPECT_THAT(
+      PublishStream(stream),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit is")));
 }
 
 TEST_F(ServerTest, BatchRecommendStopsAtTheClientsDeadline) {
