@@ -4,22 +4,17 @@
 // google.api.http annotations (see gateway.h). Every flag can also be set
 // as NBO_<FLAG> in the environment.
 
-#include <pthread.h>
-
 #include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "lib/common/env_flags.h"
 #include "lib/common/file_util.h"
+#include "lib/common/server_main.h"
 #include "services/common/client_channel.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/upstream.h"
@@ -146,26 +141,15 @@ std::unique_ptr<nbo::gateway::Gateway> StartGateway() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "nbo-gateway: HTTP/JSON for nbo-server, from the protos' annotations.\n"
-      "Every flag can also be set as NBO_<FLAG>, e.g. NBO_UPSTREAM.");
-  absl::ParseCommandLine(argc, argv);
-  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
-  // detector on (a graph update per lock); the tests keep it, production
-  // does not need it (as nbo-server).
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  if (absl::Status env = nbo::common::ApplyEnvironmentToFlags(argc, argv);
-      !env.ok()) {
-    std::fprintf(stderr, "nbo-gateway: %s\n",
-                 std::string(env.message()).c_str());
+  sigset_t signals;
+  if (!nbo::common::InitServerMain(
+          argc, argv, "nbo-gateway",
+          "nbo-gateway: HTTP/JSON for nbo-server, from the protos' "
+          "annotations.\n"
+          "Every flag can also be set as NBO_<FLAG>, e.g. NBO_UPSTREAM.",
+          &signals)) {
     return 2;
   }
-  // Signals are taken by sigwait below, not by whichever thread they hit.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<nbo::gateway::Gateway> gateway = StartGateway();
   if (gateway == nullptr) return 1;

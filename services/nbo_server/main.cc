@@ -11,13 +11,10 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "lib/common/env_flags.h"
 #include "lib/common/file_util.h"
+#include "lib/common/server_main.h"
 #include "services/nbo_server/server.h"
 
 namespace {
@@ -102,19 +99,12 @@ ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
 namespace {}  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "nbo-server: next-best-offer model server.\n"
-      "Every flag can also be set as NBO_<FLAG>, e.g. NBO_DATA_DIR.");
-  absl::ParseCommandLine(argc, argv);
-  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's debug
-  // deadlock detector on: it costs every lock a graph update. Our lock order
-  // is checked in the tests (which keep it on) and by clang's
-  // -Wthread-safety; in production it is pure overhead.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  if (absl::Status env = nbo::common::ApplyEnvironmentToFlags(argc, argv);
-      !env.ok()) {
-    std::fprintf(stderr, "nbo-server: %s\n",
-                 std::string(env.message()).c_str());
+  sigset_t signals;
+  if (!nbo::common::InitServerMain(
+          argc, argv, "nbo-server",
+          "nbo-server: next-best-offer model server.\n"
+          "Every flag can also be set as NBO_<FLAG>, e.g. NBO_DATA_DIR.",
+          &signals)) {
     return 2;
   }
 
@@ -131,13 +121,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-
-  // Block the termination signals in every thread; main waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   nbo::server::NboServer::Options options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
