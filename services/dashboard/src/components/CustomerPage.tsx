@@ -1,0 +1,254 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import {
+  ApiError,
+  getCustomer,
+  recommend,
+  recordFeedback,
+  type GetCustomerResponse,
+  type Offer,
+  type RecommendResponse,
+} from "../api";
+import { productNames } from "../catalog";
+import { onRefreshRequest } from "../lookup";
+import { customerFacts, productName, type ProductNames } from "../reasons";
+import { customerHref } from "../router";
+import { HistoryPanel } from "./HistoryPanel";
+import { HoldingsPanel } from "./HoldingsPanel";
+import { Loading } from "./Loading";
+import { OffersPanel, type Answer } from "./OffersPanel";
+import { ProfilePanel } from "./ProfilePanel";
+import { StateMessage } from "./StateMessage";
+import { TransactionTimeline } from "./TransactionTimeline";
+import { WhyNotPanel } from "./WhyNotPanel";
+
+interface Props {
+  customerId: string;
+  tab: "overview" | "history";
+}
+
+type Decision =
+  | { state: "idle" }
+  | { state: "loading"; previous?: RecommendResponse }
+  | { state: "error"; error: unknown; previous?: RecommendResponse }
+  | { state: "done"; decision: RecommendResponse; names: ProductNames };
+
+// The decision shown last, so that switching between a customer's tabs
+// shows the same decision instead of asking (and logging) a new one.
+let lastShown: { customerId: string; decision: RecommendResponse; names: ProductNames } | null = null;
+
+const kNoNames: ProductNames = new Map();
+
+async function decide(customerId: string, signal?: AbortSignal) {
+  const decision = await recommend(customerId, signal);
+  const names = await productNames(decision.modelName ?? "").catch(() => kNoNames);
+  return { decision, names };
+}
+
+function Tabs({ customerId, tab }: Props) {
+  return (
+    <nav class="tabs" aria-label="Customer views">
+      <a href={customerHref(customerId)} aria-current={tab === "overview" ? "page" : undefined}>
+        Offers and profile
+      </a>
+      <a
+        href={customerHref(customerId, "history")}
+        aria-current={tab === "history" ? "page" : undefined}
+      >
+        Decision history
+      </a>
+    </nav>
+  );
+}
+
+// Customer 360: profile, holdings, transactions, and the next best offers
+// with why-not; or (tab "history") the logged decisions.
+export function CustomerPage({ customerId, tab }: Props) {
+  const [customer, setCustomer] = useState<
+    | { state: "loading" }
+    | { state: "error"; error: unknown }
+    | { state: "done"; data: GetCustomerResponse }
+  >({ state: "loading" });
+  const [decision, setDecision] = useState<Decision>({ state: "idle" });
+  const [answers, setAnswers] = useState<ReadonlyMap<string, Answer>>(new Map());
+  const [notice, setNotice] = useState("");
+  const [generation, setGeneration] = useState(0);
+  const alive = useRef(true);
+  useEffect(() => () => void (alive.current = false), []);
+
+  // The customer first: an unknown id stops here (404), before a decision
+  // is made and logged for it.
+  useEffect(() => {
+    const abort = new AbortController();
+    setCustomer({ state: "loading" });
+    getCustomer(customerId, { maxTransactions: 50, maxDecisions: 1 }, abort.signal)
+      .then((data) => !abort.signal.aborted && setCustomer({ state: "done", data }))
+      .catch((error: unknown) => !abort.signal.aborted && setCustomer({ state: "error", error }));
+    return () => abort.abort();
+  }, [customerId, generation]);
+
+  const known = customer.state === "done";
+  // The generation a decision was asked for: one per look at the customer,
+  // whichever tabs are visited in between.
+  const decidedFor = useRef(-1);
+  useEffect(() => {
+    if (!known || tab !== "overview" || decidedFor.current === generation) return;
+    decidedFor.current = generation;
+    if (generation === 0 && lastShown !== null && lastShown.customerId === customerId) {
+      setDecision({ state: "done", decision: lastShown.decision, names: lastShown.names });
+      return;
+    }
+    const abort = new AbortController();
+    let settled = false;
+    setDecision((d) => ({ state: "loading", previous: d.state === "done" ? d.decision : undefined }));
+    decide(customerId, abort.signal)
+      .finally(() => (settled = true))
+      .then(({ decision: fresh, names }) => {
+        if (abort.signal.aborted) return;
+        lastShown = { customerId, decision: fresh, names };
+        setAnswers(new Map());
+        setDecision({ state: "done", decision: fresh, names });
+      })
+      .catch((error: unknown) => !abort.signal.aborted && setDecision({ state: "error", error }));
+    return () => {
+      if (settled) return;
+      // Left before the answer came: ask again next time.
+      abort.abort();
+      decidedFor.current = -1;
+    };
+  }, [customerId, known, tab, generation]);
+
+  // Enter on this customer's id again: a fresh look.
+  useEffect(() => onRefreshRequest(() => setGeneration((g) => g + 1)), []);
+
+  const answer = useCallback(
+    (offer: Offer, outcome: "FEEDBACK_OUTCOME_ACCEPTED" | "FEEDBACK_OUTCOME_DECLINED") => {
+      if (decision.state !== "done") return;
+      const shown = decision.decision;
+      const productId = offer.productId ?? "";
+      const name = productName(decision.names, productId);
+      const verb = outcome === "FEEDBACK_OUTCOME_ACCEPTED" ? "accepted" : "declined";
+      // Optimistic: the card shows the answer at once.
+      setAnswers((a) => new Map(a).set(productId, { outcome, state: "pending" }));
+      setNotice(`Recording that the customer ${verb} ${name}…`);
+      recordFeedback(shown.decisionId ?? "", customerId, productId, outcome)
+        .then(() => {
+          if (!alive.current) return;
+          setAnswers((a) => new Map(a).set(productId, { outcome, state: "recorded" }));
+          setNotice(`Recorded: the customer ${verb} ${name}. Asking for a fresh decision…`);
+          return decide(customerId).then(({ decision: fresh, names }) => {
+            if (!alive.current) return;
+            lastShown = { customerId, decision: fresh, names };
+            setAnswers(new Map());
+            setDecision({ state: "done", decision: fresh, names });
+            setNotice(`Recorded: the customer ${verb} ${name}. The offers below are a fresh decision.`);
+          }, (error: unknown) => {
+            if (!alive.current) return;
+            const why = error instanceof ApiError ? error.message : String(error);
+            setNotice(`Recorded: the customer ${verb} ${name}. A fresh decision failed (${why}); use Enter in the search box to try again.`);
+          });
+        })
+        .catch((error: unknown) => {
+          if (!alive.current) return;
+          // Rolled back, visibly.
+          setAnswers((a) => {
+            const next = new Map(a);
+            next.set(productId, { outcome, state: "failed", error: error instanceof ApiError ? error : undefined });
+            return next;
+          });
+          const why = error instanceof ApiError ? `${error.message} (HTTP ${error.httpStatus || "—"})` : String(error);
+          setNotice(`Not recorded: the ${verb === "accepted" ? "acceptance" : "decline"} of ${name} failed: ${why}. The card is back as it was; try again.`);
+        });
+    },
+    [decision, customerId],
+  );
+
+  const title = (
+    <h1 id="customer-title">
+      Customer <span class="mono">{customerId}</span>
+    </h1>
+  );
+
+  if (customer.state === "loading") {
+    return (
+      <section aria-labelledby="customer-title">
+        {title}
+        <Loading what="the customer" />
+      </section>
+    );
+  }
+  if (customer.state === "error") {
+    return (
+      <section aria-labelledby="customer-title">
+        {title}
+        <StateMessage
+          error={customer.error}
+          what="the customer"
+          notFound={
+            <>
+              nbo has no data for customer <strong class="mono">{customerId}</strong>: no
+              profile, transactions or decisions. Check the id, or{" "}
+              <a href="#/customers">browse customers</a>.
+            </>
+          }
+          onRetry={customer.error instanceof ApiError && customer.error.kind === "not_found" ? undefined : () => setGeneration((g) => g + 1)}
+        />
+      </section>
+    );
+  }
+
+  const data = customer.data;
+  const facts = customerFacts(data);
+  const names = decision.state === "done" ? decision.names : kNoNames;
+
+  return (
+    <section aria-labelledby="customer-title" class="customer">
+      <div class="page-head">
+        {title}
+        <Tabs customerId={customerId} tab={tab} />
+      </div>
+      {tab === "history" ? (
+        <HistoryPanel customerId={customerId} />
+      ) : (
+        <div class="customer-grid">
+          <div class="customer-main">
+            <p class="notice" role="status" aria-live="polite">
+              {notice}
+            </p>
+            {decision.state === "error" ? (
+              <section aria-labelledby="offers-title" class="panel">
+                <h2 id="offers-title">Next best offers</h2>
+                <StateMessage
+                  error={decision.error}
+                  what="the offers"
+                  onRetry={() => setGeneration((g) => g + 1)}
+                />
+              </section>
+            ) : decision.state === "done" ? (
+              <>
+                <OffersPanel
+                  customerId={customerId}
+                  decision={decision.decision}
+                  names={decision.names}
+                  facts={facts}
+                  answers={answers}
+                  onAnswer={answer}
+                />
+                <WhyNotPanel decision={decision.decision} names={decision.names} facts={facts} />
+              </>
+            ) : (
+              <section aria-labelledby="offers-title" class="panel">
+                <h2 id="offers-title">Next best offers</h2>
+                <Loading what="the offers" />
+              </section>
+            )}
+          </div>
+          <aside class="customer-side" aria-label="Customer details">
+            <ProfilePanel profile={data.profile} />
+            <HoldingsPanel holdings={data.holdings ?? []} names={names} />
+            <TransactionTimeline transactions={data.transactions ?? []} names={names} />
+          </aside>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,9 @@
+import { render } from "preact";
+import "uplot/dist/uPlot.min.css";
+import "./styles.css";
+import { prefetchCatalogs } from "./catalog";
+import { App } from "./components/App";
+
+const root = document.getElementById("app");
+if (root !== null) render(<App />, root);
+prefetchCatalogs();
