@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   ApiError,
   getCustomer,
@@ -38,8 +38,8 @@ let lastShown: { customerId: string; decision: RecommendResponse; names: Product
 
 const kNoNames: ProductNames = new Map();
 
-async function decide(customerId: string, signal?: AbortSignal) {
-  const decision = await recommend(customerId, signal);
+async function decide(customerId: string) {
+  const decision = await recommend(customerId);
   const names = await productNames(decision.modelName ?? "").catch(() => kNoNames);
   return { decision, names };
 }
@@ -74,48 +74,56 @@ export function CustomerPage({ customerId, tab }: Props) {
   const [generation, setGeneration] = useState(0);
   const alive = useRef(true);
   useEffect(() => () => void (alive.current = false), []);
+  const tabNow = useRef(tab);
+  tabNow.current = tab;
+  // The generation a decision was asked for: one per look at the customer
+  // (opening it, Enter again), whichever tabs are visited in between.
+  const decidedFor = useRef(-1);
+
+  const runDecision = useCallback(
+    (forGeneration: number) => {
+      if (decidedFor.current === forGeneration) return;
+      decidedFor.current = forGeneration;
+      if (forGeneration === 0 && lastShown !== null && lastShown.customerId === customerId) {
+        setDecision({ state: "done", decision: lastShown.decision, names: lastShown.names });
+        return;
+      }
+      setDecision((d) => ({ state: "loading", previous: d.state === "done" ? d.decision : undefined }));
+      decide(customerId)
+        .then(({ decision: fresh, names }) => {
+          if (!alive.current) return;
+          lastShown = { customerId, decision: fresh, names };
+          setAnswers(new Map());
+          setDecision({ state: "done", decision: fresh, names });
+        })
+        .catch((error: unknown) => alive.current && setDecision({ state: "error", error }));
+    },
+    [customerId],
+  );
 
   // The customer first: an unknown id stops here (404), before a decision
-  // is made and logged for it.
-  useEffect(() => {
+  // is made and logged for it. The decision is asked for as soon as the
+  // customer is known, without waiting for a render in between (a layout
+  // effect, and the call chained on the answer): Enter to offers is two
+  // round trips and one frame.
+  useLayoutEffect(() => {
     const abort = new AbortController();
-    setCustomer({ state: "loading" });
+    setCustomer((c) => (c.state === "done" ? c : { state: "loading" }));
     getCustomer(customerId, { maxTransactions: 50, maxDecisions: 1 }, abort.signal)
-      .then((data) => !abort.signal.aborted && setCustomer({ state: "done", data }))
+      .then((data) => {
+        if (abort.signal.aborted) return;
+        setCustomer({ state: "done", data });
+        if (tabNow.current === "overview") runDecision(generation);
+      })
       .catch((error: unknown) => !abort.signal.aborted && setCustomer({ state: "error", error }));
     return () => abort.abort();
-  }, [customerId, generation]);
+  }, [customerId, generation, runDecision]);
 
+  // Opened on the history tab, then switched to the offers.
   const known = customer.state === "done";
-  // The generation a decision was asked for: one per look at the customer,
-  // whichever tabs are visited in between.
-  const decidedFor = useRef(-1);
   useEffect(() => {
-    if (!known || tab !== "overview" || decidedFor.current === generation) return;
-    decidedFor.current = generation;
-    if (generation === 0 && lastShown !== null && lastShown.customerId === customerId) {
-      setDecision({ state: "done", decision: lastShown.decision, names: lastShown.names });
-      return;
-    }
-    const abort = new AbortController();
-    let settled = false;
-    setDecision((d) => ({ state: "loading", previous: d.state === "done" ? d.decision : undefined }));
-    decide(customerId, abort.signal)
-      .finally(() => (settled = true))
-      .then(({ decision: fresh, names }) => {
-        if (abort.signal.aborted) return;
-        lastShown = { customerId, decision: fresh, names };
-        setAnswers(new Map());
-        setDecision({ state: "done", decision: fresh, names });
-      })
-      .catch((error: unknown) => !abort.signal.aborted && setDecision({ state: "error", error }));
-    return () => {
-      if (settled) return;
-      // Left before the answer came: ask again next time.
-      abort.abort();
-      decidedFor.current = -1;
-    };
-  }, [customerId, known, tab, generation]);
+    if (known && tab === "overview") runDecision(generation);
+  }, [known, tab, generation, runDecision]);
 
   // Enter on this customer's id again: a fresh look.
   useEffect(() => onRefreshRequest(() => setGeneration((g) => g + 1)), []);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import type { ApiError, Offer, RecommendResponse } from "../api";
 import { formatDateTime, strategyName } from "../format";
 import { recordImpressions } from "../impressions";
@@ -31,8 +31,15 @@ export function OffersPanel({ customerId, decision, names, facts, answers, onAns
   const [impressionProblem, setImpressionProblem] = useState("");
   const decisionId = decision.decisionId ?? "";
 
+  // Timing (lookup.ts): the offers are committed to the DOM now, and on
+  // screen with the frame that starts next.
+  useLayoutEffect(() => {
+    const frame = requestAnimationFrame(() => markOffersRendered(customerId));
+    return () => cancelAnimationFrame(frame);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [decisionId]);
+
   useEffect(() => {
-    markOffersRendered(customerId);
     setImpressionProblem("");
     if (decisionId === "" || offers.length === 0) return;
     let current = true;
