@@ -21,7 +21,8 @@ export function LabelForm({ model, locked, onChanged }: Props) {
     .filter(isAvailable)
     .map((v) => v.version ?? "")
     .sort((a, b) => Number(b) - Number(a));
-  const [label, setLabel] = useState(labels[0] ?? "stable");
+  // "stable" first: moving it back is the usual rollback.
+  const [label, setLabel] = useState(labels.includes("stable") ? "stable" : (labels[0] ?? "stable"));
   const [version, setVersion] = useState(versions[0] ?? "");
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
