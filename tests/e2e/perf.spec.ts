@@ -1,0 +1,120 @@
+// The dashboard's numbers (README, "Dashboard"), measured in the browser
+// with the Performance API: over 50 lookups of different customers, the
+// time from Enter in the search box to the offers rendered (the page's own
+// "nbo:lookup" measure, src/lookup.ts), p50 and p95; the JavaScript and CSS
+// transferred, and gzipped; the first paint of /. A benchmark, not a test:
+// it runs only with NBO_E2E_PERF=1 (tests/bench/dashboard_bench.sh) and
+// asserts no time; it writes perf.json next to the test results.
+import { expect, test } from "@playwright/test";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { lookUp } from "./lib/pages";
+import { dashboardDir, outDir, Stack } from "./lib/stack";
+
+test.skip(process.env.NBO_E2E_PERF !== "1", "a benchmark: NBO_E2E_PERF=1 (tests/bench/dashboard_bench.sh)");
+
+const kLookups = 50;
+const kColdLoads = 5;
+
+let stack: Stack;
+test.beforeAll(async () => {
+  stack = await Stack.start({ customers: 300 });
+});
+test.afterAll(async () => {
+  await stack?.stop();
+});
+
+function quantile(sorted: number[], q: number): number {
+  // Nearest rank.
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1] ?? NaN;
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
+  test.setTimeout(180_000);
+
+  // Cold loads of /: a new context each, so nothing is cached.
+  const paints: number[] = [];
+  const fcps: number[] = [];
+  let resources: { name: string; transferSize: number; encodedBodySize: number; decodedBodySize: number }[] = [];
+  for (let i = 0; i < kColdLoads; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await expect(page.getByRole("heading", { name: "Find a customer" })).toBeVisible();
+    const timing = await page.evaluate(() => ({
+      paint: performance.getEntriesByName("first-paint")[0]?.startTime ?? NaN,
+      fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
+      resources: performance
+        .getEntriesByType("resource")
+        .map((r) => r as PerformanceResourceTiming)
+        .filter((r) => /\/app\.(js|css)$/.test(r.name))
+        .map((r) => ({
+          name: new URL(r.name).pathname,
+          transferSize: r.transferSize,
+          encodedBodySize: r.encodedBodySize,
+          decodedBodySize: r.decodedBodySize,
+        })),
+    }));
+    paints.push(timing.paint);
+    fcps.push(timing.fcp);
+    resources = timing.resources;
+    await context.close();
+  }
+
+  // 50 lookups of different customers in one session, as an RM works.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(stack.url);
+  await expect(page.getByRole("heading", { name: "Find a customer" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  const lookups: number[] = [];
+  for (let i = 0; i < kLookups; i++) {
+    const customerId = `C${String(101 + i).padStart(7, "0")}`;
+    await lookUp(page, customerId);
+    await page.waitForFunction((n) => performance.getEntriesByName("nbo:lookup").length === n, i + 1);
+    const entry = await page.evaluate(() => {
+      const all = performance.getEntriesByName("nbo:lookup") as PerformanceMeasure[];
+      const last = all[all.length - 1];
+      return { duration: last?.duration ?? NaN, customer: String(last?.detail) };
+    });
+    expect(entry.customer).toBe(customerId);
+    await expect(page.locator("section.offers")).toBeVisible();
+    lookups.push(entry.duration);
+  }
+  await context.close();
+
+  const sorted = [...lookups].sort((a, b) => a - b);
+  const gzip = (file: string) => gzipSync(readFileSync(join(dashboardDir, file)), { level: 9 }).length;
+  const raw = (file: string) => readFileSync(join(dashboardDir, file)).length;
+  const report = {
+    lookups: kLookups,
+    enter_to_offers_ms: {
+      p50: round(quantile(sorted, 0.5)),
+      p95: round(quantile(sorted, 0.95)),
+      mean: round(lookups.reduce((a, b) => a + b, 0) / lookups.length),
+      min: round(sorted[0] ?? NaN),
+      max: round(sorted[sorted.length - 1] ?? NaN),
+    },
+    js_css_bytes: {
+      transferred: resources.reduce((a, r) => a + r.transferSize, 0),
+      body: resources.reduce((a, r) => a + r.encodedBodySize, 0),
+      gzip_level9: gzip("app.js") + gzip("app.css"),
+      raw: raw("app.js") + raw("app.css"),
+      resources,
+    },
+    first_paint_ms: {
+      cold_loads: kColdLoads,
+      median_first_paint: round([...paints].sort((a, b) => a - b)[Math.floor(kColdLoads / 2)] ?? NaN),
+      median_first_contentful_paint: round([...fcps].sort((a, b) => a - b)[Math.floor(kColdLoads / 2)] ?? NaN),
+      all_first_paint: paints.map(round),
+    },
+    all_lookups_ms: lookups.map(round),
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "perf.json"), JSON.stringify(report, null, 2) + "\n");
+  console.log(JSON.stringify({ ...report, all_lookups_ms: undefined }, null, 2));
+});
