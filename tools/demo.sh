@@ -8,7 +8,9 @@
 # drive eligibility, transactions holdings and fold-in) and shows decisions
 # with their reasons and suppressions, feedback and the contact policy, the
 # compliance view of a customer, a brand-new customer answered by fold-in,
-# and experiment statistics. The server keeps running until Ctrl-C.
+# and experiment statistics. nbo-gateway serves the HTTP/JSON API and the
+# relationship managers' dashboard at / (its URL is printed at the end).
+# The servers keep running until Ctrl-C.
 #
 # Environment: NBO_DEMO_GRPC_ADDR (default 127.0.0.1:50051),
 # NBO_DEMO_METRICS_ADDR (default 127.0.0.1:9464). If a port is taken the demo
@@ -18,8 +20,12 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$NBO_ROOT"
 
 nbo_install_packages "${NBO_PACKAGES[@]}"
+# The dashboard that nbo-gateway serves at / (services/dashboard) is built
+# with npm, from its package-lock.json.
+nbo_npm_ci services/dashboard
 nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- nbo-server nboctl nbo-trainer \
-  nbo-gateway
+  nbo-gateway dashboard
+DASHBOARD_DIR="$NBO_ROOT/build/services/dashboard/dist"
 SERVER_BIN="$NBO_ROOT/build/services/nbo_server/nbo-server"
 GATEWAY_BIN="$NBO_ROOT/build/services/gateway/nbo-gateway"
 NBOCTL="$NBO_ROOT/build/tools/nboctl/nboctl"
@@ -82,6 +88,7 @@ SERVER="127.0.0.1:$GRPC_PORT"
 start_gateway() {
   rm -f "$DEMO/gateway.json"
   "$GATEWAY_BIN" --http_addr="$1" --upstream="dns:///$SERVER" \
+    --static_dir="$DASHBOARD_DIR" \
     --port_file="$DEMO/gateway.json" >"$DEMO/gateway.log" 2>&1 &
   gateway_pid=$!
   for _ in $(seq 1 100); do
@@ -225,6 +232,7 @@ NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat <<EOF_INFO
 
 nbo is up.
+  dashboard $HTTP/   (relationship managers' view; e.g. $HTTP/#/customers/C0000042)
   gRPC     $SERVER   (reflection and grpc.health.v1.Health on)
   HTTP     $HTTP   (nbo-gateway: JSON API, OpenAPI at /openapi.json, dashboard at /)
   metrics  http://127.0.0.1:$METRICS_PORT/metrics   gateway: $HTTP/metrics

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test.
 #
-#   tools/test.sh            unit and integration tests (what CI runs), then
+#   tools/test.sh            unit and integration tests (what CI runs), the
+#                            dashboard's browser tests in Chromium, then
 #                            each libFuzzer target for 5 s (build-fuzz/)
 #   tools/test.sh --heavy    also the long loops (50 crash/restart cycles, 30
 #                            kill -9 rounds during ingest and feedback, 4
@@ -24,7 +25,7 @@ heavy=0
 for arg in "$@"; do
   case "$arg" in
     --heavy) heavy=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +41,16 @@ labels='unit|integration'
 [ $heavy -eq 1 ] && labels='unit|integration|heavy'
 nbo_log "running tests ($labels)"
 ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
+
+# The dashboard (services/dashboard) and its browser tests (tests/e2e,
+# Playwright on Debian's Chromium against real nbo-server and nbo-gateway
+# processes), on their own: they start servers and a browser.
+nbo_install_packages "${NBO_BROWSER_PACKAGES[@]}"
+nbo_npm_ci services/dashboard
+nbo_npm_ci tests/e2e
+nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- dashboard
+nbo_log "running the dashboard's browser tests (e2e)"
+ctest --test-dir build -L e2e --output-on-failure
 
 # Fuzzing and sanitizers (tools/lib/sanitize.sh, docs/testing.md): the
 # libFuzzer targets of tests/fuzz for a few seconds each (--heavy: 10M

@@ -20,6 +20,10 @@ NBO_HEAVY_PACKAGES=(clang wrk)
 # runtimes, which clang only recommends (nbo_install_packages installs
 # without recommends).
 NBO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+# Debian's Chromium, for the dashboard's browser tests (tests/e2e drive
+# /usr/bin/chromium; no test tool downloads a browser). Node.js and npm,
+# which build the dashboard, come with nbo_npm_ci.
+NBO_BROWSER_PACKAGES=(chromium)
 
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -53,7 +57,7 @@ nbo_install_packages() {
 # npm is missing.
 nbo_npm_ci() {
   local dir="$1"
-  command -v npm >/dev/null || nbo_install_packages nodejs npm
+  { command -v node && command -v npm; } >/dev/null || nbo_install_packages nodejs npm
   local stamp="$dir/node_modules/.package-lock.json"
   [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package-lock.json" ] && return 0
   nbo_log "npm ci in $dir"
