@@ -97,4 +97,11 @@ test("declining the same product until the contact policy rests it moves it unde
   );
   await expect(whyNot).toContainText(`Resting until ${until}`);
   await expect(whyNot).toContainText("declined 2 times within 30 days (contact policy)");
+
+  // C0000007 (84, income 13,876) is eligible for nothing else: no action,
+  // and the page says why.
+  await expect(page.locator("section.offers")).toContainText("No offer for this customer right now");
+  await expect(page.getByRole("region", { name: "Why not" }).getByRole("note")).toHaveText(
+    "Nothing can be offered right now: 6 of 8 products are not eligible.",
+  );
 });

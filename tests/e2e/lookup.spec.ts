@@ -42,7 +42,7 @@ test("looking a customer up shows offers with reasons people read", async ({ pag
     /Already holds it \(since \d+ \w+ 2023\)/,
   );
   await expect(whyNot.getByRole("listitem").filter({ hasText: "Student Checking" })).toContainText(
-    "Not eligible (maximum age): age 43 is above the maximum age of 26",
+    "Age 43 is above the maximum age of 26",
   );
 
   // Customer 360.

@@ -202,7 +202,8 @@ export function suppressionSentence(s: Suppression, facts: CustomerFacts): strin
         : `Already holds it (since ${formatDate(since)})`;
     }
     case "SUPPRESSION_REASON_INELIGIBLE":
-      return `Not eligible (${ruleName(s.rule)}): ${ineligibleSentence(s.rule ?? "", s.detail ?? "")}`;
+      // The sentence names the rule: "age 43 is above the maximum age of 26".
+      return capitalize(ineligibleSentence(s.rule ?? "", s.detail ?? ""));
     case "SUPPRESSION_REASON_FATIGUED":
       return fatiguedSentence(s);
     case "SUPPRESSION_REASON_FILTERED_BY_REQUEST":

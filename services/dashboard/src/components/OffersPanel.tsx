@@ -3,7 +3,7 @@ import type { ApiError, Offer, RecommendResponse } from "../api";
 import { formatDateTime, strategyName } from "../format";
 import { recordImpressions } from "../impressions";
 import { markOffersRendered } from "../lookup";
-import { noActionSentence, type CustomerFacts, type ProductNames } from "../reasons";
+import type { CustomerFacts, ProductNames } from "../reasons";
 import { OfferCard } from "./OfferCard";
 
 export type AnswerOutcome = "FEEDBACK_OUTCOME_ACCEPTED" | "FEEDBACK_OUTCOME_DECLINED";
@@ -83,9 +83,7 @@ export function OffersPanel({ customerId, decision, names, facts, answers, onAns
       {impressionProblem !== "" && <p class="state state-warning">{impressionProblem}</p>}
       {offers.length === 0 ? (
         <p class="state state-empty no-action">
-          {decision.noAction !== undefined
-            ? noActionSentence(decision.noAction)
-            : "Nothing can be offered right now."}
+          No offer for this customer right now; “Why not” below says why.
         </p>
       ) : (
         <ol class="offer-list">
