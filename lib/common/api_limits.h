@@ -129,6 +129,10 @@ inline constexpr int kMaxExcludedProducts = 100;
 inline constexpr int kMaxSimilarProducts = 100;
 // GetCustomerRequest.max_transactions and max_decisions; 0 means 20.
 inline constexpr int kMaxRecentRecords = 1000;
+// ListCustomersRequest.page_size; 0 means 50. One call examines at most
+// kListCustomersScan customers, whatever its filter.
+inline constexpr int kMaxListPageSize = 500;
+inline constexpr int kListCustomersScan = 10000;
 // ScoreCustomerRequest.num_products (0 means the whole catalog).
 inline constexpr int kMaxScoredProducts = kMaxCatalogProducts;
 

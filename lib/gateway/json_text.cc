@@ -5,8 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "lib/common/json.h"
-
 namespace nbo::gateway {
 namespace {
 
@@ -39,6 +37,85 @@ size_t Utf8SequenceLength(absl::string_view text) {
   return length;
 }
 
+// The code point of a well-formed sequence of `length` = text.size() bytes.
+uint32_t DecodeUtf8(absl::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  static constexpr uint8_t kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t code_point = byte(0) & kLeadMask[text.size()];
+  for (size_t i = 1; i < text.size(); ++i) {
+    code_point = (code_point << 6) | (byte(i) & 0x3F);
+  }
+  return code_point;
+}
+
+// How an ASCII character is written: null when as itself, "" when as
+// \u00xx, else its short escape.
+const char* AsciiEscape(uint8_t c) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\b':
+      return "\\b";
+    case '\t':
+      return "\\t";
+    case '\n':
+      return "\\n";
+    case '\f':
+      return "\\f";
+    case '\r':
+      return "\\r";
+    case '<':
+    case '>':
+    case 0x7F:
+      return "";
+    default:
+      return c < 0x20 ? "" : nullptr;
+  }
+}
+
+// Invisible characters that change how text around them is read or shown
+// (soft hyphen, zero-width and direction marks, line and paragraph
+// separators, byte order mark, tags, ...): written as escapes, as protobuf
+// does.
+bool IsEscapedFormatCharacter(uint32_t c) {
+  struct Range {
+    uint32_t first, last;
+  };
+  static constexpr Range kRanges[] = {
+      {0x00AD, 0x00AD},   {0x0600, 0x0603},   {0x06DD, 0x06DD},
+      {0x070F, 0x070F},   {0x17B4, 0x17B5},   {0x200B, 0x200F},
+      {0x2028, 0x202E},   {0x2060, 0x2064},   {0x206A, 0x206F},
+      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+  };
+  if (c < 0xAD) return false;
+  for (const Range& r : kRanges) {
+    if (c < r.first) return false;
+    if (c <= r.last) return true;
+  }
+  return false;
+}
+
+// Appends \uxxxx (lowercase hex), as a surrogate pair above U+FFFF.
+void AppendUnicodeEscape(uint32_t code_point, std::string* out) {
+  const auto unit = [out](uint32_t u) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const char escape[] = {'\\',
+                           'u',
+                           kHex[u >> 12],
+                           kHex[(u >> 8) & 0xF],
+                           kHex[(u >> 4) & 0xF],
+                           kHex[u & 0xF]};
+    out->append(escape, sizeof(escape));
+  };
+  if (code_point < 0x10000) return unit(code_point);
+  code_point -= 0x10000;
+  unit(0xD800 + (code_point >> 10));
+  unit(0xDC00 + (code_point & 0x3FF));
+}
+
 }  // namespace
 
 bool IsValidUtf8(absl::string_view text) {
@@ -50,21 +127,53 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
-std::string JsonQuote(absl::string_view text) {
-  // Repaired first, so that common::JsonString's escaping keeps it valid.
-  std::string repaired;
-  repaired.reserve(text.size());
-  while (!text.empty()) {
-    const size_t length = Utf8SequenceLength(text);
-    if (length == 0) {
-      repaired += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-      text.remove_prefix(1);
-    } else {
-      repaired.append(text.data(), length);
-      text.remove_prefix(length);
+void AppendJsonQuoted(absl::string_view text, std::string* out) {
+  out->reserve(out->size() + text.size() + 2);
+  out->push_back('"');
+  size_t plain = 0;  // start of the bytes not yet copied
+  size_t i = 0;
+  const auto flush = [&] { out->append(text.data() + plain, i - plain); };
+  while (i < text.size()) {
+    const uint8_t c = static_cast<uint8_t>(text[i]);
+    if (c < 0x80) {
+      const char* escape = AsciiEscape(c);
+      if (escape == nullptr) {
+        ++i;
+        continue;
+      }
+      flush();
+      if (escape[0] != '\0') {
+        out->append(escape);
+      } else {
+        AppendUnicodeEscape(c, out);
+      }
+      plain = ++i;
+      continue;
     }
+    const size_t length = Utf8SequenceLength(text.substr(i));
+    if (length == 0) {
+      flush();
+      out->append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      plain = ++i;
+      continue;
+    }
+    const uint32_t code_point = DecodeUtf8(text.substr(i, length));
+    if (!IsEscapedFormatCharacter(code_point)) {
+      i += length;
+      continue;
+    }
+    flush();
+    AppendUnicodeEscape(code_point, out);
+    plain = i += length;
   }
-  return common::JsonString(repaired);
+  flush();
+  out->push_back('"');
+}
+
+std::string JsonQuote(absl::string_view text) {
+  std::string out;
+  AppendJsonQuoted(text, &out);
+  return out;
 }
 
 }  // namespace nbo::gateway

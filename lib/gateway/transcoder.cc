@@ -13,6 +13,7 @@
 #include "lib/gateway/field_path.h"
 #include "lib/gateway/field_value.h"
 #include "lib/gateway/json_body.h"
+#include "lib/gateway/json_writer.h"
 #include "lib/gateway/query_binding.h"
 
 namespace nbo::gateway {
@@ -70,25 +71,29 @@ google::protobuf::util::JsonPrintOptions PrintOptions(
   return print;
 }
 
-absl::StatusOr<std::string> Print(const Message& message,
-                                  const TranscodeOptions& options) {
+absl::Status CannotPrint(const google::protobuf::Descriptor* type) {
+  return absl::InternalError(
+      absl::StrCat("cannot print ", type->full_name(), " as JSON"));
+}
+
+// Through protobuf's printer: the types json_writer leaves to it.
+absl::StatusOr<std::string> ProtobufPrint(const Message& message,
+                                          const TranscodeOptions& options) {
   std::string json;
   const google::protobuf::util::Status status =
       google::protobuf::util::MessageToJsonString(message, &json,
                                                   PrintOptions(options));
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "cannot print ", message.GetDescriptor()->full_name(), " as JSON"));
-  }
+  if (!status.ok()) return CannotPrint(message.GetDescriptor());
   return json;
 }
 
-// The JSON of one field that is not a singular message: the message printed
-// whole, read back as a Struct, and that field's value printed alone.
-absl::StatusOr<std::string> PrintField(const Message& message,
-                                       const FieldDescriptor* field,
-                                       const TranscodeOptions& options) {
-  NBO_ASSIGN_OR_RETURN(std::string json, Print(message, options));
+// The JSON of one field that is not a singular message, through protobuf's
+// printer: the message printed whole, read back as a Struct, and that
+// field's value printed alone.
+absl::StatusOr<std::string> ProtobufPrintField(
+    const Message& message, const FieldDescriptor* field,
+    const TranscodeOptions& options) {
+  NBO_ASSIGN_OR_RETURN(std::string json, ProtobufPrint(message, options));
   google::protobuf::Struct object;
   if (!google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
     return absl::InternalError("cannot read back the printed response");
@@ -100,7 +105,34 @@ absl::StatusOr<std::string> PrintField(const Message& message,
     return absl::InternalError(
         absl::StrCat("the printed response lacks ", field->name()));
   }
-  return Print(it->second, options);
+  return ProtobufPrint(it->second, options);
+}
+
+absl::StatusOr<std::string> Print(const Message& message,
+                                  const TranscodeOptions& options) {
+  if (options.protobuf_printer) return ProtobufPrint(message, options);
+  std::string json;
+  const absl::Status status =
+      AppendMessageJson(message, {.proto_names = options.proto_names}, &json);
+  if (status.ok()) return json;
+  if (absl::IsUnimplemented(status)) return ProtobufPrint(message, options);
+  return CannotPrint(message.GetDescriptor());
+}
+
+absl::StatusOr<std::string> PrintField(const Message& message,
+                                       const FieldDescriptor* field,
+                                       const TranscodeOptions& options) {
+  if (options.protobuf_printer) {
+    return ProtobufPrintField(message, field, options);
+  }
+  std::string json;
+  const absl::Status status = AppendFieldJson(
+      message, field, {.proto_names = options.proto_names}, &json);
+  if (status.ok()) return json;
+  if (absl::IsUnimplemented(status)) {
+    return ProtobufPrintField(message, field, options);
+  }
+  return CannotPrint(message.GetDescriptor());
 }
 
 }  // namespace

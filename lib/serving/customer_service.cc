@@ -2,12 +2,15 @@
 
 #include "lib/serving/customer_service.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/api_limits.h"
 #include "lib/common/proto_time.h"
@@ -18,8 +21,11 @@
 namespace nbo::serving {
 namespace {
 
+using ::nbo::common::kListCustomersScan;
 using ::nbo::common::kMaxAttributeKeyBytes;
 using ::nbo::common::kMaxAttributeValueBytes;
+using ::nbo::common::kMaxCustomerIdBytes;
+using ::nbo::common::kMaxListPageSize;
 using ::nbo::common::kMaxMoney;
 using ::nbo::common::kMaxProfileAttributes;
 using ::nbo::common::kMaxRecentRecords;
@@ -27,6 +33,7 @@ using ::nbo::common::kMaxTransactionIdBytes;
 using ::nbo::common::QuoteForError;
 
 constexpr int kDefaultRecent = 20;
+constexpr int kDefaultListPage = 50;
 constexpr int kExportChunk = 500;
 
 void Reject(int32_t index, absl::string_view field, std::string reason,
@@ -371,6 +378,50 @@ absl::Status CustomerService::GetCustomer(
   }
   for (nbo::v1::DecisionRecord& d : decisions) {
     *response->add_decisions() = std::move(d);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CustomerService::ListCustomers(
+    const nbo::v1::ListCustomersRequest& request,
+    nbo::v1::ListCustomersResponse* response) const {
+  store::CustomerQuery query;
+  if (request.page_size() < 0 || request.page_size() > kMaxListPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size must be in [0, ",
+                                                   kMaxListPageSize, "], got ",
+                                                   request.page_size()));
+  }
+  query.page_size =
+      request.page_size() == 0 ? kDefaultListPage : request.page_size();
+  query.scan_limit = std::max(kListCustomersScan, query.page_size);
+  if (!request.segment().empty()) {
+    NBO_RETURN_IF_ERROR(ValidateSegment("segment", request.segment()));
+    query.segment = request.segment();
+  }
+  if (request.id_prefix().size() > kMaxCustomerIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("id_prefix is ", request.id_prefix().size(),
+                     " bytes; the limit is ", kMaxCustomerIdBytes));
+  }
+  query.id_prefix = request.id_prefix();
+  if (!request.page_token().empty()) {
+    // The token is the last id the previous page examined, so a page never
+    // repeats or skips an id whatever is added meanwhile.
+    if (!absl::WebSafeBase64Unescape(request.page_token(), &query.after) ||
+        !ValidateCustomerId(query.after).ok() ||
+        !absl::StartsWith(query.after, query.id_prefix)) {
+      return absl::InvalidArgumentError(
+          "page_token is not a next_page_token of a ListCustomers call with "
+          "this id_prefix");
+    }
+  }
+  NBO_ASSIGN_OR_RETURN(store::CustomerPage page, store_->ListCustomers(query));
+  for (std::string& id : page.customer_ids) {
+    response->add_customer_ids(std::move(id));
+  }
+  if (page.resume_after.has_value()) {
+    response->set_next_page_token(
+        absl::WebSafeBase64Escape(*page.resume_after));
   }
   return absl::OkStatus();
 }

@@ -75,6 +75,12 @@ class CustomerService {
   absl::Status GetCustomer(const nbo::v1::GetCustomerRequest& request,
                            nbo::v1::GetCustomerResponse* response) const;
 
+  // A page of customer ids. INVALID_ARGUMENT for a page_size outside
+  // [0, kMaxListPageSize], a malformed segment or id_prefix, or a page_token
+  // this server did not issue for the same id_prefix.
+  absl::Status ListCustomers(const nbo::v1::ListCustomersRequest& request,
+                             nbo::v1::ListCustomersResponse* response) const;
+
   // Feedback counts per arm with Wilson score intervals.
   absl::Status GetExperimentStats(
       const nbo::v1::GetExperimentStatsRequest& request,

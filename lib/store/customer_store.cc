@@ -50,6 +50,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -518,6 +519,7 @@ class CustomerStore::Impl {
   absl::StatusOr<StatePtr> State(absl::string_view customer_id) const;
   absl::StatusOr<std::vector<Transaction>> RecentTransactions(
       absl::string_view customer_id, int limit) const;
+  absl::StatusOr<CustomerPage> ListCustomers(const CustomerQuery& query) const;
   absl::Status LogDecision(absl::string_view customer_id,
                            const DecisionRecord& record);
   absl::StatusOr<std::vector<DecisionRecord>> RecentDecisions(
@@ -928,6 +930,54 @@ CustomerStore::Impl::RecentTransactions(absl::string_view customer_id,
     return StorageError("read transactions", it->status());
   }
   return transactions;
+}
+
+absl::StatusOr<CustomerPage> CustomerStore::Impl::ListCustomers(
+    const CustomerQuery& query) const {
+  if (query.page_size <= 0 || query.scan_limit < query.page_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be in [1, scan_limit], got ",
+                     query.page_size, " with scan_limit ", query.scan_limit));
+  }
+  CustomerPage page;
+  // Profiles are only parsed when a segment is asked for; the iterator does
+  // not fill the block cache, so browsing does not evict the request path's
+  // blocks.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_read_, state_));
+  if (query.after.empty() || query.after < query.id_prefix) {
+    it->Seek(ToSlice(query.id_prefix));
+  } else {
+    it->Seek(ToSlice(query.after));
+    if (it->Valid() && ToStringView(it->key()) == query.after) it->Next();
+  }
+  int examined = 0;
+  std::string last_examined;
+  internal::CustomerStateValue state;
+  CustomerProfile profile;
+  for (; it->Valid(); it->Next()) {
+    const absl::string_view id = ToStringView(it->key());
+    if (!absl::StartsWith(id, query.id_prefix)) break;
+    if (examined == query.scan_limit ||
+        page.customer_ids.size() == static_cast<size_t>(query.page_size)) {
+      page.resume_after = std::move(last_examined);
+      break;
+    }
+    ++examined;
+    last_examined.assign(id.data(), id.size());
+    if (query.segment.has_value()) {
+      if (!ParseSlice(it->value(), &state)) {
+        return CorruptRecord("customer state", kStateColumnFamily);
+      }
+      if (!state.has_profile()) continue;
+      if (!profile.ParseFromString(state.profile())) {
+        return CorruptRecord("customer profile", kStateColumnFamily);
+      }
+      if (profile.segment() != *query.segment) continue;
+    }
+    page.customer_ids.emplace_back(id);
+  }
+  if (!it->status().ok()) return StorageError("list customers", it->status());
+  return page;
 }
 
 absl::Status CustomerStore::Impl::LogDecision(absl::string_view customer_id,
@@ -1569,6 +1619,11 @@ absl::StatusOr<CustomerState> CustomerStore::GetState(
 absl::StatusOr<std::shared_ptr<const CustomerState>>
 CustomerStore::GetSharedState(absl::string_view customer_id) const {
   return impl_->State(customer_id);
+}
+
+absl::StatusOr<CustomerPage> CustomerStore::ListCustomers(
+    const CustomerQuery& query) const {
+  return impl_->ListCustomers(query);
 }
 
 absl::StatusOr<std::vector<Transaction>> CustomerStore::RecentTransactions(

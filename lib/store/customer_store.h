@@ -128,6 +128,32 @@ struct ArmCounts {
   int64_t declined = 0;
 };
 
+// Which customers ListCustomers returns.
+struct CustomerQuery {
+  // Only ids starting with these bytes; empty means any.
+  std::string id_prefix;
+  // Only customers whose profile has this segment; unset means any,
+  // including customers without a profile.
+  std::optional<std::string> segment;
+  // Only ids greater than this (a previous page's resume_after); empty
+  // starts at the first.
+  std::string after;
+  // Most ids to return; > 0.
+  int page_size = 50;
+  // Most customers to examine, so that a selective segment filter cannot
+  // turn one call into a scan of every customer; >= page_size.
+  int scan_limit = 10000;
+};
+
+// A page of ListCustomers.
+struct CustomerPage {
+  // Ascending.
+  std::vector<std::string> customer_ids;
+  // The last id examined when the page stopped before the end (page full or
+  // scan_limit reached): pass it as CustomerQuery::after. Unset at the end.
+  std::optional<std::string> resume_after;
+};
+
 // What DeleteExpired removed.
 struct RetentionReport {
   int64_t decisions = 0;
@@ -205,6 +231,11 @@ class CustomerStore {
   // replaces the cached state rather than changing this one.
   absl::StatusOr<std::shared_ptr<const CustomerState>> GetSharedState(
       absl::string_view customer_id) const;
+
+  // The ids of customers with state (a profile, transactions or feedback)
+  // that match `query`, ascending. INVALID_ARGUMENT if page_size <= 0 or
+  // scan_limit < page_size.
+  absl::StatusOr<CustomerPage> ListCustomers(const CustomerQuery& query) const;
 
   // Up to `limit` of the customer's transactions, newest first (empty when
   // none). INVALID_ARGUMENT if limit < 0.

@@ -120,6 +120,7 @@ class Gateway::Impl {
     openapi_json_ = DescribedOpenApi(*routes_, options.proto_names);
     transcode_.strict = options.strict;
     transcode_.proto_names = options.proto_names;
+    transcode_.protobuf_printer = options.protobuf_printer;
     for (const Route& route : routes_->routes()) {
       route_metrics_[&route] = metrics_.ForRoute(
           absl::StrCat(route.http_method, " ", route.path_template));

@@ -41,6 +41,9 @@ struct GatewayOptions {
   bool strict = true;
   // Print proto field names instead of lowerCamelCase. Default: false.
   bool proto_names = false;
+  // Print JSON answers with protobuf's printer (TranscodeOptions).
+  // Default: false.
+  bool protobuf_printer = false;
   // Deadline of an upstream call without a Grpc-Timeout header, and the
   // most a Grpc-Timeout may ask for. Default: 30 s, 5 min.
   absl::Duration default_deadline = absl::Seconds(30);

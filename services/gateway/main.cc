@@ -45,6 +45,9 @@ ABSL_FLAG(std::string, static_dir, "",
           "The dashboard's built files, served at /");
 ABSL_FLAG(std::string, json_names, "lower_camel",
           "Field names in JSON answers: lower_camel (proto3 JSON) or proto");
+ABSL_FLAG(std::string, json_printer, "nbo",
+          "What prints JSON answers: nbo (the gateway's own printer) or "
+          "protobuf (protobuf's, the same JSON at more CPU per request)");
 ABSL_FLAG(bool, allow_unknown_fields, false,
           "Ignore unknown JSON fields and query parameters instead of 400");
 ABSL_FLAG(absl::Duration, default_deadline, absl::Seconds(30),
@@ -91,6 +94,11 @@ absl::StatusOr<nbo::gateway::GatewayOptions> OptionsFromFlags() {
         "--json_names must be lower_camel or proto");
   }
   options.proto_names = names == "proto";
+  const std::string printer = absl::GetFlag(FLAGS_json_printer);
+  if (printer != "nbo" && printer != "protobuf") {
+    return absl::InvalidArgumentError("--json_printer must be nbo or protobuf");
+  }
+  options.protobuf_printer = printer == "protobuf";
   options.strict = !absl::GetFlag(FLAGS_allow_unknown_fields);
   options.default_deadline = absl::GetFlag(FLAGS_default_deadline);
   options.max_deadline = absl::GetFlag(FLAGS_max_deadline);

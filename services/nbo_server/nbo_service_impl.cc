@@ -206,4 +206,13 @@ grpc::Status NboServiceImpl::GetCustomer(
       services::ToGrpcStatus(customers_->GetCustomer(*request, response)));
 }
 
+grpc::Status NboServiceImpl::ListCustomers(
+    grpc::ServerContext* /*context*/,
+    const nbo::v1::ListCustomersRequest* request,
+    nbo::v1::ListCustomersResponse* response) {
+  CallRecorder call(metrics_, Method::kListCustomers);
+  return call.Done(
+      services::ToGrpcStatus(customers_->ListCustomers(*request, response)));
+}
+
 }  // namespace nbo::server

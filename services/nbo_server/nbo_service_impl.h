@@ -17,8 +17,8 @@ namespace nbo::server {
 // gRPC's callback API: each reaction does bounded work (point lookups, a
 // small matrix-vector product, the rules, an unsynced log write) and never
 // blocks on a lock held across work. RecordFeedback waits for an fsync, and
-// GetCustomer and SimilarProducts are rarer reads: they run on the
-// synchronous API's thread pool, where blocking is expected.
+// GetCustomer, ListCustomers and SimilarProducts are rarer reads: they run on
+// the synchronous API's thread pool, where blocking is expected.
 //
 // Thread-safe. The pointers are not owned.
 class NboServiceImpl final
@@ -40,6 +40,9 @@ class NboServiceImpl final
   grpc::Status GetCustomer(grpc::ServerContext* context,
                            const nbo::v1::GetCustomerRequest* request,
                            nbo::v1::GetCustomerResponse* response) override;
+  grpc::Status ListCustomers(grpc::ServerContext* context,
+                             const nbo::v1::ListCustomersRequest* request,
+                             nbo::v1::ListCustomersResponse* response) override;
 
   grpc::ServerUnaryReactor* Recommend(
       grpc::CallbackServerContext* context,

@@ -28,6 +28,7 @@ constexpr const char* kMethodNames[] = {
     "UpsertCustomers",    "RecordTransactions", "StreamTransactions",
     "UpdateCatalog",      "GetCatalog",         "SetLevers",
     "GetExperimentStats", "ScoreCustomer",      "ExportFeedback",
+    "ListCustomers",
 };
 static_assert(std::size(kMethodNames) == static_cast<size_t>(Method::kCount));
 

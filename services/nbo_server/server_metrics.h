@@ -46,6 +46,7 @@ enum class Method {
   kGetExperimentStats,
   kScoreCustomer,
   kExportFeedback,
+  kListCustomers,
   kCount,
 };
 

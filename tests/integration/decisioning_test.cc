@@ -303,6 +303,17 @@ TEST_F(DecisioningTest, IngestsRecordByRecordAndCountsStreamIndices) {
   EXPECT_THAT(other.transactions(), IsEmpty());
   EXPECT_THAT(GetCustomer("BAD1"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(GetCustomer("BAD3"), StatusIs(absl::StatusCode::kNotFound));
+
+  // Browsing lists ids only, over gRPC as the dashboard's gateway does.
+  nbo::v1::ListCustomersRequest list;
+  list.set_id_prefix(c);
+  ASSERT_OK_AND_ASSIGN(auto listed,
+                       Unary(*nbo_, &NBOService::Stub::ListCustomers, list));
+  EXPECT_THAT(listed.customer_ids(), ElementsAre(c));
+  EXPECT_EQ(listed.next_page_token(), "");
+  list.set_page_size(501);
+  EXPECT_THAT(Unary(*nbo_, &NBOService::Stub::ListCustomers, list),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(DecisioningTest, DecidesWithRulesHoldingsAndFatigueAndShowsItAll) {

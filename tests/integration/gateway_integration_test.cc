@@ -383,6 +383,8 @@ TEST_F(GatewayTest, EveryAnnotatedRouteAnswersAsTheDirectCallDoes) {
        "/v1/products/P03/similar?k=3", "", "{\"productId\":\"P03\",\"k\":3}"},
       {"GET /v1/customers/{customer_id}", "GET", "/v1/customers/C0000001", "",
        "{\"customerId\":\"C0000001\"}"},
+      {"GET /v1/customers", "GET", "/v1/customers?idPrefix=C&pageSize=2", "",
+       "{\"idPrefix\":\"C\",\"pageSize\":2}"},
       {"GET /v1/models", "GET", "/v1/models", "", "{}"},
       {"GET /v1/models/{model_name}", "GET", mp, "",
        absl::StrCat("{\"modelName\":\"", m, "\"}")},

@@ -49,9 +49,12 @@ TEST(HttpStatusTest, WritesTheErrorBodyInTheStatusShape) {
 TEST(HttpStatusTest, EscapesMessages) {
   EXPECT_EQ(ErrorJson(absl::StatusCode::kInternal,
                       std::string("a\"b\\c\nd\x01\te\r\x7f\0", 13)),
-            R"({"code":13,"message":"a\"b\\c\nd\u0001\te\u000d)"
-            "\x7f"
-            R"(\u0000","details":[]})");
+            R"({"code":13,"message":"a\"b\\c\nd\u0001\te\r\u007f\u0000",)"
+            R"("details":[]})");
+  // Safe inside HTML and JavaScript, as protobuf escapes.
+  EXPECT_EQ(
+      ErrorJson(absl::StatusCode::kInternal, "<b>\u2028\u00ad"),
+      R"({"code":13,"message":"\u003cb\u003e\u2028\u00ad","details":[]})");
   // UTF-8 passes; invalid bytes become U+FFFD, one per byte.
   EXPECT_EQ(ErrorJson(absl::StatusCode::kInternal, "caf\xc3\xa9 \xff\xc3"),
             "{\"code\":13,\"message\":\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\","

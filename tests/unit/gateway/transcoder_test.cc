@@ -435,11 +435,13 @@ std::string ThingResponseBytes() {
 absl::StatusOr<std::string> ResponseFor(absl::string_view method,
                                         absl::string_view path,
                                         absl::string_view bytes,
-                                        bool proto_names = false) {
+                                        bool proto_names = false,
+                                        bool protobuf_printer = false) {
   const RouteMatch match = TestTable().Find(method, path);
   if (match.route == nullptr) return absl::NotFoundError("no route");
   TranscodeOptions options;
   options.proto_names = proto_names;
+  options.protobuf_printer = protobuf_printer;
   return ResponseToJson(*match.route, bytes, options);
 }
 
@@ -469,6 +471,21 @@ TEST(TranscoderTest, PrintsOnlyTheResponseBodyField) {
                        ResponseFor("GET", "/v1/echo/T1", ThingResponseBytes()));
   EXPECT_THAT(json, ::testing::StartsWith(R"({"id":"T1")"));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("total")));
+}
+
+TEST(TranscoderTest, BothPrintersPrintTheSameResponses) {
+  for (const char* path :
+       {"/v1/things/T1", "/v1/things/T1/values", "/v1/echo/T1"}) {
+    for (bool proto_names : {false, true}) {
+      ASSERT_OK_AND_ASSIGN(
+          std::string ours,
+          ResponseFor("GET", path, ThingResponseBytes(), proto_names));
+      ASSERT_OK_AND_ASSIGN(
+          std::string theirs,
+          ResponseFor("GET", path, ThingResponseBytes(), proto_names, true));
+      EXPECT_EQ(ours, theirs) << path;
+    }
+  }
 }
 
 TEST(TranscoderTest, ResponseBytesThatDoNotParseAreInternal) {

@@ -878,6 +878,75 @@ TEST_F(CustomerServiceTest, GetCustomerIsNotFoundForAnUnknownCustomer) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(CustomerServiceTest, ListCustomersPagesWithOpaqueTokens) {
+  nbo::v1::UpsertCustomersRequest upsert;
+  for (const char* id : {"C01", "C02", "C03", "D01"}) {
+    nbo::v1::CustomerProfile p = Profile(id);
+    if (std::string(id) == "C02") p.set_segment("affluent");
+    *upsert.add_customers() = p;
+  }
+  nbo::v1::UpsertCustomersResponse upserted;
+  ASSERT_THAT(service_->UpsertCustomers(upsert, &upserted), IsOk());
+
+  nbo::v1::ListCustomersRequest request;
+  request.set_id_prefix("C");
+  request.set_page_size(2);
+  nbo::v1::ListCustomersResponse first;
+  ASSERT_THAT(service_->ListCustomers(request, &first), IsOk());
+  EXPECT_THAT(first.customer_ids(), ElementsAre("C01", "C02"));
+  ASSERT_FALSE(first.next_page_token().empty());
+  // Opaque: not the id itself.
+  EXPECT_NE(first.next_page_token(), "C02");
+
+  request.set_page_token(first.next_page_token());
+  nbo::v1::ListCustomersResponse second;
+  ASSERT_THAT(service_->ListCustomers(request, &second), IsOk());
+  EXPECT_THAT(second.customer_ids(), ElementsAre("C03"));
+  EXPECT_EQ(second.next_page_token(), "");
+
+  nbo::v1::ListCustomersRequest by_segment;
+  by_segment.set_segment("mass");
+  nbo::v1::ListCustomersResponse mass;
+  ASSERT_THAT(service_->ListCustomers(by_segment, &mass), IsOk());
+  EXPECT_THAT(mass.customer_ids(), ElementsAre("C01", "C03", "D01"));
+}
+
+TEST_F(CustomerServiceTest, ListCustomersRejectsBadArguments) {
+  auto list = [this](const nbo::v1::ListCustomersRequest& request) {
+    nbo::v1::ListCustomersResponse response;
+    return service_->ListCustomers(request, &response);
+  };
+  nbo::v1::ListCustomersRequest request;
+  request.set_page_size(501);
+  EXPECT_THAT(list(request), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("page_size")));
+  request.set_page_size(-1);
+  EXPECT_THAT(list(request), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("page_size")));
+  request.set_page_size(500);
+  EXPECT_THAT(list(request), IsOk());
+
+  nbo::v1::ListCustomersRequest segment;
+  segment.set_segment("no spaces");
+  EXPECT_THAT(list(segment), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("segment")));
+
+  nbo::v1::ListCustomersRequest prefix;
+  prefix.set_id_prefix(std::string(129, 'C'));
+  EXPECT_THAT(list(prefix), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr("id_prefix")));
+
+  nbo::v1::ListCustomersRequest token;
+  token.set_page_token("not base64!");
+  EXPECT_THAT(list(token), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("page_token")));
+  // A token from a page of "C" customers, reused for "D" customers.
+  token.set_page_token("QzAy");  // "C02"
+  token.set_id_prefix("D");
+  EXPECT_THAT(list(token), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("page_token")));
+}
+
 TEST_F(CustomerServiceTest, GetCustomerShowsEverythingNboKnows) {
   const std::string c = "C0000002";
   nbo::v1::UpsertCustomersRequest profile;

@@ -296,6 +296,123 @@ TEST(CustomerStoreTest, CustomerListedTwiceKeepsTheLastProfile) {
   EXPECT_EQ(c2.profile->age(), 40);
 }
 
+// Pages through every customer ListCustomers returns for `query`.
+std::vector<std::string> ListAll(const CustomerStore& store,
+                                 CustomerQuery query) {
+  std::vector<std::string> ids;
+  for (int pages = 0; pages < 100; ++pages) {
+    absl::StatusOr<CustomerPage> page = store.ListCustomers(query);
+    EXPECT_THAT(page, IsOk());
+    if (!page.ok()) break;
+    ids.insert(ids.end(), page->customer_ids.begin(), page->customer_ids.end());
+    if (!page->resume_after.has_value()) break;
+    query.after = *page->resume_after;
+  }
+  return ids;
+}
+
+TEST(CustomerStoreTest, ListCustomersPagesThroughIdsInOrderWithoutRepeats) {
+  TempDir dir;
+  auto store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->UpsertProfiles(
+                  {Profile("C3", 30), Profile("C1", 40), Profile("C10", 50)}),
+              IsOk());
+  // Known by a transaction only: listed too.
+  ASSERT_THAT(store->AppendTransactions({Txn("C2", "p", kView, At(10))}),
+              IsOk());
+  CustomerQuery query;
+  query.page_size = 2;
+  query.scan_limit = 10;
+  absl::StatusOr<CustomerPage> first = store->ListCustomers(query);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(first->customer_ids, ElementsAre("C1", "C10"));
+  ASSERT_TRUE(first->resume_after.has_value());
+  EXPECT_EQ(*first->resume_after, "C10");
+  EXPECT_THAT(ListAll(*store, query), ElementsAre("C1", "C10", "C2", "C3"));
+}
+
+TEST(CustomerStoreTest, LastFullPageSaysThereIsNoMore) {
+  TempDir dir;
+  auto store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->UpsertProfiles({Profile("A", 30), Profile("B", 40)}),
+              IsOk());
+  CustomerQuery query;
+  query.page_size = 2;
+  absl::StatusOr<CustomerPage> page = store->ListCustomers(query);
+  ASSERT_THAT(page, IsOk());
+  EXPECT_THAT(page->customer_ids, ElementsAre("A", "B"));
+  EXPECT_FALSE(page->resume_after.has_value());
+}
+
+TEST(CustomerStoreTest, ListCustomersFiltersByIdPrefixAndSegment) {
+  TempDir dir;
+  auto store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  std::vector<CustomerProfile> profiles;
+  for (const char* id : {"A1", "B1", "B2", "B3", "B4", "C1"}) {
+    CustomerProfile p = Profile(id, 30);
+    p.set_segment(id == std::string("B2") || id == std::string("B4") ||
+                          id == std::string("C1")
+                      ? "affluent"
+                      : "mass");
+    profiles.push_back(p);
+  }
+  ASSERT_THAT(store->UpsertProfiles(profiles), IsOk());
+  // Transactions only: no profile, so no segment.
+  ASSERT_THAT(store->AppendTransactions({Txn("B5", "p", kView, At(10))}),
+              IsOk());
+  CustomerQuery query;
+  query.id_prefix = "B";
+  EXPECT_THAT(ListAll(*store, query),
+              ElementsAre("B1", "B2", "B3", "B4", "B5"));
+  query.segment = "affluent";
+  EXPECT_THAT(ListAll(*store, query), ElementsAre("B2", "B4"));
+  query.id_prefix = "";
+  EXPECT_THAT(ListAll(*store, query), ElementsAre("B2", "B4", "C1"));
+}
+
+TEST(CustomerStoreTest, ScanLimitEndsAPageEarlyAndResumesAfterWhatItExamined) {
+  TempDir dir;
+  auto store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  std::vector<CustomerProfile> profiles;
+  for (int i = 0; i < 10; ++i) {
+    CustomerProfile p = Profile(absl::StrCat("C", i), 30);
+    p.set_segment(i == 8 ? "student" : "mass");
+    profiles.push_back(p);
+  }
+  ASSERT_THAT(store->UpsertProfiles(profiles), IsOk());
+  CustomerQuery query;
+  query.segment = "student";
+  query.page_size = 3;
+  query.scan_limit = 4;
+  // C0..C3 examined, none matches: an empty page that is not the last.
+  absl::StatusOr<CustomerPage> page = store->ListCustomers(query);
+  ASSERT_THAT(page, IsOk());
+  EXPECT_THAT(page->customer_ids, IsEmpty());
+  ASSERT_TRUE(page->resume_after.has_value());
+  EXPECT_EQ(*page->resume_after, "C3");
+  EXPECT_THAT(ListAll(*store, query), ElementsAre("C8"));
+}
+
+TEST(CustomerStoreTest, ListCustomersRejectsBadPageBounds) {
+  TempDir dir;
+  auto store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  CustomerQuery query;
+  query.page_size = 0;
+  EXPECT_THAT(
+      store->ListCustomers(query),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
+  query.page_size = 10;
+  query.scan_limit = 5;
+  EXPECT_THAT(
+      store->ListCustomers(query),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scan_limit")));
+}
+
 TEST(CustomerStoreTest, EmptyUpsertAndAppendAreNoOps) {
   TempDir dir;
   std::unique_ptr<CustomerStore> store = OpenStore(StoreOptions(dir));
