@@ -35,13 +35,7 @@ export type Product = Schemas["nbo.v1.Product"];
 export type GetCatalogResponse = Schemas["nbo.v1.GetCatalogResponse"];
 type RpcStatus = Schemas["google.rpc.Status"];
 
-// NBOService.ListCustomers (GET /v1/customers): the generated type once the
-// gateway describes it, else the agreed contract.
-export type ListCustomersResponse = Schemas extends {
-  "nbo.v1.ListCustomersResponse": infer T;
-}
-  ? T
-  : { customerIds?: string[]; nextPageToken?: string };
+export type ListCustomersResponse = Schemas["nbo.v1.ListCustomersResponse"];
 
 // What kind of failure a call had, for the message the page shows.
 export type ErrorKind =
@@ -274,17 +268,14 @@ export function setTrafficSplit(modelName: string, arms: TrafficArm[]) {
   });
 }
 
-export interface ListCustomersQuery {
-  segment?: string;
-  idPrefix?: string;
-  pageSize?: number;
-  pageToken?: string;
-}
+export type ListCustomersQuery = NonNullable<
+  paths["/v1/customers"]["get"]["parameters"]["query"]
+>;
 
 // GET /v1/customers (NBOService.ListCustomers): ids only, ascending.
 export function listCustomers(
   query: ListCustomersQuery,
   signal?: AbortSignal,
 ): Promise<ListCustomersResponse> {
-  return send("get", `/v1/customers${queryString(query)}`, undefined, signal) as Promise<ListCustomersResponse>;
+  return call("get", "/v1/customers", { query, signal });
 }

@@ -13,6 +13,8 @@ interface Props {
 }
 
 const kPageSize = 20;
+// Empty stretches followed before a page is shown as empty.
+const kEmptyHops = 10;
 // Segments of the demo data and the usual retail ones; any other can be
 // typed.
 const kSegments = ["mass", "affluent", "private", "sme", "student"];
@@ -32,8 +34,19 @@ export function BrowsePage({ segment, prefix, home = false }: Props) {
   const pageToken = tokens[tokens.length - 1] ?? "";
 
   const page = useLoad(
-    (signal) =>
-      listCustomers({ segment, idPrefix: prefix, pageSize: kPageSize, pageToken }, signal),
+    async (signal) => {
+      // A page examines a bounded stretch of customers, so with a segment
+      // filter it can be empty and still not the last: follow the token a
+      // few stretches before showing "no match".
+      let answer = await listCustomers({ segment, idPrefix: prefix, pageSize: kPageSize, pageToken }, signal);
+      for (let hop = 0; hop < kEmptyHops && (answer.customerIds ?? []).length === 0 && (answer.nextPageToken ?? "") !== ""; hop++) {
+        answer = await listCustomers(
+          { segment, idPrefix: prefix, pageSize: kPageSize, pageToken: answer.nextPageToken },
+          signal,
+        );
+      }
+      return answer;
+    },
     [segment, prefix, pageToken],
   );
 
@@ -104,7 +117,8 @@ export function BrowsePage({ segment, prefix, home = false }: Props) {
         <Empty>
           No customers match
           {segment !== "" ? ` segment “${segment}”` : ""}
-          {prefix !== "" ? ` with ids starting “${prefix}”` : ""}.
+          {prefix !== "" ? ` with ids starting “${prefix}”` : ""}
+          {next !== "" ? " in this stretch; Next page searches further" : ""}.
         </Empty>
       ) : (
         <>
