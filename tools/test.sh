@@ -49,8 +49,8 @@ nbo_install_packages "${NBO_BROWSER_PACKAGES[@]}"
 nbo_npm_ci services/dashboard
 nbo_npm_ci tests/e2e
 nbo_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- dashboard
-nbo_log "running the dashboard's browser tests (e2e)"
-ctest --test-dir build -L e2e --output-on-failure
+nbo_log "running the dashboard's tests (unit, then in Chromium)"
+ctest --test-dir build -L dashboard --output-on-failure
 
 # Fuzzing and sanitizers (tools/lib/sanitize.sh, docs/testing.md): the
 # libFuzzer targets of tests/fuzz for a few seconds each (--heavy: 10M
