@@ -11,6 +11,13 @@ export function markLookupStart(customerId: string): void {
   performance.mark("nbo:lookup-start");
 }
 
+// The steps between, for finding where a slow lookup spent its time:
+// "nbo:customer" (GetCustomer answered), "nbo:decision" (Recommend
+// answered), "nbo:committed" (offers in the DOM).
+export function markStep(customerId: string, step: "customer" | "decision" | "committed"): void {
+  if (pending === customerId) performance.mark(`nbo:${step}`, { detail: customerId });
+}
+
 // Called once the offers (or the no-action message) of `customerId` are
 // on screen.
 export function markOffersRendered(customerId: string): void {

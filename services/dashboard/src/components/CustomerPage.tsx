@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   ApiError,
-  getCustomer,
   recommend,
   recordFeedback,
   type GetCustomerResponse,
@@ -9,7 +8,8 @@ import {
   type RecommendResponse,
 } from "../api";
 import { productNames } from "../catalog";
-import { onRefreshRequest } from "../lookup";
+import { markStep, onRefreshRequest } from "../lookup";
+import { customerAnswer } from "../prefetch";
 import { customerFacts, productName, type ProductNames } from "../reasons";
 import { customerHref } from "../router";
 import { HistoryPanel } from "./HistoryPanel";
@@ -37,6 +37,8 @@ type Decision =
 let lastShown: { customerId: string; decision: RecommendResponse; names: ProductNames } | null = null;
 
 const kNoNames: ProductNames = new Map();
+// How long the customer's panels wait for the decision, to appear with it.
+const kRevealMs = 250;
 
 async function decide(customerId: string) {
   const decision = await recommend(customerId);
@@ -80,23 +82,33 @@ export function CustomerPage({ customerId, tab }: Props) {
   // (opening it, Enter again), whichever tabs are visited in between.
   const decidedFor = useRef(-1);
 
+  // Asks for a decision once per generation; `settled` runs in the same
+  // tick as the state change that shows it (or its error).
   const runDecision = useCallback(
-    (forGeneration: number) => {
-      if (decidedFor.current === forGeneration) return;
+    (forGeneration: number, settled?: () => void) => {
+      if (decidedFor.current === forGeneration) return false;
       decidedFor.current = forGeneration;
       if (forGeneration === 0 && lastShown !== null && lastShown.customerId === customerId) {
         setDecision({ state: "done", decision: lastShown.decision, names: lastShown.names });
-        return;
+        settled?.();
+        return true;
       }
       setDecision((d) => ({ state: "loading", previous: d.state === "done" ? d.decision : undefined }));
       decide(customerId)
         .then(({ decision: fresh, names }) => {
           if (!alive.current) return;
+          markStep(customerId, "decision");
           lastShown = { customerId, decision: fresh, names };
           setAnswers(new Map());
           setDecision({ state: "done", decision: fresh, names });
+          settled?.();
         })
-        .catch((error: unknown) => alive.current && setDecision({ state: "error", error }));
+        .catch((error: unknown) => {
+          if (!alive.current) return;
+          setDecision({ state: "error", error });
+          settled?.();
+        });
+      return true;
     },
     [customerId],
   );
@@ -104,19 +116,33 @@ export function CustomerPage({ customerId, tab }: Props) {
   // The customer first: an unknown id stops here (404), before a decision
   // is made and logged for it. The decision is asked for as soon as the
   // customer is known, without waiting for a render in between (a layout
-  // effect, and the call chained on the answer): Enter to offers is two
-  // round trips and one frame.
+  // effect, and the call chained on the answer); the customer's panels are
+  // revealed with the offers, in one render, unless the decision takes
+  // longer than kRevealMs. Enter to offers is two round trips, one render
+  // and one frame.
   useLayoutEffect(() => {
     const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setCustomer((c) => (c.state === "done" ? c : { state: "loading" }));
-    getCustomer(customerId, { maxTransactions: 50, maxDecisions: 1 }, abort.signal)
+    customerAnswer(customerId, abort.signal)
       .then((data) => {
         if (abort.signal.aborted) return;
-        setCustomer({ state: "done", data });
-        if (tabNow.current === "overview") runDecision(generation);
+        markStep(customerId, "customer");
+        const show = () => {
+          clearTimeout(timer);
+          if (!abort.signal.aborted) setCustomer({ state: "done", data });
+        };
+        if (tabNow.current === "overview" && runDecision(generation, show)) {
+          timer = setTimeout(show, kRevealMs);
+        } else {
+          show();
+        }
       })
       .catch((error: unknown) => !abort.signal.aborted && setCustomer({ state: "error", error }));
-    return () => abort.abort();
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
   }, [customerId, generation, runDecision]);
 
   // Opened on the history tab, then switched to the offers.

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { customerHref, navigate } from "../router";
 import { markLookupStart, requestRefresh } from "../lookup";
+import { prefetchCustomer } from "../prefetch";
 
 interface Props {
   // The customer shown now, if any.
@@ -25,8 +26,12 @@ export function CustomerSearch({ current }: Props) {
     }
     setProblem("");
     markLookupStart(id);
-    if (id === current) requestRefresh();
-    else navigate(customerHref(id));
+    if (id === current) {
+      requestRefresh();
+    } else {
+      prefetchCustomer(id);
+      navigate(customerHref(id));
+    }
   };
 
   return (

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import type { ApiError, Offer, RecommendResponse } from "../api";
 import { formatDateTime, strategyName } from "../format";
 import { recordImpressions } from "../impressions";
-import { markOffersRendered } from "../lookup";
+import { markOffersRendered, markStep } from "../lookup";
 import type { CustomerFacts, ProductNames } from "../reasons";
 import { OfferCard } from "./OfferCard";
 
@@ -34,6 +34,7 @@ export function OffersPanel({ customerId, decision, names, facts, answers, onAns
   // Timing (lookup.ts): the offers are committed to the DOM now, and on
   // screen with the frame that starts next.
   useLayoutEffect(() => {
+    markStep(customerId, "committed");
     const frame = requestAnimationFrame(() => markOffersRendered(customerId));
     return () => cancelAnimationFrame(frame);
     // eslint-disable-next-line react-hooks/exhaustive-deps
