@@ -71,7 +71,10 @@ test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
   await page.goto(stack.url);
   await expect(page.getByRole("heading", { name: "Find a customer" })).toBeVisible();
   await page.waitForLoadState("networkidle");
+  // Five or so calls per lookup: keep every entry (the default keeps 250).
+  await page.evaluate(() => performance.setResourceTimingBufferSize(5000));
   const lookups: number[] = [];
+  const steps: object[] = [];
   for (let i = 0; i < kLookups; i++) {
     const customerId = `C${String(101 + i).padStart(7, "0")}`;
     await lookUp(page, customerId);
@@ -79,11 +82,33 @@ test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
     const entry = await page.evaluate(() => {
       const all = performance.getEntriesByName("nbo:lookup") as PerformanceMeasure[];
       const last = all[all.length - 1];
-      return { duration: last?.duration ?? NaN, customer: String(last?.detail) };
+      const start = last?.startTime ?? NaN;
+      // The page's own steps (src/lookup.ts), relative to Enter.
+      const at = (name: string) =>
+        Math.round(((performance.getEntriesByName(name).slice(-1)[0]?.startTime ?? NaN) - start) * 10) / 10;
+      const call = (part: string) => {
+        const r = performance
+          .getEntriesByType("resource")
+          .map((e) => e as PerformanceResourceTiming)
+          .filter((e) => e.name.includes(part) && e.startTime >= start - 1)[0];
+        return r === undefined ? null : [Math.round(r.startTime - start), Math.round(r.responseEnd - start)];
+      };
+      return {
+        duration: last?.duration ?? NaN,
+        customer: String(last?.detail),
+        steps: {
+          get_customer: call("/v1/customers/"),
+          customer_answered: at("nbo:customer"),
+          recommend: call("/v1/recommend"),
+          decision_answered: at("nbo:decision"),
+          committed: at("nbo:committed"),
+        },
+      };
     });
     expect(entry.customer).toBe(customerId);
     await expect(page.locator("section.offers")).toBeVisible();
     lookups.push(entry.duration);
+    steps.push({ customer: customerId, total: round(entry.duration), ...entry.steps });
   }
   await context.close();
 
@@ -134,8 +159,11 @@ test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
       all_first_paint: paints.map(round),
     },
     all_lookups_ms: lookups.map(round),
+    // Per lookup, ms after Enter: each call's [start, end], and when the
+    // page had the answers and committed the offers.
+    steps,
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "perf.json"), JSON.stringify(report, null, 2) + "\n");
-  console.log(JSON.stringify({ ...report, all_lookups_ms: undefined }, null, 2));
+  console.log(JSON.stringify({ ...report, all_lookups_ms: undefined, steps: undefined }, null, 2));
 });

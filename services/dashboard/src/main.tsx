@@ -5,5 +5,9 @@ import { prefetchCatalogs } from "./catalog";
 import { App } from "./components/App";
 
 const root = document.getElementById("app");
-if (root !== null) render(<App />, root);
+if (root !== null) {
+  // index.html's "Loading…" line, painted before this script ran.
+  root.textContent = "";
+  render(<App />, root);
+}
 prefetchCatalogs();
