@@ -128,8 +128,30 @@ absl::StatusOr<SplitKind> ParseSplitKind(absl::string_view name) {
   if (name == "time") return SplitKind::kTime;
   if (name == "random") return SplitKind::kRandom;
   if (name == "leave_k_out") return SplitKind::kLeaveKOut;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown split \"", name, "\" (expected time, random or leave_k_out)"));
+  if (name == "nbo") return SplitKind::kNbo;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown split \"", name,
+                   "\" (expected nbo, time, random or leave_k_out)"));
+}
+
+std::vector<std::vector<int32_t>> ExcludedItems(const Split& split) {
+  if (!split.excluded.empty()) return split.excluded;
+  std::vector<std::vector<int32_t>> items(split.num_users);
+  for (const Interaction& x : split.train) items[x.user].push_back(x.item);
+  for (std::vector<int32_t>& mine : items) {
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+  }
+  return items;
+}
+
+std::vector<char> CalibrationUsers(const Split& split) {
+  if (!split.population.empty()) return split.population;
+  std::vector<char> users(split.num_users, 0);
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    users[u] = split.test[u].empty() ? 0 : 1;
+  }
+  return users;
 }
 
 absl::StatusOr<Split> SplitByTime(absl::Span<const Interaction> interactions,
@@ -258,6 +280,9 @@ absl::StatusOr<Split> MakeSplit(absl::Span<const Interaction> interactions,
       return SplitRandom(interactions, options);
     case SplitKind::kLeaveKOut:
       return SplitLeaveKOut(interactions, options);
+    case SplitKind::kNbo:
+      return absl::InvalidArgumentError(
+          "split: the nbo split needs the customers' holdings (SplitForNbo)");
   }
   return absl::InvalidArgumentError("split: unknown kind");
 }
