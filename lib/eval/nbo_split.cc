@@ -55,7 +55,8 @@ absl::Status Size(absl::Span<const Interaction> interactions,
 }
 
 // excluded[u] for every user: replays the holding changes before `cutoff`,
-// per (user, item) in time order, ties in input order.
+// per (user, item) in time order, ties in input order. The last change
+// decides, as in data::BankData::Holdings().
 std::vector<std::vector<int32_t>> HeldAt(
     absl::Span<const HoldingChange> holdings, int64_t cutoff,
     int32_t num_users) {
@@ -74,13 +75,13 @@ std::vector<std::vector<int32_t>> HeldAt(
   while (i < before.size()) {
     const int32_t user = before[i]->user;
     const int32_t item = before[i]->item;
-    int64_t open = 0;
+    bool held_now = false;
     for (; i < before.size() && before[i]->user == user &&
            before[i]->item == item;
          ++i) {
-      open = before[i]->opens ? open + 1 : std::max<int64_t>(0, open - 1);
+      held_now = before[i]->opens;
     }
-    if (open > 0) held[user].push_back(item);
+    if (held_now) held[user].push_back(item);
   }
   return held;
 }

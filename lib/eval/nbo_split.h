@@ -38,9 +38,9 @@ struct HoldingChange {
 //   - train: the interactions before c, in input order; later ones are
 //     dropped (those in [c, e) are the future; those from e on are after
 //     the question was asked);
-//   - excluded[u]: the items u holds at c, i.e. whose opens before c
-//     outnumber their closes before c (changes at one instant apply in
-//     input order; a close with nothing open is ignored);
+//   - excluded[u]: the items u holds at c, i.e. whose last holding change
+//     before c is an open (changes at one instant apply in input order),
+//     as data::BankData::Holdings() decides at the end of the data;
 //   - test[u]: the items u opens in [c, e) and does not hold at c,
 //     ascending. A customer without one is not ranked (the ranking metrics
 //     are undefined for them) but stays in the population;
