@@ -143,11 +143,11 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
   spec.alpha = proto.alpha();
   spec.seed = proto.seed();
   if (!proto.split().empty()) spec.split = proto.split();
-  if (spec.split != "time" && spec.split != "random" &&
+  if (spec.split != "nbo" && spec.split != "time" && spec.split != "random" &&
       spec.split != "leave_k_out") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec.split must be time, random or leave_k_out, got ",
-                     common::QuoteForError(spec.split)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.split must be nbo, time, random or leave_k_out, got ",
+        common::QuoteForError(spec.split)));
   }
   if (!proto.gate_metric().empty()) spec.gate_metric = proto.gate_metric();
   spec.min_lift = proto.min_lift();

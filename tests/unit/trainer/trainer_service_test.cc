@@ -576,7 +576,7 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   ASSERT_TRUE(Start(defaults, &id).ok());
   nbo::v1::Job job;
   ASSERT_TRUE(Get(id, &job).ok());
-  EXPECT_EQ(job.spec().split(), "time");
+  EXPECT_EQ(job.spec().split(), "nbo");
 }
 
 TEST_F(TrainerServiceTest, AnUnknownOneMebibyteJobIdIsQuotedBriefly) {

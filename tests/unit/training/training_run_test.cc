@@ -2,6 +2,8 @@
 
 #include "services/trainer/training_run.h"
 
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -137,12 +139,15 @@ class TrainingRunTest : public ::testing::Test {
   }
   static std::string DataDir() { return dir_->Sub("bank"); }
 
-  // Hyperparameters that suit an 8-product catalog: few factors, strong
-  // regularization, mild confidence.
-  // The defaults, which are tuned for bank-sized catalogs.
+  // The default hyperparameters, which are tuned for bank-sized catalogs,
+  // on the time split: under the NBO protocol (the default) they lose to
+  // popularity on this data (MAP@7 -17%, see docs/evaluation.md), which
+  // issue 13 section 2 is about. These tests are about training, gating
+  // and publishing, so they keep the protocol on which the model passes.
   static TrainingSpec GoodSpec() {
     TrainingSpec spec;
     spec.data_dir = DataDir();
+    spec.split = "time";
     return spec;
   }
 
@@ -512,6 +517,93 @@ TEST_F(TrainingRunTest, UnreachableTargetIsUnavailable) {
   ASSERT_EQ(published.size(), 1u);
   EXPECT_THAT(published[0], HasSubstr("127.0.0.1:1: error"));
   EXPECT_THAT(published[0], HasSubstr("attempt 4/4"));
+}
+
+// The JSON object that follows "<key>":{ in `json`, braces balanced (the
+// report's strings hold no braces); empty when the key is not there.
+std::string JsonObject(const std::string& json, const std::string& key) {
+  const std::string open = absl::StrCat("\"", key, "\":{");
+  size_t begin = json.find(open);
+  if (begin == std::string::npos) return "";
+  begin += open.size() - 1;
+  int depth = 0;
+  for (size_t i = begin; i < json.size(); ++i) {
+    if (json[i] == '{') ++depth;
+    if (json[i] == '}' && --depth == 0)
+      return json.substr(begin, i - begin + 1);
+  }
+  return "";
+}
+
+// The integer after "<key>": in `json`; -1 when there is none.
+int64_t JsonInt(const std::string& json, const std::string& key) {
+  const std::string open = absl::StrCat("\"", key, "\":");
+  const size_t at = json.find(open);
+  if (at == std::string::npos) return -1;
+  return std::atoll(json.c_str() + at + open.size());
+}
+
+// The NBO protocol is the default; the model and the popularity baseline
+// are each reported with Brier, ECE and reliability bins, over the same
+// (customer, candidate) pairs.
+TEST_F(TrainingRunTest, NboProtocolReportsCalibrationForEveryModel) {
+  TrainingSpec spec;
+  spec.data_dir = DataDir();
+  spec.force = true;  // the default ALS loses to popularity here
+  std::string table;
+  absl::StatusOr<TrainingOutcome> outcome = RunTraining(
+      spec,
+      [&](const TrainingEvent& e) {
+        if (e.kind == TrainingEvent::Kind::kEvaluation) table = e.message;
+      },
+      nullptr);
+  ASSERT_THAT(outcome, IsOk());
+  const std::string evaluation = JsonObject(outcome->report_json, "evaluation");
+  const std::string model = JsonObject(evaluation, "model");
+  const std::string popularity = JsonObject(evaluation, "popularity");
+  ASSERT_FALSE(model.empty()) << outcome->report_json;
+  ASSERT_FALSE(popularity.empty()) << outcome->report_json;
+  for (const std::string* report : {&model, &popularity}) {
+    EXPECT_THAT(*report, HasSubstr("\"brier\":"));
+    EXPECT_THAT(*report, HasSubstr("\"ece\":"));
+    EXPECT_THAT(*report, HasSubstr("\"bins\":[{\"count\":"));
+  }
+  EXPECT_GT(JsonInt(model, "calibration_pairs"), 0);
+  EXPECT_EQ(JsonInt(model, "calibration_pairs"),
+            JsonInt(popularity, "calibration_pairs"));
+  EXPECT_GT(JsonInt(model, "calibration_positives"), 0);
+  EXPECT_EQ(JsonInt(model, "calibration_positives"),
+            JsonInt(popularity, "calibration_positives"));
+  EXPECT_EQ(JsonInt(model, "num_users_evaluated"),
+            JsonInt(popularity, "num_users_evaluated"));
+  EXPECT_THAT(table, HasSubstr("\nbrier "));
+  EXPECT_THAT(table, HasSubstr("\nece "));
+  EXPECT_THAT(table, HasSubstr("reliability of model"));
+  EXPECT_THAT(table, HasSubstr("reliability of popularity"));
+}
+
+// A shorter window has fewer customers who open something in it.
+TEST_F(TrainingRunTest, NboWindowSetsWhichOpensArePositives) {
+  TrainingSpec spec;
+  spec.data_dir = DataDir();
+  spec.force = true;
+  spec.nbo_window_days = 90;
+  absl::StatusOr<TrainingOutcome> ninety = RunTraining(spec, nullptr, nullptr);
+  ASSERT_THAT(ninety, IsOk());
+  spec.nbo_window_days = 30;
+  absl::StatusOr<TrainingOutcome> thirty = RunTraining(spec, nullptr, nullptr);
+  ASSERT_THAT(thirty, IsOk());
+  const int64_t users_90 =
+      JsonInt(JsonObject(ninety->report_json, "model"), "num_users_evaluated");
+  const int64_t users_30 =
+      JsonInt(JsonObject(thirty->report_json, "model"), "num_users_evaluated");
+  EXPECT_GT(users_30, 0);
+  EXPECT_LT(users_30, users_90);
+
+  spec.nbo_window_days = 0;
+  EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nbo_window_days")));
 }
 
 }  // namespace
