@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "lib/data/bank_datagen.h"
@@ -53,8 +54,9 @@ void CopyBankDataBefore(const std::string& from, const std::string& to,
   }
 }
 
-TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
-  nbo::testing::TempDir dir;
+// dir/bank: 2,000 customers of the demo catalog; dir/early: the same with
+// only the transactions before October 2023.
+void WriteBankData(const nbo::testing::TempDir& dir) {
   data::BankDataGenerator::Options options;
   options.customers = 2000;
   options.products = 8;
@@ -64,6 +66,11 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   ASSERT_THAT(data::WriteBankData(**generator, dir.Sub("bank"), nullptr),
               IsOk());
   CopyBankDataBefore(dir.Sub("bank"), dir.Sub("early"), "2023-10-01");
+}
+
+TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
+  nbo::testing::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(WriteBankData(dir));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> server,
                        ServerProcess::Start(dir.Sub("server")));
 
@@ -173,46 +180,13 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   EXPECT_THAT(metadata.labels().at("serving_skipped"), HasSubstr("version 2"));
 }
 
-// The JSON object that follows "<key>":{ in `json` (braces balanced; the
-// report's strings hold none); empty when the key is not there.
-std::string JsonObject(const std::string& json, const std::string& key) {
-  const std::string open = absl::StrCat("\"", key, "\":{");
-  size_t begin = json.find(open);
-  if (begin == std::string::npos) return "";
-  begin += open.size() - 1;
-  int depth = 0;
-  for (size_t i = begin; i < json.size(); ++i) {
-    if (json[i] == '{') ++depth;
-    if (json[i] == '}' && --depth == 0)
-      return json.substr(begin, i - begin + 1);
-  }
-  return "";
-}
-
-// The text of the number after "<key>": in `json`; empty when none.
-std::string JsonNumberText(const std::string& json, const std::string& key) {
-  const std::string open = absl::StrCat("\"", key, "\":");
-  const size_t at = json.find(open);
-  if (at == std::string::npos) return "";
-  const size_t end = json.find_first_of(",}", at + open.size());
-  return json.substr(at + open.size(), end - at - open.size());
-}
-
 // Under the NBO protocol (the default) the candidate, the popularity
 // baseline and the version the server now serves are scored on the same
 // (customer, candidate) pairs, each with Brier, ECE and reliability bins
 // of the propensity it publishes.
 TEST(TrainerIntegrationTest, NboProtocolScoresServingVersionOnTheSamePairs) {
   nbo::testing::TempDir dir;
-  data::BankDataGenerator::Options options;
-  options.customers = 2000;
-  options.products = 8;
-  options.seed = 3;
-  auto generator = data::BankDataGenerator::Create(options);
-  ASSERT_THAT(generator, IsOk());
-  ASSERT_THAT(data::WriteBankData(**generator, dir.Sub("bank"), nullptr),
-              IsOk());
-  CopyBankDataBefore(dir.Sub("bank"), dir.Sub("early"), "2023-10-01");
+  ASSERT_NO_FATAL_FAILURE(WriteBankData(dir));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> server,
                        ServerProcess::Start(dir.Sub("server")));
 
@@ -229,24 +203,34 @@ TEST(TrainerIntegrationTest, NboProtocolScoresServingVersionOnTheSamePairs) {
   absl::StatusOr<trainer::TrainingOutcome> second =
       trainer::RunTraining(spec, nullptr, nullptr);
   ASSERT_THAT(second, IsOk());
-  const std::string evaluation = JsonObject(second->report_json, "evaluation");
-  const std::string model = JsonObject(evaluation, "model");
-  const std::string serving = JsonObject(evaluation, "serving");
-  const std::string popularity = JsonObject(evaluation, "popularity");
-  ASSERT_FALSE(serving.empty()) << second->report_json;
-  for (const std::string* report : {&model, &popularity, &serving}) {
-    EXPECT_THAT(*report, HasSubstr("\"brier\":"));
-    EXPECT_THAT(*report, HasSubstr("\"ece\":"));
-    EXPECT_THAT(*report, HasSubstr("\"bins\":[{\"count\":"));
-    EXPECT_EQ(JsonNumberText(*report, "calibration_pairs"),
-              JsonNumberText(model, "calibration_pairs"));
-    EXPECT_EQ(JsonNumberText(*report, "calibration_positives"),
-              JsonNumberText(model, "calibration_positives"));
-    EXPECT_EQ(JsonNumberText(*report, "num_users_evaluated"),
-              JsonNumberText(model, "num_users_evaluated"));
+  google::protobuf::Struct report;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(second->report_json, &report)
+          .ok());
+  const auto& evaluation =
+      report.fields().at("evaluation").struct_value().fields();
+  ASSERT_EQ(evaluation.count("serving"), 1u) << second->report_json;
+  const auto& model = evaluation.at("model").struct_value().fields();
+  for (const char* name : {"model", "popularity", "serving"}) {
+    const auto& e = evaluation.at(name).struct_value().fields();
+    for (const char* key : {"brier", "ece", "bins", "calibration_pairs",
+                            "calibration_positives", "num_users_evaluated"}) {
+      ASSERT_EQ(e.count(key), 1u) << name << " has no " << key;
+    }
+    EXPECT_GT(e.at("bins").list_value().values_size(), 0) << name;
+    for (const char* key : {"calibration_pairs", "calibration_positives",
+                            "num_users_evaluated"}) {
+      EXPECT_EQ(e.at(key).number_value(), model.at(key).number_value())
+          << name << " " << key;
+    }
   }
   // Version 1's own Platt curve, not version 2's: the two differ.
-  EXPECT_NE(JsonNumberText(serving, "brier"), JsonNumberText(model, "brier"));
+  EXPECT_NE(evaluation.at("serving")
+                .struct_value()
+                .fields()
+                .at("brier")
+                .number_value(),
+            model.at("brier").number_value());
 }
 
 }  // namespace

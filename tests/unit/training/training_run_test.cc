@@ -2,8 +2,6 @@
 
 #include "services/trainer/training_run.h"
 
-#include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -17,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "lib/data/bank_data.h"
@@ -519,28 +519,19 @@ TEST_F(TrainingRunTest, UnreachableTargetIsUnavailable) {
   EXPECT_THAT(published[0], HasSubstr("attempt 4/4"));
 }
 
-// The JSON object that follows "<key>":{ in `json`, braces balanced (the
-// report's strings hold no braces); empty when the key is not there.
-std::string JsonObject(const std::string& json, const std::string& key) {
-  const std::string open = absl::StrCat("\"", key, "\":{");
-  size_t begin = json.find(open);
-  if (begin == std::string::npos) return "";
-  begin += open.size() - 1;
-  int depth = 0;
-  for (size_t i = begin; i < json.size(); ++i) {
-    if (json[i] == '{') ++depth;
-    if (json[i] == '}' && --depth == 0)
-      return json.substr(begin, i - begin + 1);
-  }
-  return "";
-}
-
-// The integer after "<key>": in `json`; -1 when there is none.
-int64_t JsonInt(const std::string& json, const std::string& key) {
-  const std::string open = absl::StrCat("\"", key, "\":");
-  const size_t at = json.find(open);
-  if (at == std::string::npos) return -1;
-  return std::atoll(json.c_str() + at + open.size());
+// The evaluation of `name` ("model", "popularity") in a run's report.
+google::protobuf::Struct EvaluationOf(const std::string& report_json,
+                                      const std::string& name) {
+  google::protobuf::Struct report;
+  EXPECT_TRUE(
+      google::protobuf::util::JsonStringToMessage(report_json, &report).ok())
+      << report_json;
+  return report.fields()
+      .at("evaluation")
+      .struct_value()
+      .fields()
+      .at(name)
+      .struct_value();
 }
 
 // The NBO protocol is the default; the model and the popularity baseline
@@ -558,24 +549,26 @@ TEST_F(TrainingRunTest, NboProtocolReportsCalibrationForEveryModel) {
       },
       nullptr);
   ASSERT_THAT(outcome, IsOk());
-  const std::string evaluation = JsonObject(outcome->report_json, "evaluation");
-  const std::string model = JsonObject(evaluation, "model");
-  const std::string popularity = JsonObject(evaluation, "popularity");
-  ASSERT_FALSE(model.empty()) << outcome->report_json;
-  ASSERT_FALSE(popularity.empty()) << outcome->report_json;
-  for (const std::string* report : {&model, &popularity}) {
-    EXPECT_THAT(*report, HasSubstr("\"brier\":"));
-    EXPECT_THAT(*report, HasSubstr("\"ece\":"));
-    EXPECT_THAT(*report, HasSubstr("\"bins\":[{\"count\":"));
+  const google::protobuf::Struct model =
+      EvaluationOf(outcome->report_json, "model");
+  const google::protobuf::Struct popularity =
+      EvaluationOf(outcome->report_json, "popularity");
+  for (const google::protobuf::Struct* report : {&model, &popularity}) {
+    for (const char* key : {"brier", "ece", "bins", "calibration_pairs",
+                            "calibration_positives"}) {
+      ASSERT_EQ(report->fields().count(key), 1u) << key;
+    }
+    EXPECT_GT(report->fields().at("bins").list_value().values_size(), 0);
   }
-  EXPECT_GT(JsonInt(model, "calibration_pairs"), 0);
-  EXPECT_EQ(JsonInt(model, "calibration_pairs"),
-            JsonInt(popularity, "calibration_pairs"));
-  EXPECT_GT(JsonInt(model, "calibration_positives"), 0);
-  EXPECT_EQ(JsonInt(model, "calibration_positives"),
-            JsonInt(popularity, "calibration_positives"));
-  EXPECT_EQ(JsonInt(model, "num_users_evaluated"),
-            JsonInt(popularity, "num_users_evaluated"));
+  auto number = [](const google::protobuf::Struct& r, const char* key) {
+    return r.fields().at(key).number_value();
+  };
+  EXPECT_GT(number(model, "calibration_pairs"), 0);
+  EXPECT_GT(number(model, "calibration_positives"), 0);
+  for (const char* key :
+       {"calibration_pairs", "calibration_positives", "num_users_evaluated"}) {
+    EXPECT_EQ(number(model, key), number(popularity, key)) << key;
+  }
   EXPECT_THAT(table, HasSubstr("\nbrier "));
   EXPECT_THAT(table, HasSubstr("\nece "));
   EXPECT_THAT(table, HasSubstr("reliability of model"));
@@ -593,10 +586,14 @@ TEST_F(TrainingRunTest, NboWindowSetsWhichOpensArePositives) {
   spec.nbo_window_days = 30;
   absl::StatusOr<TrainingOutcome> thirty = RunTraining(spec, nullptr, nullptr);
   ASSERT_THAT(thirty, IsOk());
-  const int64_t users_90 =
-      JsonInt(JsonObject(ninety->report_json, "model"), "num_users_evaluated");
-  const int64_t users_30 =
-      JsonInt(JsonObject(thirty->report_json, "model"), "num_users_evaluated");
+  const double users_90 = EvaluationOf(ninety->report_json, "model")
+                              .fields()
+                              .at("num_users_evaluated")
+                              .number_value();
+  const double users_30 = EvaluationOf(thirty->report_json, "model")
+                              .fields()
+                              .at("num_users_evaluated")
+                              .number_value();
   EXPECT_GT(users_30, 0);
   EXPECT_LT(users_30, users_90);
 
