@@ -11,11 +11,7 @@ namespace nbo::eval {
 std::vector<CalibrationSample> HoldoutCalibrationSamples(
     const Split& split, const ScoreFn& score_fn, size_t max_samples) {
   // Train items, whatever the split excludes from ranking.
-  Split basket;
-  basket.num_users = split.num_users;
-  basket.num_items = split.num_items;
-  basket.train = split.train;
-  const std::vector<std::vector<int32_t>> train = ExcludedItems(basket);
+  const std::vector<std::vector<int32_t>> train = TrainItems(split);
   size_t pairs = 0;
   for (int32_t u = 0; u < split.num_users; ++u) {
     if (!split.test[u].empty()) pairs += split.num_items;

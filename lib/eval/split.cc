@@ -136,6 +136,10 @@ absl::StatusOr<SplitKind> ParseSplitKind(absl::string_view name) {
 
 std::vector<std::vector<int32_t>> ExcludedItems(const Split& split) {
   if (!split.excluded.empty()) return split.excluded;
+  return TrainItems(split);
+}
+
+std::vector<std::vector<int32_t>> TrainItems(const Split& split) {
   std::vector<std::vector<int32_t>> items(split.num_users);
   for (const Interaction& x : split.train) items[x.user].push_back(x.item);
   for (std::vector<int32_t>& mine : items) {

@@ -63,9 +63,12 @@ struct Split {
   int64_t window_end_unix_seconds = 0;
 };
 
+// Each user's distinct train items, ascending; size num_users.
+// REQUIRES: split's indices are in range.
+std::vector<std::vector<int32_t>> TrainItems(const Split& split);
+
 // The items never ranked for each user of `split`: excluded[u] for the NBO
-// split, u's distinct train items for the others. Each ascending; size
-// num_users. REQUIRES: split's indices are in range.
+// split, TrainItems() for the others. REQUIRES: as TrainItems().
 std::vector<std::vector<int32_t>> ExcludedItems(const Split& split);
 
 // The users whose candidates the calibration metrics count: population[u]
