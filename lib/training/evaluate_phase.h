@@ -56,7 +56,9 @@ struct PublishedScoring {
 };
 
 // `scoring` as a Contender. REQUIRES: `scoring` outlives the result;
-// scoring.popularity has one entry per item of the split it is used on.
+// scoring.popularity has one entry per item of the split it is used on;
+// scoring's callbacks may be called from several threads at once (as
+// eval::Evaluate does with num_threads > 1).
 Contender AsContender(const PublishedScoring& scoring);
 
 // The popularity baseline as a Contender: items ranked by train users,
