@@ -43,15 +43,7 @@ absl::Status Size(absl::Span<const Interaction> interactions,
       return s;
     }
   }
-  split.num_users = options.num_users > 0 ? options.num_users : max_user + 1;
-  split.num_items = options.num_items > 0 ? options.num_items : max_item + 1;
-  if (max_user >= split.num_users || max_item >= split.num_items) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("nbo split: index out of range (largest user ", max_user,
-                     " of ", split.num_users, ", largest item ", max_item,
-                     " of ", split.num_items, ")"));
-  }
-  return absl::OkStatus();
+  return SizeSplit(max_user, max_item, options, split);
 }
 
 // excluded[u] for every user: replays the holding changes before `cutoff`,

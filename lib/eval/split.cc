@@ -73,14 +73,7 @@ absl::StatusOr<Split> Prepare(absl::Span<const Interaction> interactions,
     max_item = std::max(max_item, x.item);
   }
   Split split;
-  split.num_users = options.num_users > 0 ? options.num_users : max_user + 1;
-  split.num_items = options.num_items > 0 ? options.num_items : max_item + 1;
-  if (max_user >= split.num_users || max_item >= split.num_items) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("split: index out of range (largest user ", max_user,
-                     " of ", split.num_users, ", largest item ", max_item,
-                     " of ", split.num_items, ")"));
-  }
+  NBO_RETURN_IF_ERROR(SizeSplit(max_user, max_item, options, split));
   split.test.resize(split.num_users);
   return split;
 }
@@ -132,6 +125,19 @@ absl::StatusOr<SplitKind> ParseSplitKind(absl::string_view name) {
   return absl::InvalidArgumentError(
       absl::StrCat("unknown split \"", name,
                    "\" (expected nbo, time, random or leave_k_out)"));
+}
+
+absl::Status SizeSplit(int32_t max_user, int32_t max_item,
+                       const SplitOptions& options, Split& split) {
+  split.num_users = options.num_users > 0 ? options.num_users : max_user + 1;
+  split.num_items = options.num_items > 0 ? options.num_items : max_item + 1;
+  if (max_user >= split.num_users || max_item >= split.num_items) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("split: index out of range (largest user ", max_user,
+                     " of ", split.num_users, ", largest item ", max_item,
+                     " of ", split.num_items, ")"));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::vector<int32_t>> ExcludedItems(const Split& split) {

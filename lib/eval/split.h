@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -156,6 +157,13 @@ absl::StatusOr<Split> SplitRandom(absl::Span<const Interaction> interactions,
 // instead. INVALID_ARGUMENT for empty input, bad indices or leave_k < 1.
 absl::StatusOr<Split> SplitLeaveKOut(absl::Span<const Interaction> interactions,
                                      const SplitOptions& options);
+
+// For the split functions: sizes `split` for inputs whose largest indices
+// are max_user and max_item (-1 for none): options.num_users and num_items
+// when > 0, else one more than the largest index. INVALID_ARGUMENT when an
+// index does not fit the given size.
+absl::Status SizeSplit(int32_t max_user, int32_t max_item,
+                       const SplitOptions& options, Split& split);
 
 // Dispatches on options.kind. INVALID_ARGUMENT for kNbo, which needs the
 // customers' holdings (SplitForNbo in lib/eval/nbo_split.h).
