@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "lib/common/status_macros.h"
 
 namespace nbo::eval {
 namespace {
@@ -31,17 +32,17 @@ struct UserFigures {
 
 // Marks in a per-thread item table.
 constexpr char kCandidate = 0;
-constexpr char kTrain = 1;
+constexpr char kExcluded = 1;
 constexpr char kTest = 2;
 
 // Scores and ranks users [begin, end). Owns nothing shared but writes only
 // figures[begin, end) and its own coverage table, so workers never contend.
 class Worker {
  public:
-  Worker(const Split& split, const std::vector<std::vector<int32_t>>& train,
+  Worker(const Split& split, const std::vector<std::vector<int32_t>>& excluded,
          const ScoreFn& score_fn, int32_t k)
       : split_(split),
-        train_(train),
+        excluded_(excluded),
         score_fn_(score_fn),
         k_(k),
         scores_(split.num_items),
@@ -61,12 +62,12 @@ class Worker {
   absl::Status Score(int32_t user, UserFigures& out) {
     std::fill(scores_.begin(), scores_.end(), 0.0f);
     score_fn_(user, absl::MakeSpan(scores_));
-    for (int32_t item : train_[user]) marks_[item] = kTrain;
+    for (int32_t item : excluded_[user]) marks_[item] = kExcluded;
     for (int32_t item : split_.test[user]) marks_[item] = kTest;
     candidates_.clear();
     bool nan = false;
     for (int32_t i = 0; i < split_.num_items; ++i) {
-      if (marks_[i] == kTrain) continue;
+      if (marks_[i] == kExcluded) continue;
       if (std::isnan(scores_[i])) nan = true;
       candidates_.push_back(i);
     }
@@ -134,12 +135,12 @@ class Worker {
   }
 
   void Reset(int32_t user) {
-    for (int32_t item : train_[user]) marks_[item] = kCandidate;
+    for (int32_t item : excluded_[user]) marks_[item] = kCandidate;
     for (int32_t item : split_.test[user]) marks_[item] = kCandidate;
   }
 
   const Split& split_;
-  const std::vector<std::vector<int32_t>>& train_;
+  const std::vector<std::vector<int32_t>>& excluded_;
   const ScoreFn& score_fn_;
   const int32_t k_;
   std::vector<float> scores_;
@@ -172,6 +173,25 @@ absl::Status Validate(const Split& split, const EvaluationOptions& options) {
       return absl::InvalidArgumentError(
           absl::StrCat("evaluate: train interaction out of range (user ",
                        x.user, ", item ", x.item, ")"));
+    }
+  }
+  if (!split.excluded.empty()) {
+    if (split.excluded.size() != static_cast<size_t>(split.num_users)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("evaluate: excluded has ", split.excluded.size(),
+                       " users, expected ", split.num_users));
+    }
+    for (const auto& items : split.excluded) {
+      for (int32_t item : items) {
+        if (item < 0 || item >= split.num_items) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("evaluate: excluded item ", item, " out of range"));
+        }
+      }
+      if (!std::is_sorted(items.begin(), items.end())) {
+        return absl::InvalidArgumentError(
+            "evaluate: excluded items must be ascending");
+      }
     }
   }
   bool any = false;
@@ -225,16 +245,15 @@ absl::StatusOr<EvaluationReport> Evaluate(const Split& split,
   const absl::Time start = absl::Now();
   if (absl::Status s = Validate(split, options); !s.ok()) return s;
 
-  std::vector<std::vector<int32_t>> train(split.num_users);
-  for (const Interaction& x : split.train) train[x.user].push_back(x.item);
+  // The NBO split ranks everything but the holdings, train items included.
+  const std::vector<std::vector<int32_t>> excluded = ExcludedItems(split);
+  const char* what = split.excluded.empty() ? "train" : "excluded";
   for (int32_t u = 0; u < split.num_users; ++u) {
-    auto& items = train[u];
-    std::sort(items.begin(), items.end());
-    items.erase(std::unique(items.begin(), items.end()), items.end());
     for (int32_t item : split.test[u]) {
-      if (std::binary_search(items.begin(), items.end(), item)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "evaluate: user ", u, " has item ", item, " in train and test"));
+      if (std::binary_search(excluded[u].begin(), excluded[u].end(), item)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("evaluate: user ", u, " has item ", item, " in ", what,
+                         " and test"));
       }
     }
   }
@@ -244,7 +263,7 @@ absl::StatusOr<EvaluationReport> Evaluate(const Split& split,
   std::vector<Worker> workers;
   workers.reserve(threads);
   for (int32_t t = 0; t < threads; ++t) {
-    workers.emplace_back(split, train, score_fn, options.k);
+    workers.emplace_back(split, excluded, score_fn, options.k);
   }
   auto range = [&](int32_t t) {
     return static_cast<int32_t>(static_cast<int64_t>(split.num_users) * t /
@@ -298,6 +317,20 @@ absl::StatusOr<EvaluationReport> Evaluate(const Split& split,
   }
   report.coverage_at_k = static_cast<double>(covered) / split.num_items;
   report.elapsed = absl::Now() - start;
+  return report;
+}
+
+absl::StatusOr<EvaluationReport> EvaluateWithCalibration(
+    const Split& split, const ScoreFn& score_fn,
+    const PropensityFn& propensity_fn, const EvaluationOptions& options) {
+  NBO_ASSIGN_OR_RETURN(EvaluationReport report,
+                       Evaluate(split, score_fn, options));
+  NBO_ASSIGN_OR_RETURN(
+      std::vector<PropensityOutcome> pairs,
+      CollectPropensities(split, propensity_fn, options.calibration));
+  NBO_ASSIGN_OR_RETURN(
+      report.calibration,
+      MeasureCalibration(std::move(pairs), options.calibration));
   return report;
 }
 

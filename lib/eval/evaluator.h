@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,15 +22,17 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "lib/eval/calibration_metrics.h"
 #include "lib/eval/split.h"
 
 namespace nbo::eval {
 
 // Writes one score per catalog item for `user` into `scores` (size
 // num_items, zero-filled on entry; higher means more likely to be taken).
-// Scores of the user's train items are ignored; NaN is an error. Called once
-// per evaluated user. With EvaluationOptions::num_threads > 1 it is called from
-// several threads at once and must be safe for that.
+// Scores of the items never ranked for the user (ExcludedItems) are ignored;
+// NaN is an error. Called once per evaluated user. With
+// EvaluationOptions::num_threads > 1 it is called from several threads at once
+// and must be safe for that.
 using ScoreFn = std::function<void(int32_t user, absl::Span<float> scores)>;
 
 struct EvaluationOptions {
@@ -42,12 +45,17 @@ struct EvaluationOptions {
   // are combined in user order.
   // Default: 1.
   int32_t num_threads = 1;
+
+  // Bins and pair budget of EvaluateWithCalibration's metrics.
+  // Default: see CalibrationMetricsOptions.
+  CalibrationMetricsOptions calibration;
 };
 
 // Metric averages over the evaluated users: those with at least one test
-// item. For each such user the ranked candidates are all items except the
-// user's train items, ordered by score descending, ties by item index
-// ascending; "top K" is the first min(K, #candidates) of them.
+// item. For each such user the ranked candidates are all items except
+// ExcludedItems(split)[u] (the user's train items; for the NBO split, the
+// user's holdings at the cutoff), ordered by score descending, ties by item
+// index ascending; "top K" is the first min(K, #candidates) of them.
 struct EvaluationReport {
   int32_t k = 0;
   // Users with at least one test item.
@@ -74,6 +82,9 @@ struct EvaluationReport {
   double coverage_at_k = 0;
   // Wall time spent in Evaluate(). Informational; not compared by the gate.
   absl::Duration elapsed = absl::ZeroDuration();
+  // The published propensities against the outcomes, over every pair
+  // CollectPropensities counts; set by EvaluateWithCalibration only.
+  std::optional<CalibrationMetrics> calibration;
 
   // The value of the metric called `name`: "precision@k", "recall@k",
   // "map@k", "ndcg@k", "auc" or "coverage@k" (case-insensitive; "@k" may
@@ -95,6 +106,14 @@ std::vector<std::string> MetricNames(int32_t k);
 absl::StatusOr<EvaluationReport> Evaluate(const Split& split,
                                           const ScoreFn& score_fn,
                                           const EvaluationOptions& options);
+
+// Evaluate(), then the calibration metrics of `propensity_fn` on the same
+// split (CollectPropensities, MeasureCalibration) in report.calibration:
+// ranking and probabilities judged on the same candidates and positives.
+// The errors of either.
+absl::StatusOr<EvaluationReport> EvaluateWithCalibration(
+    const Split& split, const ScoreFn& score_fn,
+    const PropensityFn& propensity_fn, const EvaluationOptions& options);
 
 }  // namespace nbo::eval
 

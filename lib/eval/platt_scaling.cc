@@ -2,6 +2,7 @@
 
 #include "lib/eval/platt_scaling.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/status/status.h"
@@ -112,6 +113,11 @@ absl::StatusOr<PlattScaling> PlattScaling::Fit(
 
 double PlattScaling::Predict(double score) const {
   return Sigmoid(a_ * score + b_);
+}
+
+double PublishedPropensity(double a, double b, double score) {
+  if (a == 0 && b == 0) return std::clamp(score, 0.0, 1.0);
+  return 1.0 / (1.0 + std::exp(-(a * score + b)));
 }
 
 }  // namespace nbo::eval

@@ -61,6 +61,13 @@ class PlattScaling {
   int iterations_ = 0;
 };
 
+// The propensity a version published with calibration (a, b) serves for a
+// raw score: the Platt curve, or the score clamped to [0, 1] when a and b
+// are both 0 (no calibration). model::ModelVersion::Propensity computes the
+// same on the server; lib/model cannot depend on lib/eval, so the formula
+// lives in both places and the trainer's evaluation uses this one.
+double PublishedPropensity(double a, double b, double score);
+
 }  // namespace nbo::eval
 
 #endif  // NBO_LIB_EVAL_PLATT_SCALING_H_

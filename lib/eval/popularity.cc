@@ -28,7 +28,7 @@ absl::StatusOr<PopularityScorer> PopularityScorer::Create(const Split& split) {
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   std::vector<int64_t> counts(split.num_items, 0);
   for (const auto& [user, item] : pairs) ++counts[item];
-  return PopularityScorer(std::move(counts));
+  return PopularityScorer(std::move(counts), split.num_users);
 }
 
 void PopularityScorer::Score(int32_t /*user*/, absl::Span<float> scores) const {
@@ -40,6 +40,16 @@ void PopularityScorer::Score(int32_t /*user*/, absl::Span<float> scores) const {
 ScoreFn PopularityScorer::AsScoreFn() const {
   return
       [this](int32_t user, absl::Span<float> scores) { Score(user, scores); };
+}
+
+PropensityFn PopularityScorer::AsPropensityFn() const {
+  return [this](int32_t /*user*/, absl::Span<double> propensities) {
+    for (size_t i = 0; i < counts_.size() && i < propensities.size(); ++i) {
+      propensities[i] = num_users_ > 0 ? static_cast<double>(counts_[i]) /
+                                             static_cast<double>(num_users_)
+                                       : 0.0;
+    }
+  };
 }
 
 }  // namespace nbo::eval

@@ -34,15 +34,22 @@ class PopularityScorer {
   // A ScoreFn for Evaluate(). REQUIRES: *this outlives the returned function.
   ScoreFn AsScoreFn() const;
 
+  // Every item's share of the split's users: its count / num_users, the
+  // take-up figure a published version carries as its popularity and what
+  // a version without calibration serves as the propensity. Not a forecast
+  // of take-up in any window. REQUIRES: *this outlives the returned function.
+  PropensityFn AsPropensityFn() const;
+
   int32_t num_items() const { return static_cast<int32_t>(counts_.size()); }
   // Distinct train users per item.
   const std::vector<int64_t>& counts() const { return counts_; }
 
  private:
-  explicit PopularityScorer(std::vector<int64_t> counts)
-      : counts_(std::move(counts)) {}
+  PopularityScorer(std::vector<int64_t> counts, int32_t num_users)
+      : counts_(std::move(counts)), num_users_(num_users) {}
 
   std::vector<int64_t> counts_;
+  int32_t num_users_ = 0;
 };
 
 }  // namespace nbo::eval

@@ -3,8 +3,10 @@
 #include "lib/eval/report_format.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +35,83 @@ std::string Lift(double model, double reference) {
   return absl::StrFormat("%+.2f%%", 100 * (model - reference) / reference);
 }
 
+// `value` with the fewest significant digits (10 to 17) that read back as
+// the same double: a propensity of 1 - 2e-11 must not print as 1, it is the
+// over-confidence the calibration metrics are there to show.
+std::string RoundTrip(double value) {
+  if (!std::isfinite(value)) return "null";
+  for (int digits = 10; digits < 17; ++digits) {
+    std::string text = absl::StrFormat("%.*g", digits, value);
+    if (std::strtod(text.c_str(), nullptr) == value) return text;
+  }
+  return absl::StrFormat("%.17g", value);
+}
+
+// A calibration figure of `r` for the table, "-" when it has none.
+std::string CalibrationCell(const EvaluationReport& r,
+                            double CalibrationMetrics::*field, int width) {
+  if (!r.calibration.has_value()) return absl::StrFormat("%*s", width, "-");
+  return absl::StrFormat("%*.4f", width, (*r.calibration).*field);
+}
+
+// The rows brier, ece and max propensity, when the model has calibration
+// metrics. Lower is better for the first two, so no lift is printed.
+void AppendCalibrationRows(const EvaluationReport& model,
+                           const EvaluationReport& popularity,
+                           const EvaluationReport* serving, std::string& out) {
+  if (!model.calibration.has_value()) return;
+  const std::pair<const char*, double CalibrationMetrics::*> rows[] = {
+      {"brier", &CalibrationMetrics::brier},
+      {"ece", &CalibrationMetrics::ece},
+      {"max propensity", &CalibrationMetrics::max_predicted}};
+  for (const auto& [name, field] : rows) {
+    absl::StrAppendFormat(&out, "%-14s %s %s", name,
+                          CalibrationCell(model, field, 10),
+                          CalibrationCell(popularity, field, 11));
+    if (serving != nullptr) {
+      absl::StrAppend(&out, " ", CalibrationCell(*serving, field, 10));
+    }
+    absl::StrAppendFormat(&out, " %9s\n", "-");
+  }
+}
+
+// The reliability table of one model, one line per bin.
+void AppendReliability(const char* name, const EvaluationReport& r,
+                       std::string& out) {
+  if (!r.calibration.has_value()) return;
+  const CalibrationMetrics& c = *r.calibration;
+  absl::StrAppendFormat(
+      &out, "reliability of %s (%d pairs, %d taken; equal-mass bins):\n", name,
+      c.pairs, c.positives);
+  absl::StrAppendFormat(&out, "  %10s %10s %10s   %s\n", "pairs", "predicted",
+                        "observed", "propensities");
+  for (const ReliabilityBin& bin : c.bins) {
+    absl::StrAppendFormat(&out, "  %10d %10.4f %10.4f   %s .. %s\n", bin.count,
+                          bin.predicted, bin.observed,
+                          RoundTrip(bin.min_predicted),
+                          RoundTrip(bin.max_predicted));
+  }
+}
+
+// ,"brier":..,"ece":..,"bins":[...] for a report with calibration metrics.
+std::string CalibrationJson(const CalibrationMetrics& c) {
+  std::string out = absl::StrCat(
+      ",\"brier\":", JsonNumber(c.brier), ",\"ece\":", JsonNumber(c.ece),
+      ",\"max_propensity\":", RoundTrip(c.max_predicted),
+      ",\"calibration_pairs\":", c.pairs,
+      ",\"calibration_positives\":", c.positives, ",\"bins\":[");
+  for (size_t i = 0; i < c.bins.size(); ++i) {
+    const ReliabilityBin& bin = c.bins[i];
+    absl::StrAppend(&out, i ? "," : "", "{\"count\":", bin.count,
+                    ",\"predicted\":", RoundTrip(bin.predicted),
+                    ",\"observed\":", JsonNumber(bin.observed),
+                    ",\"min\":", RoundTrip(bin.min_predicted),
+                    ",\"max\":", RoundTrip(bin.max_predicted), "}");
+  }
+  out += "]";
+  return out;
+}
+
 }  // namespace
 
 std::string FormatEvaluationTable(const EvaluationReport& model,
@@ -53,9 +132,13 @@ std::string FormatEvaluationTable(const EvaluationReport& model,
     if (serving != nullptr) absl::StrAppendFormat(&out, " %10.4f", s[i]);
     absl::StrAppendFormat(&out, " %9s\n", Lift(m[i], p[i]));
   }
+  AppendCalibrationRows(model, popularity, serving, out);
   absl::StrAppendFormat(
       &out, "users evaluated: %d (auc over %d), items: %d, K: %d\n",
       model.num_users_evaluated, model.num_users_auc, model.num_items, model.k);
+  AppendReliability("model", model, out);
+  AppendReliability("popularity", popularity, out);
+  if (serving != nullptr) AppendReliability("serving", *serving, out);
   return out;
 }
 
@@ -70,6 +153,9 @@ std::string EvaluationReportToJson(const EvaluationReport& report) {
   for (size_t i = 0; i < names.size(); ++i) {
     absl::StrAppend(&out, ",", JsonString(names[i]), ":",
                     JsonNumber(values[i]));
+  }
+  if (report.calibration.has_value()) {
+    absl::StrAppend(&out, CalibrationJson(*report.calibration));
   }
   absl::StrAppend(&out, ",\"elapsed_seconds\":",
                   JsonNumber(absl::ToDoubleSeconds(report.elapsed)), "}");

@@ -21,8 +21,17 @@ namespace nbo::eval {
 //   metric               model  popularity      lift
 //   precision@7         0.2857      0.1429   +100.00%
 //   ...
+//   brier               0.0512      0.0790         -
+//   ece                 0.0101      0.0400         -
+//   max propensity      0.9990      0.3000         -
 //   users evaluated: 3 (auc over 3), items: 4, K: 7
+//   reliability of model (24 pairs, 3 taken; equal-mass bins):
+//          pairs  predicted   observed   propensities
+//              3     0.0100     0.0000   0.005 .. 0.02
+//   ...
 //
+// The calibration rows and reliability tables appear only for reports with
+// calibration metrics (EvaluateWithCalibration); "-" marks a report without.
 // REQUIRES: the reports share K.
 std::string FormatEvaluationTable(const EvaluationReport& model,
                                   const EvaluationReport& popularity,
@@ -31,6 +40,10 @@ std::string FormatEvaluationTable(const EvaluationReport& model,
 // One report as a JSON object:
 //   {"k":7,"num_users_evaluated":3,"num_users_auc":3,"num_items":4,
 //    "precision@7":0.2857142857,...,"coverage@7":1,"elapsed_seconds":0.001}
+// With calibration metrics, before "elapsed_seconds": "brier", "ece",
+// "max_propensity", "calibration_pairs", "calibration_positives" and
+// "bins":[{"count":3,"predicted":0.01,"observed":0,"min":0.005,"max":0.02},
+// ...] (scripts read brier, ece and bins: keep the names).
 // Non-finite numbers are written as null.
 std::string EvaluationReportToJson(const EvaluationReport& report);
 

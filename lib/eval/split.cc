@@ -73,14 +73,7 @@ absl::StatusOr<Split> Prepare(absl::Span<const Interaction> interactions,
     max_item = std::max(max_item, x.item);
   }
   Split split;
-  split.num_users = options.num_users > 0 ? options.num_users : max_user + 1;
-  split.num_items = options.num_items > 0 ? options.num_items : max_item + 1;
-  if (max_user >= split.num_users || max_item >= split.num_items) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("split: index out of range (largest user ", max_user,
-                     " of ", split.num_users, ", largest item ", max_item,
-                     " of ", split.num_items, ")"));
-  }
+  NBO_RETURN_IF_ERROR(SizeSplit(max_user, max_item, options, split));
   split.test.resize(split.num_users);
   return split;
 }
@@ -128,8 +121,47 @@ absl::StatusOr<SplitKind> ParseSplitKind(absl::string_view name) {
   if (name == "time") return SplitKind::kTime;
   if (name == "random") return SplitKind::kRandom;
   if (name == "leave_k_out") return SplitKind::kLeaveKOut;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown split \"", name, "\" (expected time, random or leave_k_out)"));
+  if (name == "nbo") return SplitKind::kNbo;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown split \"", name,
+                   "\" (expected nbo, time, random or leave_k_out)"));
+}
+
+absl::Status SizeSplit(int32_t max_user, int32_t max_item,
+                       const SplitOptions& options, Split& split) {
+  split.num_users = options.num_users > 0 ? options.num_users : max_user + 1;
+  split.num_items = options.num_items > 0 ? options.num_items : max_item + 1;
+  if (max_user >= split.num_users || max_item >= split.num_items) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("split: index out of range (largest user ", max_user,
+                     " of ", split.num_users, ", largest item ", max_item,
+                     " of ", split.num_items, ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::vector<int32_t>> ExcludedItems(const Split& split) {
+  if (!split.excluded.empty()) return split.excluded;
+  return TrainItems(split);
+}
+
+std::vector<std::vector<int32_t>> TrainItems(const Split& split) {
+  std::vector<std::vector<int32_t>> items(split.num_users);
+  for (const Interaction& x : split.train) items[x.user].push_back(x.item);
+  for (std::vector<int32_t>& mine : items) {
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+  }
+  return items;
+}
+
+std::vector<char> CalibrationUsers(const Split& split) {
+  if (!split.population.empty()) return split.population;
+  std::vector<char> users(split.num_users, 0);
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    users[u] = split.test[u].empty() ? 0 : 1;
+  }
+  return users;
 }
 
 absl::StatusOr<Split> SplitByTime(absl::Span<const Interaction> interactions,
@@ -258,6 +290,9 @@ absl::StatusOr<Split> MakeSplit(absl::Span<const Interaction> interactions,
       return SplitRandom(interactions, options);
     case SplitKind::kLeaveKOut:
       return SplitLeaveKOut(interactions, options);
+    case SplitKind::kNbo:
+      return absl::InvalidArgumentError(
+          "split: the nbo split needs the customers' holdings (SplitForNbo)");
   }
   return absl::InvalidArgumentError("split: unknown kind");
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -40,21 +41,49 @@ struct Split {
   // Interactions the model may learn from, in input order.
   std::vector<Interaction> train;
   // test[u]: the distinct items user u should be recommended, ascending.
-  // Never contains an item u has in `train`. Size num_users; empty for users
-  // that are not evaluated.
+  // Never contains an item of excluded[u] (or, when `excluded` is empty, an
+  // item u has in `train`). Size num_users; empty for users that are not
+  // evaluated.
   std::vector<std::vector<int32_t>> test;
-  // The time split's cutoff (events at or after it are held out); 0 for the
-  // other splits.
+  // The cutoff of the time and NBO splits (events at or after it are held
+  // out); 0 for the other splits.
   int64_t cutoff_unix_seconds = 0;
+
+  // NBO split only; empty for the others. excluded[u]: the items u holds at
+  // the cutoff, ascending: the only items never offered to u, so products u
+  // has viewed or applied for stay candidates. When empty, the items never
+  // ranked for u are u's train items (basket protocols).
+  std::vector<std::vector<int32_t>> excluded;
+  // NBO split only; empty for the others. population[u] != 0 when u had an
+  // event before the window end: every candidate of such a user, taken or
+  // not, is a pair the calibration metrics count. When empty, those pairs
+  // are the candidates of the users with a test item.
+  std::vector<char> population;
+  // NBO split only: the end (exclusive) of the outcome window that starts at
+  // the cutoff; 0 for the other splits.
+  int64_t window_end_unix_seconds = 0;
 };
+
+// Each user's distinct train items, ascending; size num_users.
+// REQUIRES: split's indices are in range.
+std::vector<std::vector<int32_t>> TrainItems(const Split& split);
+
+// The items never ranked for each user of `split`: excluded[u] for the NBO
+// split, TrainItems() for the others. REQUIRES: as TrainItems().
+std::vector<std::vector<int32_t>> ExcludedItems(const Split& split);
+
+// The users whose candidates the calibration metrics count: population[u]
+// for the NBO split, users with a test item for the others. Size num_users.
+std::vector<char> CalibrationUsers(const Split& split);
 
 enum class SplitKind {
   kTime,       // --split=time
   kRandom,     // --split=random
   kLeaveKOut,  // --split=leave_k_out
+  kNbo,        // --split=nbo (lib/eval/nbo_split.h; needs holdings)
 };
 
-// Parses a --split flag value ("time", "random", "leave_k_out").
+// Parses a --split flag value ("time", "random", "leave_k_out", "nbo").
 // INVALID_ARGUMENT for anything else.
 absl::StatusOr<SplitKind> ParseSplitKind(absl::string_view name);
 
@@ -98,6 +127,10 @@ struct SplitOptions {
   // generator is hand-rolled, not std::shuffle).
   // Default: 42.
   uint64_t seed = 42;
+
+  // NBO split: length of the outcome window after the cutoff. Must be > 0.
+  // Default: 90 days.
+  int64_t window_seconds = 90 * 86400;
 };
 
 // Time split: train holds every event before the cutoff; test[u] holds the
@@ -125,7 +158,15 @@ absl::StatusOr<Split> SplitRandom(absl::Span<const Interaction> interactions,
 absl::StatusOr<Split> SplitLeaveKOut(absl::Span<const Interaction> interactions,
                                      const SplitOptions& options);
 
-// Dispatches on options.kind.
+// For the split functions: sizes `split` for inputs whose largest indices
+// are max_user and max_item (-1 for none): options.num_users and num_items
+// when > 0, else one more than the largest index. INVALID_ARGUMENT when an
+// index does not fit the given size.
+absl::Status SizeSplit(int32_t max_user, int32_t max_item,
+                       const SplitOptions& options, Split& split);
+
+// Dispatches on options.kind. INVALID_ARGUMENT for kNbo, which needs the
+// customers' holdings (SplitForNbo in lib/eval/nbo_split.h).
 absl::StatusOr<Split> MakeSplit(absl::Span<const Interaction> interactions,
                                 const SplitOptions& options);
 

@@ -64,18 +64,26 @@ std::string FindInvalidUtf8In(const Message& message,
   return "";
 }
 
-}  // namespace
-
-std::unique_ptr<Message> NewMessage(const Descriptor* type) {
+const Message* Prototype(const Descriptor* type) {
   if (type->file()->pool() == DescriptorPool::generated_pool()) {
     const Message* prototype =
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(
             type);
-    if (prototype != nullptr) return std::unique_ptr<Message>(prototype->New());
+    if (prototype != nullptr) return prototype;
   }
   // GetPrototype is thread-safe; the factory must outlive every message.
   static auto* const factory = new google::protobuf::DynamicMessageFactory();
-  return std::unique_ptr<Message>(factory->GetPrototype(type)->New());
+  return factory->GetPrototype(type);
+}
+
+}  // namespace
+
+std::unique_ptr<Message> NewMessage(const Descriptor* type) {
+  return std::unique_ptr<Message>(Prototype(type)->New());
+}
+
+Message* NewMessageOn(const Descriptor* type, google::protobuf::Arena* arena) {
+  return Prototype(type)->New(arena);
 }
 
 absl::StatusOr<FieldPath> ResolveFieldPath(const Descriptor* type,

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -25,6 +26,10 @@ using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
 // as long as the process).
 std::unique_ptr<google::protobuf::Message> NewMessage(
     const google::protobuf::Descriptor* type);
+
+// The same on `arena`, which owns it.
+google::protobuf::Message* NewMessageOn(
+    const google::protobuf::Descriptor* type, google::protobuf::Arena* arena);
 
 // The fields `path` names from `type`, one per dotted component. Each
 // component is a proto name ("num_offers") or, with `json_names`, also a

@@ -164,7 +164,14 @@ absl::StatusOr<std::string> BuildRequest(const RouteMatch& match,
 absl::StatusOr<std::string> ResponseToJson(const Route& route,
                                            absl::string_view response,
                                            const TranscodeOptions& options) {
-  std::unique_ptr<Message> message = NewMessage(route.method->output_type());
+  // Parsed on an arena whose first block is on the stack: a typical answer
+  // (a few offers with their reasons) costs no allocation.
+  alignas(8) char first_block[8192];
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = first_block;
+  arena_options.initial_block_size = sizeof(first_block);
+  google::protobuf::Arena arena(arena_options);
+  Message* message = NewMessageOn(route.method->output_type(), &arena);
   if (!message->ParsePartialFromArray(response.data(),
                                       static_cast<int>(response.size()))) {
     return absl::InternalError(absl::StrCat(

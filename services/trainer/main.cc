@@ -46,7 +46,12 @@ ABSL_FLAG(int, cg_steps, kDefaults.cg_steps,
 ABSL_FLAG(int, threads, kDefaults.threads, "training and evaluation threads");
 ABSL_FLAG(uint64_t, seed, kDefaults.seed, "seed of the factors and the split");
 ABSL_FLAG(std::string, split, kDefaults.split,
-          "holdout split: time, random or leave_k_out");
+          "evaluation protocol: nbo (products not held at the cutoff, "
+          "positives opened in the window after it; for bank data), or "
+          "time, random or leave_k_out (basket data)");
+ABSL_FLAG(int, nbo_window_days, kDefaults.nbo_window_days,
+          "nbo protocol: days after the cutoff whose opens and purchases are "
+          "the positives; the cutoff is that long before the data ends");
 ABSL_FLAG(int, k, kDefaults.k, "cut-off K of the @K metrics");
 ABSL_FLAG(int64_t, max_bad_rows, kDefaults.max_bad_rows,
           "malformed input rows to skip before failing");
@@ -78,15 +83,17 @@ constexpr char kUsage[] = R"(trains and publishes nbo models.
 Usage:
   nbo-trainer train --data_dir=DIR [--publish_to=HOST:PORT,...]
       [--factors=F --iterations=I --regularization=R --alpha=A --cg_steps=S
-       --threads=T --seed=S] [--split=time|random|leave_k_out] [--k=7]
+       --threads=T --seed=S] [--split=nbo|time|random|leave_k_out]
+       [--nbo_window_days=90] [--k=7]
       [--max_bad_rows=N] [--gate_metric=map@7] [--min_lift=0] [--force]
       [--model=NAME] [--version=N] [--report_json=FILE] [--admin_token=T]
       [--feedback_path=FILE]
     Reads the bank's CSV files (and the offer answers of --feedback_path:
     accepts as interest, declines as negative preference, never held out),
-    trains implicit ALS on a holdout split,
-    evaluates it against the popularity baseline and the version the first
-    target serves, fits a Platt calibration, and when the gate lets it
+    trains implicit ALS on a holdout split (the NBO protocol by default),
+    fits a Platt calibration, evaluates ranking and published propensities
+    (Brier, ECE, reliability bins) against the popularity baseline and the
+    version the first target serves, and when the gate lets it
     through retrains on all data and publishes to every target. Exit 0 on
     success, 1 on failure (a gate refusal without --force included), 2 on
     bad usage.
@@ -123,6 +130,7 @@ int Train() {
   spec.threads = absl::GetFlag(FLAGS_threads);
   spec.seed = absl::GetFlag(FLAGS_seed);
   spec.split = absl::GetFlag(FLAGS_split);
+  spec.nbo_window_days = absl::GetFlag(FLAGS_nbo_window_days);
   spec.k = absl::GetFlag(FLAGS_k);
   spec.max_bad_rows = absl::GetFlag(FLAGS_max_bad_rows);
   spec.gate_metric = absl::GetFlag(FLAGS_gate_metric);

@@ -126,6 +126,7 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
            InRange("max_bad_rows", proto.max_bad_rows(), 0,
                    std::numeric_limits<int64_t>::max()),
            InRange("version", proto.version(), 0, common::kMaxVersion),
+           InRange("nbo_window_days", proto.nbo_window_days(), 0, 3650),
            Finite("regularization", proto.regularization(), 0),
            Finite("alpha", proto.alpha(), 0),
            Finite("min_lift", proto.min_lift(), -common::kMaxHyperparameter),
@@ -143,11 +144,14 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
   spec.alpha = proto.alpha();
   spec.seed = proto.seed();
   if (!proto.split().empty()) spec.split = proto.split();
-  if (spec.split != "time" && spec.split != "random" &&
+  if (spec.split != "nbo" && spec.split != "time" && spec.split != "random" &&
       spec.split != "leave_k_out") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec.split must be time, random or leave_k_out, got ",
-                     common::QuoteForError(spec.split)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.split must be nbo, time, random or leave_k_out, got ",
+        common::QuoteForError(spec.split)));
+  }
+  if (proto.nbo_window_days() != 0) {
+    spec.nbo_window_days = proto.nbo_window_days();
   }
   if (!proto.gate_metric().empty()) spec.gate_metric = proto.gate_metric();
   spec.min_lift = proto.min_lift();
@@ -196,6 +200,7 @@ void TrainingSpecToProto(const TrainingSpec& spec,
   proto->set_model_name(spec.model_name);
   proto->set_version(spec.version);
   proto->set_feedback_path(spec.feedback_path);
+  proto->set_nbo_window_days(spec.nbo_window_days);
 }
 
 void JobInfoToProto(const JobInfo& info, nbo::v1::Job* proto) {

@@ -42,6 +42,8 @@
 #include "lib/eval/publish_gate.h"
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
+#include "lib/training/evaluate_phase.h"
+#include "lib/training/split_phase.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
@@ -130,6 +132,10 @@ absl::Status ValidateSpec(const TrainingSpec& spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("k must be >= 1, got ", spec.k));
   }
+  if (spec.nbo_window_days < 1 || spec.nbo_window_days > 3650) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nbo_window_days must be in [1, 3650], got ", spec.nbo_window_days));
+  }
   if (spec.max_bad_rows < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_bad_rows must be >= 0, got ", spec.max_bad_rows));
@@ -195,11 +201,14 @@ struct ServingModel {
   // Per product; the version's popularity, or our train popularity when it
   // carries none.
   std::vector<float> popularity;
+  // The version's Platt curve (both 0: none).
+  double calibration_a = 0;
+  double calibration_b = 0;
 };
 
 absl::StatusOr<ServingModel> ExportServing(
     const TrainingSpec& spec, int64_t version, const data::BankData& data,
-    const std::vector<int64_t>& train_popularity) {
+    const std::vector<float>& train_popularity) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
                        ModelStub(spec.publish_to.front(), spec.admin_token));
   v1::ExportModelRequest request;
@@ -224,6 +233,8 @@ absl::StatusOr<ServingModel> ExportServing(
   auto take = [&](v1::PublishModelRequest& part) {
     if (part.has_header()) {
       model.rank = part.header().rank();
+      model.calibration_a = part.header().metadata().calibration_a();
+      model.calibration_b = part.header().metadata().calibration_b();
       for (const auto& [id, value] : part.header().popularity()) {
         auto it = product_index.find(id);
         if (it != product_index.end()) {
@@ -250,14 +261,15 @@ absl::StatusOr<ServingModel> ExportServing(
   NBO_RETURN_IF_ERROR(WithContext(
       services::ExportModel(*stub, request, call_options, take),
       spec.publish_to.front(), absl::StrCat("ExportModel version ", version)));
-  // A version without popularity is scored, for customers it lacks, by ours:
-  // the closest thing to what the server would fall back to.
+  // A version without popularity is scored, for customers it lacks, by ours
+  // (shares of customers): the closest thing to what the server would fall
+  // back to.
   const bool has_popularity =
       std::none_of(model.popularity.begin(), model.popularity.end(),
                    [](float value) { return std::isnan(value); });
   if (!has_popularity) {
     for (size_t p = 0; p < model.popularity.size(); ++p) {
-      model.popularity[p] = static_cast<float>(train_popularity[p]);
+      model.popularity[p] = train_popularity[p];
     }
   }
   return model;
@@ -347,6 +359,97 @@ void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
   }
 }
 
+// Each product's share of the customers in the train split: the
+// popularity a published version carries and serves to customers it has no
+// vector for.
+std::vector<float> PopularityShares(const eval::PopularityScorer& popularity,
+                                    int32_t num_users) {
+  std::vector<float> shares(popularity.num_items(), 0.0f);
+  for (int32_t p = 0; p < popularity.num_items(); ++p) {
+    shares[p] =
+        num_users > 0
+            ? static_cast<float>(static_cast<double>(popularity.counts()[p]) /
+                                 num_users)
+            : 0.0f;
+  }
+  return shares;
+}
+
+// The version now serving, as a contender of the evaluation, when it may be
+// compared.
+struct ServingComparison {
+  bool available = false;
+  // Why a serving version is not compared; empty when it is, or when there
+  // is none, or when exporting it failed (that is only reported).
+  std::string skipped;
+  training::PublishedScoring scoring;
+};
+
+// Fetches the serving version of `info` and scores it as the server does.
+// A serving version trained on events of the holdout has seen the answers:
+// it would score near-perfectly and block every new model. It is compared
+// only when its data ended before the holdout begins (or when it does not
+// say when its data ended). Never fails: what goes wrong is emitted, and
+// the run goes on without the comparison.
+ServingComparison CompareServing(const TrainingSpec& spec,
+                                 const ServingInfo& info,
+                                 const eval::Split& split,
+                                 const data::BankData& data,
+                                 const std::vector<float>& shares,
+                                 int64_t min_time, const Emit& emit) {
+  ServingComparison comparison;
+  if (info.serving_version <= 0) return comparison;
+  if (!info.serving_data_max_time.empty()) {
+    const int64_t holdout_start =
+        split.cutoff_unix_seconds > 0 ? split.cutoff_unix_seconds : min_time;
+    absl::StatusOr<int64_t> serving_end =
+        data::ParseTimestamp(info.serving_data_max_time);
+    if (serving_end.ok() && *serving_end >= holdout_start) {
+      comparison.skipped = absl::StrFormat(
+          "version %d was trained on data up to %s, inside the holdout "
+          "(from %s): not compared",
+          info.serving_version, info.serving_data_max_time,
+          data::FormatTimestamp(holdout_start));
+      EmitPhase(emit, "evaluating serving version", comparison.skipped);
+      return comparison;
+    }
+  }
+  EmitPhase(
+      emit, "evaluating serving version",
+      absl::StrCat(spec.publish_to.front(), " version ", info.serving_version));
+  absl::StatusOr<ServingModel> exported =
+      ExportServing(spec, info.serving_version, data, shares);
+  if (!exported.ok()) {
+    EmitPhase(emit, "evaluating serving version",
+              absl::StrCat("skipped: ", exported.status().ToString()));
+    return comparison;
+  }
+  auto model = std::make_shared<const ServingModel>(*std::move(exported));
+  comparison.available = true;
+  comparison.scoring.personalized = [model](int32_t user) {
+    return !model->customer_factors[user].empty();
+  };
+  // A product the version does not know is never offered by it.
+  comparison.scoring.personal = [model](int32_t user,
+                                        absl::Span<float> scores) {
+    const std::vector<float>& x = model->customer_factors[user];
+    for (size_t p = 0; p < scores.size(); ++p) {
+      const std::vector<float>& y = model->item_factors[p];
+      if (y.size() != x.size()) {
+        scores[p] = std::numeric_limits<float>::lowest();
+        continue;
+      }
+      float dot = 0;
+      for (size_t f = 0; f < x.size(); ++f) dot += x[f] * y[f];
+      scores[p] = dot;
+    }
+  };
+  comparison.scoring.popularity = model->popularity;
+  comparison.scoring.calibration_a = model->calibration_a;
+  comparison.scoring.calibration_b = model->calibration_b;
+  return comparison;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> NextVersion(int64_t newest) {
@@ -387,33 +490,16 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
   const int32_t num_users = static_cast<int32_t>(data.customer_ids.size());
   const int32_t num_items = static_cast<int32_t>(data.products.size());
-  // Events that say something for a product (a close says nothing) are the
-  // implicit feedback, and held out they are what a customer "took". Offer
-  // answers (accept, decline; signed weights) are feedback too, kept apart:
-  // they train the model but never enter the split, so a decline is never
-  // a positive and an accept never a held-out "took".
-  std::vector<eval::Interaction> events;
-  std::vector<eval::Interaction> feedback;
-  events.reserve(data.interactions.size());
-  int64_t min_time = std::numeric_limits<int64_t>::max();
-  int64_t max_time = std::numeric_limits<int64_t>::min();
-  for (const data::Interaction& in : data.interactions) {
-    min_time = std::min(min_time, in.unix_seconds);
-    max_time = std::max(max_time, in.unix_seconds);
-    if (data::IsOfferResponse(in.event)) {
-      if (in.weight != 0) {
-        feedback.push_back(
-            {in.customer, in.product, in.weight, in.unix_seconds});
-      }
-      continue;
-    }
-    if (in.weight <= 0) continue;
-    events.push_back({in.customer, in.product, in.weight, in.unix_seconds});
-  }
-  if (events.empty()) {
+  // Events, offer answers and holding changes, apart (see SplitInputs).
+  training::SplitInputs inputs = training::SplitInputsFromBankData(data);
+  if (inputs.events.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         read_options.transactions_path, ": no events with a positive weight"));
   }
+  const std::vector<eval::Interaction>& events = inputs.events;
+  std::vector<eval::Interaction>& feedback = inputs.feedback;
+  int64_t& min_time = inputs.min_time;
+  int64_t& max_time = inputs.max_time;
   EmitPhase(
       emit, "read data",
       absl::StrFormat("%d customers, %d products, %d transactions "
@@ -490,26 +576,14 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   split_options.num_users = num_users;
   split_options.num_items = num_items;
   split_options.seed = spec.seed;
+  split_options.window_seconds = int64_t{spec.nbo_window_days} * 86400;
   NBO_ASSIGN_OR_RETURN(eval::Split split,
-                       eval::MakeSplit(events, split_options));
+                       training::SplitForEvaluation(inputs, split_options));
   int64_t test_users = 0;
   for (const auto& items : split.test) test_users += items.empty() ? 0 : 1;
 
-  // Feedback the evaluation's model may learn from: what was known before
-  // the holdout. The time split holds out everything from its cutoff on, so
-  // feedback from then on stays out; the other splits hold out
-  // (customer, product) pairs, so feedback on a held-out pair stays out (an
-  // accept next to the open it led to would give the answer away).
-  std::vector<eval::Interaction> train_feedback;
-  for (const eval::Interaction& f : feedback) {
-    if (split_kind == eval::SplitKind::kTime) {
-      if (f.unix_seconds >= split.cutoff_unix_seconds) continue;
-    } else if (std::binary_search(split.test[f.user].begin(),
-                                  split.test[f.user].end(), f.item)) {
-      continue;
-    }
-    train_feedback.push_back(f);
-  }
+  const std::vector<eval::Interaction> train_feedback =
+      training::FeedbackBeforeHoldout(feedback, split, split_kind);
 
   // Duplicate cells are summed: a decline weighs against the events of the
   // same customer and product.
@@ -566,23 +640,10 @@ absl::StatusOr<TrainingOutcome> RunTraining(
       model.history.empty() ? 0 : train_seconds / model.history.size();
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
-  // Evaluating.
-  EmitPhase(emit, "evaluating", absl::StrCat("K = ", spec.k));
-  eval::EvaluationOptions eval_options;
-  eval_options.k = spec.k;
-  eval_options.num_threads = std::max(1, spec.threads);
   NBO_ASSIGN_OR_RETURN(eval::PopularityScorer popularity,
                        eval::PopularityScorer::Create(split));
-  // The train split's items per customer, offer answers left out: what the
-  // evaluation ignores, and so the calibration below. Without answers that
-  // is the training matrix itself.
-  std::optional<als::InteractionMatrix> split_matrix;
-  if (!train_feedback.empty()) {
-    NBO_ASSIGN_OR_RETURN(split_matrix, to_matrix(split.train, {}));
-  }
-  const als::CsrMatrix& train_rows = split_matrix.has_value()
-                                         ? split_matrix->by_user()
-                                         : train_matrix.by_user();
+  // The ranking the Platt fit below has always seen: ALS for customers with
+  // a preference, popularity counts for the others.
   auto model_score = [&](int32_t user, absl::Span<float> scores) {
     if (!HasPreference(train_matrix.by_user(), user)) {
       popularity.Score(user, scores);
@@ -590,102 +651,13 @@ absl::StatusOr<TrainingOutcome> RunTraining(
       ScoreRow(model.user_factors, model.item_factors, user, scores);
     }
   };
-  NBO_ASSIGN_OR_RETURN(eval::EvaluationReport model_report,
-                       eval::Evaluate(split, model_score, eval_options));
-  NBO_ASSIGN_OR_RETURN(
-      eval::EvaluationReport popularity_report,
-      eval::Evaluate(split, popularity.AsScoreFn(), eval_options));
-  std::optional<eval::EvaluationReport> serving_report;
-  // A serving version trained on events of the holdout has seen the answers:
-  // it would score near-perfectly and block every new model. It is compared
-  // only when its data ended before the holdout begins (or when it does not
-  // say when its data ended).
-  std::string serving_skipped;
-  if (serving_info.serving_version > 0 &&
-      !serving_info.serving_data_max_time.empty()) {
-    const int64_t holdout_start =
-        split.cutoff_unix_seconds > 0 ? split.cutoff_unix_seconds : min_time;
-    absl::StatusOr<int64_t> serving_end =
-        data::ParseTimestamp(serving_info.serving_data_max_time);
-    if (serving_end.ok() && *serving_end >= holdout_start) {
-      serving_skipped = absl::StrFormat(
-          "version %d was trained on data up to %s, inside the holdout "
-          "(from %s): not compared",
-          serving_info.serving_version, serving_info.serving_data_max_time,
-          data::FormatTimestamp(holdout_start));
-      EmitPhase(emit, "evaluating serving version", serving_skipped);
-    }
-  }
-  if (serving_info.serving_version > 0 && serving_skipped.empty()) {
-    EmitPhase(emit, "evaluating serving version",
-              absl::StrCat(spec.publish_to.front(), " version ",
-                           serving_info.serving_version));
-    absl::StatusOr<ServingModel> serving = ExportServing(
-        spec, serving_info.serving_version, data, popularity.counts());
-    if (!serving.ok()) {
-      EmitPhase(emit, "evaluating serving version",
-                absl::StrCat("skipped: ", serving.status().ToString()));
-    } else {
-      const ServingModel& s = *serving;
-      auto serving_score = [&s](int32_t user, absl::Span<float> scores) {
-        const std::vector<float>& x = s.customer_factors[user];
-        for (size_t p = 0; p < scores.size(); ++p) {
-          const std::vector<float>& y = s.item_factors[p];
-          if (x.empty()) {
-            scores[p] = s.popularity[p];
-          } else if (y.size() != x.size()) {
-            scores[p] = std::numeric_limits<float>::lowest();
-          } else {
-            float dot = 0;
-            for (size_t f = 0; f < x.size(); ++f) dot += x[f] * y[f];
-            scores[p] = dot;
-          }
-        }
-      };
-      NBO_ASSIGN_OR_RETURN(serving_report,
-                           eval::Evaluate(split, serving_score, eval_options));
-    }
-  }
-  const eval::EvaluationReport* serving_ptr =
-      serving_report.has_value() ? &*serving_report : nullptr;
-  {
-    TrainingEvent event;
-    event.kind = TrainingEvent::Kind::kEvaluation;
-    event.phase = "evaluating";
-    event.message = eval::FormatEvaluationTable(model_report, popularity_report,
-                                                serving_ptr);
-    emit(event);
-  }
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
-  // Calibrating: every (evaluated customer, candidate product) pair of the
-  // holdout, labelled by whether the customer took the product.
+  // Calibrating, first: the evaluation measures the propensity the
+  // published version will serve, which needs the Platt curve.
   EmitPhase(emit, "calibrating");
-  std::vector<eval::CalibrationSample> samples;
-  {
-    std::vector<float> scores(num_items);
-    std::vector<char> excluded(num_items);
-    size_t pairs = 0;
-    for (int32_t u = 0; u < num_users; ++u) {
-      if (!split.test[u].empty()) pairs += num_items;
-    }
-    const size_t stride = std::max<size_t>(
-        1, (pairs + kMaxCalibrationSamples - 1) / kMaxCalibrationSamples);
-    size_t index = 0;
-    for (int32_t u = 0; u < num_users; ++u) {
-      if (split.test[u].empty()) continue;
-      std::fill(scores.begin(), scores.end(), 0.0f);
-      model_score(u, absl::MakeSpan(scores));
-      std::fill(excluded.begin(), excluded.end(), 0);
-      for (int32_t p : train_rows.RowIndices(u)) excluded[p] = 1;
-      for (int32_t p = 0; p < num_items; ++p) {
-        if (excluded[p] || index++ % stride != 0) continue;
-        const bool took =
-            std::binary_search(split.test[u].begin(), split.test[u].end(), p);
-        samples.push_back({scores[p], took});
-      }
-    }
-  }
+  const std::vector<eval::CalibrationSample> samples =
+      eval::HoldoutCalibrationSamples(split, model_score,
+                                      kMaxCalibrationSamples);
   double calibration_a = 0;
   double calibration_b = 0;
   {
@@ -701,6 +673,51 @@ absl::StatusOr<TrainingOutcome> RunTraining(
                 absl::StrCat("no calibration: ", platt.status().message()));
     }
   }
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  // Evaluating: the model as it will be published (popularity shares for
+  // customers without a preference, as the server serves them).
+  EmitPhase(emit, "evaluating", absl::StrCat("K = ", spec.k));
+  eval::EvaluationOptions eval_options;
+  eval_options.k = spec.k;
+  eval_options.num_threads = std::max(1, spec.threads);
+  const std::vector<float> shares = PopularityShares(popularity, num_users);
+  training::PublishedScoring model_scoring;
+  model_scoring.personalized = [&](int32_t user) {
+    return HasPreference(train_matrix.by_user(), user);
+  };
+  model_scoring.personal = [&](int32_t user, absl::Span<float> scores) {
+    ScoreRow(model.user_factors, model.item_factors, user, scores);
+  };
+  model_scoring.popularity = shares;
+  model_scoring.calibration_a = calibration_a;
+  model_scoring.calibration_b = calibration_b;
+  const ServingComparison serving =
+      CompareServing(spec, serving_info, split, data, shares, min_time, emit);
+  const training::Contender serving_contender =
+      training::AsContender(serving.scoring);
+  NBO_ASSIGN_OR_RETURN(
+      const training::Evaluation evaluation,
+      training::EvaluateContenders(
+          split, training::AsContender(model_scoring),
+          training::PopularityContender(popularity),
+          serving.available ? &serving_contender : nullptr, eval_options));
+  const eval::EvaluationReport& model_report = evaluation.model;
+  const eval::EvaluationReport& popularity_report = evaluation.popularity;
+  const std::optional<eval::EvaluationReport>& serving_report =
+      evaluation.serving;
+  const std::string& serving_skipped = serving.skipped;
+  const eval::EvaluationReport* serving_ptr =
+      serving_report.has_value() ? &*serving_report : nullptr;
+  {
+    TrainingEvent event;
+    event.kind = TrainingEvent::Kind::kEvaluation;
+    event.phase = "evaluating";
+    event.message = eval::FormatEvaluationTable(model_report, popularity_report,
+                                                serving_ptr);
+    emit(event);
+  }
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
   // Gating.
   eval::PublishGateOptions gate_options;
@@ -870,6 +887,10 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     if (split.cutoff_unix_seconds > 0) {
       labels["split_cutoff"] = data::FormatTimestamp(split.cutoff_unix_seconds);
     }
+    if (split.window_end_unix_seconds > 0) {
+      labels["split_window_end"] =
+          data::FormatTimestamp(split.window_end_unix_seconds);
+    }
     labels["train_interactions"] = absl::StrCat(split.train.size());
     labels["test_customers"] = absl::StrCat(test_users);
     labels["k"] = absl::StrCat(spec.k);
@@ -894,6 +915,10 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     for (const std::string& name : eval::MetricNames(spec.k)) {
       absl::StatusOr<double> value = model_report.Metric(name);
       if (value.ok() && std::isfinite(*value)) metrics[name] = *value;
+    }
+    if (model_report.calibration.has_value()) {
+      metrics["brier"] = model_report.calibration->brier;
+      metrics["ece"] = model_report.calibration->ece;
     }
     metadata->set_calibration_a(calibration_a);
     metadata->set_calibration_b(calibration_b);

@@ -1,8 +1,8 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
 // One training run of nbo-trainer, end to end: read the bank data, build the
-// interaction matrix, split, train ALS, evaluate against the popularity
-// baseline (and the version now serving, when there is one), calibrate, gate,
+// interaction matrix, split, train ALS, calibrate, evaluate against the
+// popularity baseline (and the version now serving, when there is one), gate,
 // and publish to every target over ModelService.PublishModel. Used by the CLI
 // (`nbo-trainer train`) and by TrainerService jobs.
 
@@ -34,8 +34,16 @@ struct TrainingSpec {
   int cg_steps = 3;
   int threads = 2;
   uint64_t seed = 42;
-  // "time" | "random" | "leave_k_out". Default: "time".
-  std::string split = "time";
+  // The evaluation protocol: "nbo" (lib/eval/nbo_split.h: candidates are
+  // the products a customer does not hold at the cutoff, viewed ones
+  // included; positives are those opened or purchased in the window after
+  // it), the bank's question and the default for the bank's files; "time",
+  // "random" or "leave_k_out" for basket data. Default: "nbo".
+  std::string split = "nbo";
+  // NBO protocol: days of the window after the cutoff whose opens and
+  // purchases are the positives; the cutoff is this many days before the
+  // end of the data. In [1, 3650]. Default: 90.
+  int nbo_window_days = 90;
   // Cut-off for the metrics. Default: 7.
   int k = 7;
   // Malformed input rows tolerated before the run fails, in the bank's

@@ -26,6 +26,8 @@ for arg in "$@"; do
     *) sed -n '2,13p' "$0" >&2; exit 2 ;;
   esac
 done
+# wrk needs at least one connection per thread.
+WRK_THREADS=$(( CONCURRENCY < 2 ? 1 : 2 ))
 SERVER_BIN="$BUILD/services/nbo_server/nbo-server"
 GATEWAY_BIN="$BUILD/services/gateway/nbo-gateway"
 NBOCTL="$BUILD/tools/nboctl/nboctl"
@@ -71,12 +73,12 @@ slice() {
 wrk_slice() {
   local name=$1 format=$2
   slice "$name" env CUSTOMERS="$CUSTOMERS" PATH_FORMAT="$format" \
-    wrk -t2 -c"$CONCURRENCY" -d"${SLICE}s" --latency \
+    wrk -t"$WRK_THREADS" -c"$CONCURRENCY" -d"${SLICE}s" --latency \
     -s "$ROOT/tests/bench/gateway_offers.lua" "http://127.0.0.1:$HTTP"
 }
 
 echo "== warm-up" >&2
-CUSTOMERS="$CUSTOMERS" wrk -t2 -c"$CONCURRENCY" -d2s \
+CUSTOMERS="$CUSTOMERS" wrk -t"$WRK_THREADS" -c"$CONCURRENCY" -d2s \
   -s "$ROOT/tests/bench/gateway_offers.lua" "http://127.0.0.1:$HTTP" >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS: gateway, direct, old endpoint (${SLICE}s each)" >&2

@@ -395,7 +395,7 @@ TEST_F(ServerIntegrationTest, ReflectionDescribesTheServices) {
   }
   EXPECT_THAT(methods, UnorderedElementsAre("Recommend", "BatchRecommend",
                                             "RecordFeedback", "SimilarProducts",
-                                            "GetCustomer"));
+                                            "GetCustomer", "ListCustomers"));
   // Its imports come along, so a client can build the whole descriptor.
   EXPECT_TRUE(files.contains("nbo/v1/common.proto"));
 

@@ -7,12 +7,13 @@ NBO_FUZZ_TARGETS=(
   csv_reader_fuzzer customers_csv_fuzzer products_csv_fuzzer
   transactions_csv_fuzzer spark_factor_fuzzer publish_fuzzer
   path_matcher_fuzzer query_binding_fuzzer json_body_fuzzer
+  json_writer_fuzzer
 )
 # Each target's share, in percent, of a run budgeted in executions: about
 # inversely to its cost, so that no target dominates the wall time. The
 # publish target writes to RocksDB and runs 5-8 times slower than the
 # readers.
-NBO_FUZZ_SHARES=(20 15 10 10 20 5 8 6 6)
+NBO_FUZZ_SHARES=(18 14 10 9 18 5 7 6 6 7)
 
 # Sanitizer options for every process a sanitized test starts (the
 # integration tests run the real binaries, which inherit them). A finding

@@ -30,6 +30,8 @@ int Ingest(const std::vector<std::string>& args);
 int Feedback(const std::vector<std::string>& args);
 // customer: NBOService.GetCustomer, the compliance view of one customer.
 int Customer(const std::vector<std::string>& args);
+// customers: NBOService.ListCustomers, customer ids one per line.
+int Customers(const std::vector<std::string>& args);
 // similar: NBOService.SimilarProducts.
 int Similar(const std::vector<std::string>& args);
 // catalog get|update: ModelService.GetCatalog / UpdateCatalog.

@@ -81,6 +81,9 @@ Commands:
                decisions with suppressions and feedback.
                  --server=HOST:PORT --customer_id=ID [--max_transactions=N]
                  [--max_decisions=N] [--json]
+  customers    Ids of the customers nbo holds data for, one per line.
+                 --server=HOST:PORT [--segment=S] [--id_prefix=P]
+                 [--limit=N (50; 0 for all)]
   similar      Products most like one product (cosine of item factors).
                  --server=HOST:PORT --product_id=P [--k=N] [--model=NAME]
   catalog      Show or replace a model's catalog (business values, offer
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
   if (command == "ingest") return nbo::nboctl::Ingest(args);
   if (command == "feedback") return nbo::nboctl::Feedback(args);
   if (command == "customer") return nbo::nboctl::Customer(args);
+  if (command == "customers") return nbo::nboctl::Customers(args);
   if (command == "similar") return nbo::nboctl::Similar(args);
   if (command == "catalog") return nbo::nboctl::Catalog(args);
   if (command == "levers") return nbo::nboctl::Levers(args);

@@ -148,5 +148,39 @@ TEST(IsotonicRegressionTest, RejectsEmptyOrSingleClassInput) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("both classes")));
 }
 
+// The Platt fit's sample leaves out every train item, under the NBO split
+// too: user 0 viewed item 1 before the cutoff and took it after, and that
+// pair, the likeliest of all to convert, is not in the sample. User 1 has
+// no positive and is not in it either.
+TEST(HoldoutCalibrationSamplesTest, LeavesOutTrainItemsEvenWhenTaken) {
+  Split split;
+  split.num_users = 2;
+  split.num_items = 4;
+  split.train = {{0, 0, 5, 1}, {0, 1, 1, 1}, {1, 2, 5, 1}};
+  split.test = {{1}, {}};
+  split.excluded = {{0}, {2}};
+  split.population = {1, 1};
+  auto score = [](int32_t user, absl::Span<float> s) {
+    for (size_t i = 0; i < s.size(); ++i) s[i] = 10.0f * user + i;
+  };
+  std::vector<CalibrationSample> samples =
+      HoldoutCalibrationSamples(split, score, 100);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].score, 2);
+  EXPECT_FALSE(samples[0].positive);
+  EXPECT_EQ(samples[1].score, 3);
+  EXPECT_FALSE(samples[1].positive);
+  // At most one: every other pair.
+  EXPECT_EQ(HoldoutCalibrationSamples(split, score, 1).size(), 1u);
+}
+
+TEST(PublishedPropensityTest, IsPlattOrTheClampedScoreWithoutCalibration) {
+  EXPECT_DOUBLE_EQ(PublishedPropensity(0, 0, 1.7), 1.0);
+  EXPECT_DOUBLE_EQ(PublishedPropensity(0, 0, -0.2), 0.0);
+  EXPECT_DOUBLE_EQ(PublishedPropensity(0, 0, 0.3), 0.3);
+  EXPECT_DOUBLE_EQ(PublishedPropensity(2, -1, 0.5), 0.5);
+  EXPECT_NEAR(PublishedPropensity(25, 0, 1), 1 - 1.4e-11, 1e-12);
+}
+
 }  // namespace
 }  // namespace nbo::eval

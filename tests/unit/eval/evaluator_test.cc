@@ -16,6 +16,7 @@
 namespace nbo::eval {
 namespace {
 
+using ::nbo::testing::IsOk;
 using ::nbo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -220,6 +221,102 @@ TEST(EvaluatorTest, ThreadCountDoesNotChangeTheReport) {
     EXPECT_EQ(r->coverage_at_k, a.coverage_at_k);
   }
   EXPECT_GT(a.num_users_evaluated, 200);
+}
+
+// An NBO split (lib/eval/nbo_split.h) of two users and five items:
+//   user  train items  excluded (held)  test   population
+//   0     {0, 1}       {0}              {1}    1   (viewed item 1, took it)
+//   1     {2}          {2}              {}     1   (took nothing)
+Split ViewedThenTakenSplit() {
+  Split split;
+  split.num_users = 2;
+  split.num_items = 5;
+  split.train = {{0, 0, 5, 1}, {0, 1, 1, 1}, {1, 2, 5, 1}};
+  split.test = {{1}, {}};
+  split.excluded = {{0}, {2}};
+  split.population = {1, 1};
+  split.cutoff_unix_seconds = 10;
+  split.window_end_unix_seconds = 20;
+  return split;
+}
+
+// User 0's candidates are 1..4 (the held item 0 is out, whatever its
+// score; the viewed item 1 is in). Scores 0.5 0.9 0.5 0.1 rank them
+// 2 1 3 4 (1 and 3 tie, 1 first): the positive is second, so AP = 1/2,
+// P@3 = 1/3, and against the negatives {2: loses, 3: tie, 4: wins} the
+// AUC is (0 + 1/2 + 1) / 3 = 1/2.
+TEST(EvaluatorTest, NboSplitRanksViewedProductsAndSkipsHoldings) {
+  auto score = [](int32_t, absl::Span<float> s) {
+    const float table[5] = {std::numeric_limits<float>::quiet_NaN(), 0.5f, 0.9f,
+                            0.5f, 0.1f};
+    for (int i = 0; i < 5; ++i) s[i] = table[i];
+  };
+  EvaluationOptions options;
+  options.k = 3;
+  ASSERT_OK_AND_ASSIGN(EvaluationReport r,
+                       Evaluate(ViewedThenTakenSplit(), score, options));
+  EXPECT_EQ(r.num_users_evaluated, 1);
+  EXPECT_DOUBLE_EQ(r.map_at_k, 0.5);
+  EXPECT_DOUBLE_EQ(r.precision_at_k, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(r.recall_at_k, 1);
+  EXPECT_DOUBLE_EQ(r.auc, 0.5);
+  EXPECT_EQ(r.num_users_auc, 1);
+  // Top 3 of user 0: items 2, 1, 3.
+  EXPECT_DOUBLE_EQ(r.coverage_at_k, 3.0 / 5);
+}
+
+TEST(EvaluatorTest, NboSplitRejectsATestItemTheUserHolds) {
+  Split split = ViewedThenTakenSplit();
+  split.test[1] = {2};
+  auto zero = [](int32_t, absl::Span<float>) {};
+  EXPECT_THAT(Evaluate(split, zero, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("in excluded and test")));
+  split = ViewedThenTakenSplit();
+  split.excluded.pop_back();
+  EXPECT_THAT(Evaluate(split, zero, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("excluded has 1 users")));
+}
+
+// The baseline and a model go through the same split: the same users are
+// ranked and the same (customer, candidate) pairs are scored for
+// calibration, positives included; only the propensities differ.
+TEST(EvaluatorTest, PopularityAndAModelAreJudgedOnTheSameCandidates) {
+  const Split split = ViewedThenTakenSplit();
+  ASSERT_OK_AND_ASSIGN(PopularityScorer popularity,
+                       PopularityScorer::Create(split));
+  auto model_score = [](int32_t, absl::Span<float> s) {
+    for (size_t i = 0; i < s.size(); ++i) s[i] = i == 1 ? 1.0f : 0.0f;
+  };
+  auto model_propensity = [](int32_t, absl::Span<double> p) {
+    for (size_t i = 0; i < p.size(); ++i) p[i] = i == 1 ? 0.9 : 0.1;
+  };
+  EvaluationOptions options;
+  options.k = 3;
+  ASSERT_OK_AND_ASSIGN(
+      EvaluationReport model,
+      EvaluateWithCalibration(split, model_score, model_propensity, options));
+  ASSERT_OK_AND_ASSIGN(
+      EvaluationReport baseline,
+      EvaluateWithCalibration(split, popularity.AsScoreFn(),
+                              popularity.AsPropensityFn(), options));
+  EXPECT_EQ(model.num_users_evaluated, baseline.num_users_evaluated);
+  EXPECT_EQ(model.num_users_auc, baseline.num_users_auc);
+  ASSERT_TRUE(model.calibration.has_value());
+  ASSERT_TRUE(baseline.calibration.has_value());
+  // User 0: items 1..4; user 1: items 0, 1, 3, 4. One positive.
+  EXPECT_EQ(model.calibration->pairs, 8);
+  EXPECT_EQ(baseline.calibration->pairs, 8);
+  EXPECT_EQ(model.calibration->positives, 1);
+  EXPECT_EQ(baseline.calibration->positives, 1);
+  EXPECT_DOUBLE_EQ(model.map_at_k, 1);
+  // The model says 0.9 for item 1 twice (taken once) and 0.1 for the
+  // six others (never taken): Brier = (0.01 + 0.81 + 6 * 0.01) / 8.
+  EXPECT_NEAR(model.calibration->brier, 0.88 / 8, 1e-12);
+  // Popularity's propensity is each item's share of the users: items 0, 1
+  // and 2 are held by one of two users, items 3 and 4 by none.
+  EXPECT_DOUBLE_EQ(baseline.calibration->max_predicted, 0.5);
 }
 
 }  // namespace

@@ -93,5 +93,59 @@ TEST(ReportFormatTest, WritesDecisionJsonWithEscapes) {
             "\"lift_over_serving\":null,\"reason\":\"FORCED \\\"x\\\"\\n\"}");
 }
 
+// Two bins: 0.1 (2 pairs, none taken) and 0.99999999998 (1 pair, taken).
+CalibrationMetrics TwoBins() {
+  CalibrationMetrics c;
+  c.pairs = 3;
+  c.positives = 1;
+  c.brier = 0.02;
+  c.ece = 0.0666666667;
+  c.max_predicted = 0.99999999998;
+  c.bins = {{2, 0.1, 0, 0.1, 0.1},
+            {1, 0.99999999998, 1, 0.99999999998, 0.99999999998}};
+  return c;
+}
+
+TEST(ReportFormatTest, WritesBrierEceAndBinsUnderTheModel) {
+  EvaluationReport model = Model();
+  model.calibration = TwoBins();
+  const std::string json = EvaluationTableToJson(model, Popularity());
+  EXPECT_THAT(json, ::testing::HasSubstr(
+                        "\"model\":{\"k\":7,\"num_users_evaluated\":3,"));
+  EXPECT_THAT(json, ::testing::HasSubstr(
+                        "\"brier\":0.02,\"ece\":0.0666666667,"
+                        "\"max_propensity\":0.99999999998,"
+                        "\"calibration_pairs\":3,\"calibration_positives\":1,"
+                        "\"bins\":[{\"count\":2,\"predicted\":0.1,"
+                        "\"observed\":0,\"min\":0.1,\"max\":0.1},"
+                        "{\"count\":1,\"predicted\":0.99999999998,"
+                        "\"observed\":1,"));
+  // Popularity has no calibration metrics here: no keys, not nulls.
+  const size_t popularity = json.find("\"popularity\":");
+  ASSERT_NE(popularity, std::string::npos);
+  EXPECT_EQ(json.find("\"brier\"", popularity), std::string::npos);
+}
+
+TEST(ReportFormatTest, PrintsCalibrationRowsAndTheReliabilityTable) {
+  EvaluationReport model = Model();
+  model.calibration = TwoBins();
+  EvaluationReport popularity = Popularity();
+  popularity.calibration = TwoBins();
+  popularity.calibration->brier = 0.5;
+  const std::string table = FormatEvaluationTable(model, popularity);
+  EXPECT_THAT(table, ::testing::HasSubstr(
+                         "brier              0.0200      0.5000         -\n"));
+  EXPECT_THAT(table, ::testing::HasSubstr("ece                0.0667"));
+  EXPECT_THAT(table, ::testing::HasSubstr("max propensity     1.0000"));
+  EXPECT_THAT(table, ::testing::HasSubstr("0.1 .. 0.1\n"));
+  EXPECT_THAT(table,
+              ::testing::HasSubstr("reliability of model (3 pairs, 1 taken; "
+                                   "equal-mass bins):\n"));
+  EXPECT_THAT(table,
+              ::testing::HasSubstr("           1     1.0000     1.0000   "
+                                   "0.99999999998 .. 0.99999999998\n"));
+  EXPECT_THAT(table, ::testing::HasSubstr("reliability of popularity"));
+}
+
 }  // namespace
 }  // namespace nbo::eval

@@ -533,6 +533,10 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   with("unknown split",
        [](nbo::v1::TrainingSpec& s) { s.set_split("weekly"); });
   with("zero k", [](nbo::v1::TrainingSpec& s) { s.set_k(0); });
+  with("negative window",
+       [](nbo::v1::TrainingSpec& s) { s.set_nbo_window_days(-1); });
+  with("ten-year window",
+       [](nbo::v1::TrainingSpec& s) { s.set_nbo_window_days(3651); });
   with("negative k", [](nbo::v1::TrainingSpec& s) { s.set_k(-7); });
   with("version above 2^53",
        [](nbo::v1::TrainingSpec& s) { s.set_version((int64_t{1} << 53) + 1); });
@@ -576,7 +580,15 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   ASSERT_TRUE(Start(defaults, &id).ok());
   nbo::v1::Job job;
   ASSERT_TRUE(Get(id, &job).ok());
-  EXPECT_EQ(job.spec().split(), "time");
+  EXPECT_EQ(job.spec().split(), "nbo");
+  EXPECT_EQ(job.spec().nbo_window_days(), 90);
+
+  nbo::v1::TrainingSpec monthly = ValidSpec();
+  monthly.clear_split();
+  monthly.set_nbo_window_days(30);
+  ASSERT_TRUE(Start(monthly, &id).ok());
+  ASSERT_TRUE(Get(id, &job).ok());
+  EXPECT_EQ(job.spec().nbo_window_days(), 30);
 }
 
 TEST_F(TrainerServiceTest, AnUnknownOneMebibyteJobIdIsQuotedBriefly) {

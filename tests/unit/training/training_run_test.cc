@@ -15,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "lib/data/bank_data.h"
@@ -137,12 +139,15 @@ class TrainingRunTest : public ::testing::Test {
   }
   static std::string DataDir() { return dir_->Sub("bank"); }
 
-  // Hyperparameters that suit an 8-product catalog: few factors, strong
-  // regularization, mild confidence.
-  // The defaults, which are tuned for bank-sized catalogs.
+  // The default hyperparameters, which are tuned for bank-sized catalogs,
+  // on the time split: under the NBO protocol (the default) they lose to
+  // popularity on this data (MAP@7 -17%, see docs/evaluation.md), which
+  // issue 13 section 2 is about. These tests are about training, gating
+  // and publishing, so they keep the protocol on which the model passes.
   static TrainingSpec GoodSpec() {
     TrainingSpec spec;
     spec.data_dir = DataDir();
+    spec.split = "time";
     return spec;
   }
 
@@ -512,6 +517,90 @@ TEST_F(TrainingRunTest, UnreachableTargetIsUnavailable) {
   ASSERT_EQ(published.size(), 1u);
   EXPECT_THAT(published[0], HasSubstr("127.0.0.1:1: error"));
   EXPECT_THAT(published[0], HasSubstr("attempt 4/4"));
+}
+
+// The evaluation of `name` ("model", "popularity") in a run's report.
+google::protobuf::Struct EvaluationOf(const std::string& report_json,
+                                      const std::string& name) {
+  google::protobuf::Struct report;
+  EXPECT_TRUE(
+      google::protobuf::util::JsonStringToMessage(report_json, &report).ok())
+      << report_json;
+  return report.fields()
+      .at("evaluation")
+      .struct_value()
+      .fields()
+      .at(name)
+      .struct_value();
+}
+
+// The NBO protocol is the default; the model and the popularity baseline
+// are each reported with Brier, ECE and reliability bins, over the same
+// (customer, candidate) pairs.
+TEST_F(TrainingRunTest, NboProtocolReportsCalibrationForEveryModel) {
+  TrainingSpec spec;
+  spec.data_dir = DataDir();
+  spec.force = true;  // the default ALS loses to popularity here
+  std::string table;
+  absl::StatusOr<TrainingOutcome> outcome = RunTraining(
+      spec,
+      [&](const TrainingEvent& e) {
+        if (e.kind == TrainingEvent::Kind::kEvaluation) table = e.message;
+      },
+      nullptr);
+  ASSERT_THAT(outcome, IsOk());
+  const google::protobuf::Struct model =
+      EvaluationOf(outcome->report_json, "model");
+  const google::protobuf::Struct popularity =
+      EvaluationOf(outcome->report_json, "popularity");
+  for (const google::protobuf::Struct* report : {&model, &popularity}) {
+    for (const char* key : {"brier", "ece", "bins", "calibration_pairs",
+                            "calibration_positives"}) {
+      ASSERT_EQ(report->fields().count(key), 1u) << key;
+    }
+    EXPECT_GT(report->fields().at("bins").list_value().values_size(), 0);
+  }
+  auto number = [](const google::protobuf::Struct& r, const char* key) {
+    return r.fields().at(key).number_value();
+  };
+  EXPECT_GT(number(model, "calibration_pairs"), 0);
+  EXPECT_GT(number(model, "calibration_positives"), 0);
+  for (const char* key :
+       {"calibration_pairs", "calibration_positives", "num_users_evaluated"}) {
+    EXPECT_EQ(number(model, key), number(popularity, key)) << key;
+  }
+  EXPECT_THAT(table, HasSubstr("\nbrier "));
+  EXPECT_THAT(table, HasSubstr("\nece "));
+  EXPECT_THAT(table, HasSubstr("reliability of model"));
+  EXPECT_THAT(table, HasSubstr("reliability of popularity"));
+}
+
+// A shorter window has fewer customers who open something in it.
+TEST_F(TrainingRunTest, NboWindowSetsWhichOpensArePositives) {
+  TrainingSpec spec;
+  spec.data_dir = DataDir();
+  spec.force = true;
+  spec.nbo_window_days = 90;
+  absl::StatusOr<TrainingOutcome> ninety = RunTraining(spec, nullptr, nullptr);
+  ASSERT_THAT(ninety, IsOk());
+  spec.nbo_window_days = 30;
+  absl::StatusOr<TrainingOutcome> thirty = RunTraining(spec, nullptr, nullptr);
+  ASSERT_THAT(thirty, IsOk());
+  const double users_90 = EvaluationOf(ninety->report_json, "model")
+                              .fields()
+                              .at("num_users_evaluated")
+                              .number_value();
+  const double users_30 = EvaluationOf(thirty->report_json, "model")
+                              .fields()
+                              .at("num_users_evaluated")
+                              .number_value();
+  EXPECT_GT(users_30, 0);
+  EXPECT_LT(users_30, users_90);
+
+  spec.nbo_window_days = 0;
+  EXPECT_THAT(RunTraining(spec, nullptr, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nbo_window_days")));
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+// Copyright (c) 2026 The nbo Authors. MIT License.
+
+#include "lib/eval/calibration_sample.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace nbo::eval {
+
+std::vector<CalibrationSample> HoldoutCalibrationSamples(
+    const Split& split, const ScoreFn& score_fn, size_t max_samples) {
+  // Train items, whatever the split excludes from ranking.
+  const std::vector<std::vector<int32_t>> train = TrainItems(split);
+  size_t pairs = 0;
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    if (!split.test[u].empty()) pairs += split.num_items;
+  }
+  const size_t stride =
+      std::max<size_t>(1, (pairs + max_samples - 1) / max_samples);
+  std::vector<CalibrationSample> samples;
+  std::vector<float> scores(split.num_items);
+  size_t index = 0;
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    if (split.test[u].empty()) continue;
+    std::fill(scores.begin(), scores.end(), 0.0f);
+    score_fn(u, absl::MakeSpan(scores));
+    for (int32_t p = 0; p < split.num_items; ++p) {
+      if (std::binary_search(train[u].begin(), train[u].end(), p) ||
+          index++ % stride != 0) {
+        continue;
+      }
+      const bool took =
+          std::binary_search(split.test[u].begin(), split.test[u].end(), p);
+      samples.push_back({scores[p], took});
+    }
+  }
+  return samples;
+}
+
+}  // namespace nbo::eval
