@@ -54,7 +54,7 @@ nbo_install_packages() {
 # nbo_npm_ci DIR: installs DIR's npm packages exactly as its
 # package-lock.json pins them (only the npm registry is reached), again
 # only when the lockfile changes. Installs Debian's nodejs and npm first if
-# npm is missing.
+# node or npm is missing.
 nbo_npm_ci() {
   local dir="$1"
   { command -v node && command -v npm; } >/dev/null || nbo_install_packages nodejs npm

@@ -28,8 +28,8 @@ interface Props {
 
 type Decision =
   | { state: "idle" }
-  | { state: "loading"; previous?: RecommendResponse }
-  | { state: "error"; error: unknown; previous?: RecommendResponse }
+  | { state: "loading" }
+  | { state: "error"; error: unknown }
   | { state: "done"; decision: RecommendResponse; names: ProductNames };
 
 // The decision shown last, so that switching between a customer's tabs
@@ -93,7 +93,7 @@ export function CustomerPage({ customerId, tab }: Props) {
         settled?.();
         return true;
       }
-      setDecision((d) => ({ state: "loading", previous: d.state === "done" ? d.decision : undefined }));
+      setDecision({ state: "loading" });
       decide(customerId)
         .then(({ decision: fresh, names }) => {
           if (!alive.current) return;
