@@ -248,6 +248,7 @@ Try over HTTP/JSON (curl):
   curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/recommend -d '{"customerId":"C0000007","explain":true,"channel":"mobile"}'
   curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/recommend:batch -d '{"customerIds":["C0000001","C0000002"]}'
   curl -s $HTTP/v1/customers/C0000042
+  curl -s '$HTTP/v1/customers?segment=affluent&pageSize=5'
   curl -s -H 'Content-Type: application/json' -X POST $HTTP/v1/feedback -d '{"decisionId":"$decision_id","customerId":"C0000042","productId":"$offered","outcome":"FEEDBACK_OUTCOME_ACCEPTED"}'
   curl -s $HTTP/v1/models
   curl -s $HTTP/v1/models/nbo/experiment_stats
@@ -272,6 +273,7 @@ and the same through nboctl:
   $NBOCTL recommend --server=$SERVER --customer=C0000007 --explain --channel=mobile --exclude=P06 --text
   $NBOCTL feedback --server=$SERVER --decision_id=$decision_id --customer_id=C0000042 --product_id=$offered --outcome=accepted
   $NBOCTL customer --server=$SERVER --customer_id=NEW-0001
+  $NBOCTL customers --server=$SERVER --segment=affluent --limit=5
   $NBOCTL similar --server=$SERVER --product_id=P02 --k=3
   $NBOCTL catalog get --server=$SERVER
   $NBOCTL levers P04=1.5 --server=$SERVER
