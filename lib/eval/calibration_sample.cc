@@ -10,11 +10,12 @@ namespace nbo::eval {
 
 std::vector<CalibrationSample> HoldoutCalibrationSamples(
     const Split& split, const ScoreFn& score_fn, size_t max_samples) {
-  // Train items, whatever the split excludes from ranking.
-  const std::vector<std::vector<int32_t>> train = TrainItems(split);
+  // The candidate pairs, as the calibration metrics count them.
+  const std::vector<std::vector<int32_t>> excluded = ExcludedItems(split);
+  const std::vector<char> users = CalibrationUsers(split);
   size_t pairs = 0;
   for (int32_t u = 0; u < split.num_users; ++u) {
-    if (!split.test[u].empty()) pairs += split.num_items;
+    if (users[u]) pairs += split.num_items - excluded[u].size();
   }
   const size_t stride =
       std::max<size_t>(1, (pairs + max_samples - 1) / max_samples);
@@ -22,11 +23,11 @@ std::vector<CalibrationSample> HoldoutCalibrationSamples(
   std::vector<float> scores(split.num_items);
   size_t index = 0;
   for (int32_t u = 0; u < split.num_users; ++u) {
-    if (split.test[u].empty()) continue;
+    if (!users[u]) continue;
     std::fill(scores.begin(), scores.end(), 0.0f);
     score_fn(u, absl::MakeSpan(scores));
     for (int32_t p = 0; p < split.num_items; ++p) {
-      if (std::binary_search(train[u].begin(), train[u].end(), p) ||
+      if (std::binary_search(excluded[u].begin(), excluded[u].end(), p) ||
           index++ % stride != 0) {
         continue;
       }

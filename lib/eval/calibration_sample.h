@@ -19,13 +19,16 @@ struct CalibrationSample {
   bool positive = false;
 };
 
-// The pairs nbo-trainer fits its Platt scaling on: for every user with a
-// test item, each item the user has no train interaction with, scored by
-// `score_fn` and labelled by whether it is in test[u]; at most max_samples
-// of them, taken evenly (every s-th pair in user and item order). Products
-// a user has only viewed are train items and so never in the sample, under
-// every split: the fit never sees the scores the server gives them (issue
-// 13 section 3 replaces this stage). REQUIRES: max_samples >= 1, the split
+// The pairs nbo-trainer fits its Platt scaling on: the pairs the
+// calibration metrics count (CalibrationUsers() x the items not in
+// ExcludedItems()), scored by `score_fn` and labelled by whether the item
+// is in test[u]; at most max_samples of them, taken evenly (every s-th pair
+// in user and item order). Under the NBO split that is every candidate the
+// server may offer, products a customer has viewed or applied for included
+// (the likeliest to score high, and mostly not taken), of every customer
+// active before the window's end, taker or not: the curve is fitted on the
+// scores it will be applied to. Under the basket splits, every non-train
+// item of the users with a test item. REQUIRES: max_samples >= 1, the split
 // is well formed (as Evaluate() checks).
 std::vector<CalibrationSample> HoldoutCalibrationSamples(
     const Split& split, const ScoreFn& score_fn, size_t max_samples);

@@ -148,11 +148,12 @@ TEST(IsotonicRegressionTest, RejectsEmptyOrSingleClassInput) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("both classes")));
 }
 
-// The Platt fit's sample leaves out every train item, under the NBO split
-// too: user 0 viewed item 1 before the cutoff and took it after, and that
-// pair, the likeliest of all to convert, is not in the sample. User 1 has
-// no positive and is not in it either.
-TEST(HoldoutCalibrationSamplesTest, LeavesOutTrainItemsEvenWhenTaken) {
+// Under the NBO split the Platt fit's sample is every candidate pair the
+// server may offer: user 0 viewed item 1 before the cutoff and took it
+// after, and that pair is in it; item 0 (held at the cutoff) is not. User 1
+// took nothing but was active, so its candidates are in it too, as
+// negatives.
+TEST(HoldoutCalibrationSamplesTest, UnderTheNboSplitSamplesEveryCandidate) {
   Split split;
   split.num_users = 2;
   split.num_items = 4;
@@ -165,13 +166,39 @@ TEST(HoldoutCalibrationSamplesTest, LeavesOutTrainItemsEvenWhenTaken) {
   };
   std::vector<CalibrationSample> samples =
       HoldoutCalibrationSamples(split, score, 100);
+  std::vector<std::pair<double, bool>> pairs;
+  for (const CalibrationSample& s : samples) {
+    pairs.emplace_back(s.score, s.positive);
+  }
+  EXPECT_THAT(pairs,
+              ::testing::ElementsAre(std::pair<double, bool>{1, true},
+                                     std::pair<double, bool>{2, false},
+                                     std::pair<double, bool>{3, false},
+                                     std::pair<double, bool>{10, false},
+                                     std::pair<double, bool>{11, false},
+                                     std::pair<double, bool>{13, false}));
+  // At most three: every other pair.
+  EXPECT_EQ(HoldoutCalibrationSamples(split, score, 3).size(), 3u);
+}
+
+// Under a basket split the sample is the non-train items of the users with
+// a test item.
+TEST(HoldoutCalibrationSamplesTest, UnderBasketSplitsLeavesOutTrainItems) {
+  Split split;
+  split.num_users = 2;
+  split.num_items = 3;
+  split.train = {{0, 0, 5, 1}, {1, 2, 5, 1}};
+  split.test = {{2}, {}};
+  auto score = [](int32_t, absl::Span<float> s) {
+    for (size_t i = 0; i < s.size(); ++i) s[i] = i;
+  };
+  std::vector<CalibrationSample> samples =
+      HoldoutCalibrationSamples(split, score, 100);
   ASSERT_EQ(samples.size(), 2u);
-  EXPECT_EQ(samples[0].score, 2);
+  EXPECT_EQ(samples[0].score, 1);
   EXPECT_FALSE(samples[0].positive);
-  EXPECT_EQ(samples[1].score, 3);
-  EXPECT_FALSE(samples[1].positive);
-  // At most one: every other pair.
-  EXPECT_EQ(HoldoutCalibrationSamples(split, score, 1).size(), 1u);
+  EXPECT_EQ(samples[1].score, 2);
+  EXPECT_TRUE(samples[1].positive);
 }
 
 TEST(PublishedPropensityTest, IsPlattOrTheClampedScoreWithoutCalibration) {
