@@ -10,9 +10,15 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/eval/pair_sampler.h"
 
 namespace nbo::eval {
 namespace {
+
+// Which pairs the metrics keep when there are more than max_pairs: others
+// than the Platt fit's (calibration_sample.cc), so that the curve is
+// measured on pairs it was not fitted to.
+constexpr uint64_t kMetricsSeed = 0x6D657472696373;  // "metrics"
 
 bool IsProbability(double p) { return p >= 0 && p <= 1; }  // false for NaN
 
@@ -106,13 +112,11 @@ absl::StatusOr<std::vector<PropensityOutcome>> CollectPropensities(
     if (users[u]) total += split.num_items - excluded[u].size();
   }
   const size_t max_pairs = static_cast<size_t>(options.max_pairs);
-  const size_t stride =
-      std::max<size_t>(1, (total + max_pairs - 1) / max_pairs);
+  const PairSampler sampler(total, max_pairs, kMetricsSeed);
 
   std::vector<PropensityOutcome> pairs;
   pairs.reserve(std::min(total, max_pairs));
   std::vector<double> propensities(split.num_items);
-  size_t index = 0;
   for (int32_t u = 0; u < split.num_users; ++u) {
     if (!users[u]) continue;
     std::fill(propensities.begin(), propensities.end(), 0.0);
@@ -121,7 +125,7 @@ absl::StatusOr<std::vector<PropensityOutcome>> CollectPropensities(
     const std::vector<int32_t>& taken = split.test[u];
     for (int32_t p = 0; p < split.num_items; ++p) {
       if (std::binary_search(skip.begin(), skip.end(), p)) continue;
-      if (index++ % stride != 0) continue;
+      if (!sampler.Keep(u, p)) continue;
       if (!IsProbability(propensities[p])) {
         return absl::InvalidArgumentError(
             absl::StrCat("calibration metrics: propensity ", propensities[p],

@@ -75,10 +75,10 @@ const char* AsciiEscape(uint8_t c) {
   }
 }
 
-// Invisible characters that change how text around them is read or shown
-// (soft hyphen, zero-width and direction marks, line and paragraph
-// separators, byte order mark, tags, ...): written as escapes, as protobuf
-// does.
+// C1 control characters, and invisible characters that change how text
+// around them is read or shown (soft hyphen, zero-width and direction
+// marks, line and paragraph separators, byte order mark, tags, ...):
+// written as escapes, as protobuf does.
 bool IsEscapedFormatCharacter(uint32_t c) {
   struct Range {
     uint32_t first, last;
@@ -87,9 +87,10 @@ bool IsEscapedFormatCharacter(uint32_t c) {
       {0x00AD, 0x00AD},   {0x0600, 0x0603},   {0x06DD, 0x06DD},
       {0x070F, 0x070F},   {0x17B4, 0x17B5},   {0x200B, 0x200F},
       {0x2028, 0x202E},   {0x2060, 0x2064},   {0x206A, 0x206F},
-      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
-      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x1D173, 0x1D17A},
+      {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
   };
+  if (c < 0xA0) return c >= 0x80;  // C1 control characters
   if (c < 0xAD) return false;
   for (const Range& r : kRanges) {
     if (c < r.first) return false;

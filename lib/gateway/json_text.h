@@ -19,11 +19,11 @@ bool IsValidUtf8(absl::string_view text);
 
 // Appends `text` as a quoted JSON string (RFC 8259), escaped as protobuf's
 // JSON printer escapes: quotes and backslashes; control characters as \b,
-// \t, \n, \f, \r or \u00xx; '<', '>' and DEL; and the invisible format
-// characters (U+00AD, U+200B..U+200F, U+2028..U+202E, U+FEFF, ...) as
-// \uxxxx, so that the text is safe inside HTML and JavaScript. Each byte of
-// an invalid UTF-8 sequence becomes U+FFFD: the result is always valid JSON
-// and valid UTF-8.
+// \t, \n, \f, \r or \u00xx; '<', '>', DEL and the C1 controls; and the
+// invisible format characters (U+00AD, U+200B..U+200F, U+2028..U+202E, U+FEFF,
+// ...) as \uxxxx, so that the text is safe inside HTML and JavaScript. Each
+// byte of an invalid UTF-8 sequence becomes U+FFFD: the result is always valid
+// JSON and valid UTF-8.
 void AppendJsonQuoted(absl::string_view text, std::string* out);
 
 // The same, returned.

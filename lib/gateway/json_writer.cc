@@ -47,7 +47,12 @@ Kind KindOf(const Descriptor* descriptor) {
       type == "ListValue" || type == "FieldMask") {
     return Kind::kUnsupported;
   }
-  if (absl::EndsWith(type, "Value")) return Kind::kWrapper;  // DoubleValue..
+  static constexpr absl::string_view kWrappers[] = {
+      "DoubleValue", "FloatValue", "Int64Value",  "UInt64Value", "Int32Value",
+      "UInt32Value", "BoolValue",  "StringValue", "BytesValue"};
+  for (absl::string_view wrapper : kWrappers) {
+    if (type == wrapper) return Kind::kWrapper;
+  }
   return Kind::kPlain;
 }
 
@@ -412,6 +417,12 @@ absl::Status AppendMessage(const Message& message,
           descriptor->full_name(), " is printed by protobuf's printer"));
     case Kind::kPlain:
       break;
+  }
+  if (descriptor->file()->syntax() !=
+      google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
+    // Every proto2 field has presence, and protobuf prints them otherwise.
+    return absl::UnimplementedError(absl::StrCat(
+        descriptor->full_name(), " is proto2: printed by protobuf's printer"));
   }
   const Reflection* r = message.GetReflection();
   out->push_back('{');

@@ -9,8 +9,11 @@
 // it, NaN and infinities as strings; bytes as base64; Timestamp, Duration
 // and the wrapper types in their JSON forms), with two differences that
 // keep the text equal as JSON: map entries come sorted by key (so the same
-// message always prints the same bytes, and its ETag is stable), and
-// strings are escaped by JsonQuote's rules.
+// message always prints the same bytes, and its ETag is stable), and a
+// Duration with positive seconds and negative nanos, which protobuf 3.21
+// prints wrongly, is refused. Unlike protobuf's printer it has no nesting
+// limit (protobuf refuses messages nested deeper than 64; parsing allows
+// 100).
 //
 // Why not protobuf's printer: on the request path it cost about a third of
 // the gateway's CPU per request (a tree of default-value nodes and printf
@@ -37,8 +40,8 @@ struct JsonWriteOptions {
 };
 
 // Appends the JSON of `message` to `out`. UNIMPLEMENTED for a message that
-// holds google.protobuf.Any, Struct, Value, ListValue or FieldMask (the
-// caller prints those with protobuf's printer); INVALID_ARGUMENT for a
+// holds google.protobuf.Any, Struct, Value, ListValue or FieldMask, or a
+// proto2 message (the caller prints those with protobuf's printer); INVALID_ARGUMENT for a
 // Timestamp or Duration outside the range JSON allows. On error `out` may
 // hold part of the text.
 absl::Status AppendMessageJson(const google::protobuf::Message& message,

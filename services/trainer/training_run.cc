@@ -655,9 +655,15 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   // Calibrating, first: the evaluation measures the propensity the
   // published version will serve, which needs the Platt curve.
   EmitPhase(emit, "calibrating");
+  // Fitted on ALS scores only: popularity counts are another scale, and
+  // customers without a preference are answered by popularity.
+  std::vector<char> has_preference(split.num_users);
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    has_preference[u] = HasPreference(train_matrix.by_user(), u);
+  }
   const std::vector<eval::CalibrationSample> samples =
       eval::HoldoutCalibrationSamples(split, model_score,
-                                      kMaxCalibrationSamples);
+                                      kMaxCalibrationSamples, has_preference);
   double calibration_a = 0;
   double calibration_b = 0;
   {

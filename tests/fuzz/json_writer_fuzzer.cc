@@ -9,6 +9,7 @@
 //     in both naming modes;
 //   - when protobuf refuses (a Timestamp or Duration out of range),
 //     json_writer refuses with INVALID_ARGUMENT.
+// Messages nested deeper than protobuf's printer allows (64) are skipped.
 // A Duration with positive seconds and negative nanos is made consistent
 // first: protobuf 3.21 prints garbage for it (nanos read as unsigned, e.g.
 // "5.294967295s" for 5 s - 1 ns), where json_writer refuses it
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "lib/gateway/json_writer.h"
 #include "tests/fuzz/fuzz_scratch.h"
 #include "tests/unit/gateway/json_oracle.h"
@@ -70,6 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string written;
     const absl::Status status = nbo::gateway::AppendMessageJson(
         message, {.proto_names = proto_names}, &written);
+    if (!expected.ok() &&
+        absl::StrContains(expected.status().message(), "too deep")) {
+      continue;  // protobuf's nesting limit (64), which json_writer lacks
+    }
     if (!expected.ok()) {
       nbo::fuzz::Check(absl::IsInvalidArgument(status),
                        "what protobuf cannot print is INVALID_ARGUMENT");

@@ -177,8 +177,33 @@ TEST(HoldoutCalibrationSamplesTest, UnderTheNboSplitSamplesEveryCandidate) {
                                      std::pair<double, bool>{10, false},
                                      std::pair<double, bool>{11, false},
                                      std::pair<double, bool>{13, false}));
-  // At most three: every other pair.
-  EXPECT_EQ(HoldoutCalibrationSamples(split, score, 3).size(), 3u);
+  // Only the users the curve will be applied to.
+  std::vector<CalibrationSample> scored =
+      HoldoutCalibrationSamples(split, score, 100, {1, 0});
+  ASSERT_EQ(scored.size(), 3u);
+  EXPECT_EQ(scored[2].score, 3);
+  EXPECT_TRUE(HoldoutCalibrationSamples(split, score, 0).empty());
+}
+
+// A sample of a quarter of the pairs, when every user has the same four
+// candidates, still holds every item about equally: taking every 4th pair
+// in order would hold only item 0.
+TEST(HoldoutCalibrationSamplesTest, SamplesEveryItemPositionAlike) {
+  Split split;
+  split.num_users = 10000;
+  split.num_items = 4;
+  split.test.assign(split.num_users, {});
+  split.excluded.assign(split.num_users, {});
+  split.population.assign(split.num_users, 1);
+  auto score = [](int32_t, absl::Span<float> s) {
+    for (size_t i = 0; i < s.size(); ++i) s[i] = i;
+  };
+  std::vector<CalibrationSample> samples =
+      HoldoutCalibrationSamples(split, score, 10000);
+  std::vector<int> per_item(4);
+  for (const CalibrationSample& s : samples) ++per_item[s.score];
+  EXPECT_NEAR(static_cast<double>(samples.size()), 10000, 500);
+  for (int count : per_item) EXPECT_NEAR(count, 2500, 250);
 }
 
 // Under a basket split the sample is the non-train items of the users with

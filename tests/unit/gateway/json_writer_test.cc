@@ -111,10 +111,11 @@ class MessageFiller {
 
   std::string Text() {
     static const char* const kPieces[] = {
-        "a",      "Zz9",    " ",      "\"",     "\\",        "\n",
-        "\t",     "\x01",   "\x1f",   "\x7f",   "<",         ">",
-        "&",      "/",      "é",      "日本",   "😀",         "\u00ad",
-        "\u2028", "\u200b", "\ufeff", "\u0600", "\U000E0041"};
+        "a",      "Zz9",    " ",          "\"",         "\\",         "\n",
+        "\t",     "\x01",   "\x1f",       "\x7f",       "<",          ">",
+        "&",      "/",      "é",          "日本",       "😀",          "\u00ad",
+        "\u2028", "\u200b", "\ufeff",     "\u0600",     "\U000E0041", "\u0085",
+        "\u009f", "\u00a0", "\U000110BD", "\U0001D173", "\U0001D17B"};
     std::string text;
     const int n = static_cast<int>(random_() % 5);
     for (int i = 0; i < n; ++i) text += kPieces[random_() % std::size(kPieces)];
