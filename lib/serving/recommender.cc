@@ -3,6 +3,7 @@
 #include "lib/serving/recommender.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,13 @@
 
 namespace nbo::serving {
 namespace {
+
+// A propensity as answers show it: 4 decimals, so that no answer claims
+// more precision than a calibrated probability has (0.99999999998 is
+// shown as 1). Arbitration uses the unrounded value.
+double AnswerPropensity(double propensity) {
+  return std::round(propensity * 1e4) / 1e4;
+}
 
 using ::nbo::common::kMaxExcludedProducts;
 using ::nbo::common::kMaxScoredProducts;
@@ -413,7 +421,7 @@ absl::Status Recommender::Decide(const Call& call,
                                           : product.category);
     offer->set_rank(o.rank);
     offer->set_score(s.score);
-    offer->set_propensity(o.propensity);
+    offer->set_propensity(AnswerPropensity(o.propensity));
     offer->set_priority(o.priority);
     offer->set_offer_type(ToApiOfferType(o.offer_type));
     if (!call.explain) continue;
@@ -539,7 +547,7 @@ absl::Status Recommender::Score(
     nbo::v1::ProductScore* out = response->add_scores();
     out->set_product_id(version.catalog()[s.index].id);
     out->set_score(s.score);
-    out->set_propensity(version.Propensity(s.score));
+    out->set_propensity(AnswerPropensity(version.Propensity(s.score)));
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 // metrics endpoint.
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
@@ -164,8 +165,12 @@ TEST_F(ServerIntegrationTest, PublishesRecommendsAndRoutesAcrossVersions) {
     }
     EXPECT_GE(offer.propensity(), 0.0);
     EXPECT_LE(offer.propensity(), 1.0);
-    // No calibration in the header: propensity is the clamped raw score.
-    EXPECT_NEAR(offer.propensity(), std::clamp(offer.score(), 0.0, 1.0), 1e-6);
+    // No calibration in the header: propensity is the clamped raw score,
+    // shown with 4 decimals.
+    EXPECT_NEAR(offer.propensity(), std::clamp(offer.score(), 0.0, 1.0),
+                0.5e-4 + 1e-12);
+    EXPECT_NEAR(offer.propensity() * 1e4, std::round(offer.propensity() * 1e4),
+                1e-6);
     const int product = std::stoi(offer.product_id().substr(1)) - 1;
     EXPECT_NEAR(offer.score(), v1.Score(0, product), 1e-4)
         << offer.product_id();
