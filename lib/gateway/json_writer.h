@@ -41,9 +41,9 @@ struct JsonWriteOptions {
 
 // Appends the JSON of `message` to `out`. UNIMPLEMENTED for a message that
 // holds google.protobuf.Any, Struct, Value, ListValue or FieldMask, or a
-// proto2 message (the caller prints those with protobuf's printer); INVALID_ARGUMENT for a
-// Timestamp or Duration outside the range JSON allows. On error `out` may
-// hold part of the text.
+// proto2 message (the caller prints those with protobuf's printer);
+// INVALID_ARGUMENT for a Timestamp or Duration outside the range JSON allows.
+// On error `out` may hold part of the text.
 absl::Status AppendMessageJson(const google::protobuf::Message& message,
                                const JsonWriteOptions& options,
                                std::string* out);
