@@ -359,6 +359,45 @@ void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
   }
 }
 
+// The Platt curve of a trained model: a = b = 0 (no calibration) when the
+// fit fails, e.g. when the sample holds one class only.
+struct PlattFit {
+  double a = 0;
+  double b = 0;
+  size_t samples = 0;
+};
+
+// Fits the curve on ALS scores of the split's holdout candidates, only of
+// customers with a preference in `by_user`: the others are answered by
+// popularity, on another scale. Says what it fitted through `emit`.
+PlattFit FitPlatt(const eval::Split& split, const als::CsrMatrix& by_user,
+                  const als::AlsModel& model, const Emit& emit) {
+  std::vector<char> has_preference(split.num_users);
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    has_preference[u] = HasPreference(by_user, u);
+  }
+  auto als_score = [&](int32_t user, absl::Span<float> scores) {
+    ScoreRow(model.user_factors, model.item_factors, user, scores);
+  };
+  const std::vector<eval::CalibrationSample> samples =
+      eval::HoldoutCalibrationSamples(split, als_score, kMaxCalibrationSamples,
+                                      has_preference);
+  PlattFit fit;
+  fit.samples = samples.size();
+  absl::StatusOr<eval::PlattScaling> platt = eval::PlattScaling::Fit(samples);
+  if (!platt.ok()) {
+    EmitPhase(emit, "calibrating",
+              absl::StrCat("no calibration: ", platt.status().message()));
+    return fit;
+  }
+  fit.a = platt->a();
+  fit.b = platt->b();
+  EmitPhase(emit, "calibrating",
+            absl::StrFormat("Platt a=%.6g b=%.6g on %d pairs", fit.a, fit.b,
+                            fit.samples));
+  return fit;
+}
+
 // Each product's share of the customers in the train split: the
 // popularity a published version carries and serves to customers it has no
 // vector for.
@@ -642,43 +681,13 @@ absl::StatusOr<TrainingOutcome> RunTraining(
 
   NBO_ASSIGN_OR_RETURN(eval::PopularityScorer popularity,
                        eval::PopularityScorer::Create(split));
-  // The ranking the Platt fit below has always seen: ALS for customers with
-  // a preference, popularity counts for the others.
-  auto model_score = [&](int32_t user, absl::Span<float> scores) {
-    if (!HasPreference(train_matrix.by_user(), user)) {
-      popularity.Score(user, scores);
-    } else {
-      ScoreRow(model.user_factors, model.item_factors, user, scores);
-    }
-  };
 
   // Calibrating, first: the evaluation measures the propensity the
   // published version will serve, which needs the Platt curve.
   EmitPhase(emit, "calibrating");
-  // Fitted on ALS scores only: popularity counts are another scale, and
-  // customers without a preference are answered by popularity.
-  std::vector<char> has_preference(split.num_users);
-  for (int32_t u = 0; u < split.num_users; ++u) {
-    has_preference[u] = HasPreference(train_matrix.by_user(), u);
-  }
-  const std::vector<eval::CalibrationSample> samples =
-      eval::HoldoutCalibrationSamples(split, model_score,
-                                      kMaxCalibrationSamples, has_preference);
-  double calibration_a = 0;
-  double calibration_b = 0;
-  {
-    absl::StatusOr<eval::PlattScaling> platt = eval::PlattScaling::Fit(samples);
-    if (platt.ok()) {
-      calibration_a = platt->a();
-      calibration_b = platt->b();
-      EmitPhase(emit, "calibrating",
-                absl::StrFormat("Platt a=%.6g b=%.6g on %d pairs",
-                                calibration_a, calibration_b, samples.size()));
-    } else {
-      EmitPhase(emit, "calibrating",
-                absl::StrCat("no calibration: ", platt.status().message()));
-    }
-  }
+  const PlattFit platt = FitPlatt(split, train_matrix.by_user(), model, emit);
+  const double calibration_a = platt.a;
+  const double calibration_b = platt.b;
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
   // Evaluating: the model as it will be published (popularity shares for
@@ -754,7 +763,7 @@ absl::StatusOr<TrainingOutcome> RunTraining(
                                     serving_ptr),
         ",\"gate\":", eval::PublishDecisionToJson(decision),
         ",\"calibration\":{\"a\":", JsonNumber(calibration_a),
-        ",\"b\":", JsonNumber(calibration_b), ",\"samples\":", samples.size(),
+        ",\"b\":", JsonNumber(calibration_b), ",\"samples\":", platt.samples,
         "}", ",\"seconds_per_iteration\":", JsonNumber(seconds_per_iteration),
         ",\"training_seconds\":", JsonNumber(train_seconds),
         ",\"peak_rss_bytes\":", PeakRssBytes());
