@@ -46,6 +46,24 @@ absl::StatusOr<eval::Split> SplitForEvaluation(
   return eval::MakeSplit(inputs.events, options);
 }
 
+absl::StatusOr<eval::Split> ValidationSplit(const SplitInputs& inputs,
+                                            const eval::Split& test_split,
+                                            const eval::SplitOptions& options) {
+  eval::SplitOptions validation = options;
+  if (options.kind == eval::SplitKind::kNbo) {
+    validation.cutoff_unix_seconds =
+        test_split.cutoff_unix_seconds - options.window_seconds;
+    return eval::SplitForNbo(inputs.events, inputs.holdings, validation);
+  }
+  validation.seed = options.seed + 1;
+  validation.cutoff_unix_seconds = 0;  // A quantile of the train part.
+  if (test_split.train.empty()) {
+    return absl::FailedPreconditionError(
+        "validation split: the test split leaves nothing to train on");
+  }
+  return eval::MakeSplit(test_split.train, validation);
+}
+
 std::vector<eval::Interaction> FeedbackBeforeHoldout(
     absl::Span<const eval::Interaction> feedback, const eval::Split& split,
     eval::SplitKind kind) {

@@ -54,6 +54,23 @@ SplitInputs SplitInputsFromBankData(const data::BankData& data);
 absl::StatusOr<eval::Split> SplitForEvaluation(
     const SplitInputs& inputs, const eval::SplitOptions& options);
 
+// The validation split: the same protocol as `test_split`, asked one step
+// earlier, on what the model of `test_split` may learn from, so that tuning
+// and the second stage learn on outcomes the test split never shows them.
+//   - kNbo: the NBO split of all of `inputs` with the cutoff one window
+//     before test_split's (options.window_seconds): candidates are the
+//     products not held then, positives those opened in the window that
+//     ends where the test window starts.
+//   - kTime, kRandom, kLeaveKOut: eval::MakeSplit of test_split.train with
+//     options (a time quantile of the train part, or other held-out pairs;
+//     the seed is options.seed + 1 so that it does not repeat the test
+//     split's draw).
+// The errors of those (FAILED_PRECONDITION when the data is shorter than
+// two windows).
+absl::StatusOr<eval::Split> ValidationSplit(const SplitInputs& inputs,
+                                            const eval::Split& test_split,
+                                            const eval::SplitOptions& options);
+
 // The offer answers the evaluation's model may learn from: what was known
 // before the holdout. Splits with a cutoff (time, NBO) hold out everything
 // from the cutoff on, so answers from then on stay out; the other splits

@@ -35,6 +35,17 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::vector<std::string>, publish_to, {},
           "train: comma-separated HOST:PORT of the nbo-servers to publish to; "
           "empty means train and evaluate only");
+ABSL_FLAG(std::string, tune, "on",
+          "on: choose the model kind and hyperparameters on a validation "
+          "split (the grid in docs/evaluation.md), ignoring --model_kind, "
+          "--factors, --regularization, --alpha and --ease_lambda; off: use "
+          "them as given");
+ABSL_FLAG(absl::Duration, tune_budget, kDefaults.tune_budget,
+          "wall time the tuning grid may take (e.g. 3m, 90s)");
+ABSL_FLAG(std::string, model_kind, kDefaults.model_kind,
+          "with --tune=off: implicit_als or ease");
+ABSL_FLAG(double, ease_lambda, kDefaults.ease_lambda,
+          "with --tune=off and --model_kind=ease: EASE's L2 penalty (> 0)");
 ABSL_FLAG(int, factors, kDefaults.factors, "ALS factors (rank)");
 ABSL_FLAG(int, iterations, kDefaults.iterations, "ALS iterations");
 ABSL_FLAG(double, regularization, kDefaults.regularization,
@@ -82,6 +93,8 @@ constexpr char kUsage[] = R"(trains and publishes nbo models.
 
 Usage:
   nbo-trainer train --data_dir=DIR [--publish_to=HOST:PORT,...]
+      [--tune=on|off] [--tune_budget=3m] [--model_kind=implicit_als|ease]
+      [--ease_lambda=L]
       [--factors=F --iterations=I --regularization=R --alpha=A --cg_steps=S
        --threads=T --seed=S] [--split=nbo|time|random|leave_k_out]
        [--nbo_window_days=90] [--k=7]
@@ -90,7 +103,9 @@ Usage:
       [--feedback_path=FILE]
     Reads the bank's CSV files (and the offer answers of --feedback_path:
     accepts as interest, declines as negative preference, never held out),
-    trains implicit ALS on a holdout split (the NBO protocol by default),
+    chooses the model kind (implicit ALS or EASE) and its hyperparameters
+    on a validation split (unless --tune=off), trains it on a holdout split
+    (the NBO protocol by default),
     fits a Platt calibration, evaluates ranking and published propensities
     (Brier, ECE, reliability bins) against the popularity baseline and the
     version the first target serves, and when the gate lets it
@@ -122,6 +137,14 @@ int Train() {
   spec.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (spec.data_dir.empty()) return Usage("train needs --data_dir");
   spec.publish_to = absl::GetFlag(FLAGS_publish_to);
+  const std::string tune = absl::GetFlag(FLAGS_tune);
+  if (tune != "on" && tune != "off") {
+    return Usage(absl::StrCat("--tune must be on or off, got '", tune, "'"));
+  }
+  spec.tune = tune == "on";
+  spec.tune_budget = absl::GetFlag(FLAGS_tune_budget);
+  spec.model_kind = absl::GetFlag(FLAGS_model_kind);
+  spec.ease_lambda = absl::GetFlag(FLAGS_ease_lambda);
   spec.factors = absl::GetFlag(FLAGS_factors);
   spec.iterations = absl::GetFlag(FLAGS_iterations);
   spec.regularization = absl::GetFlag(FLAGS_regularization);

@@ -130,6 +130,10 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
            Finite("regularization", proto.regularization(), 0),
            Finite("alpha", proto.alpha(), 0),
            Finite("min_lift", proto.min_lift(), -common::kMaxHyperparameter),
+           Finite("ease_lambda", proto.ease_lambda(), 0),
+           MaxLength("tune", proto.tune(), common::kMaxSpecWordBytes),
+           MaxLength("model_kind", proto.model_kind(),
+                     common::kMaxSpecWordBytes),
        }) {
     if (!s.ok()) return s;
   }
@@ -175,6 +179,28 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
   spec.model_name = proto.model_name();
   spec.version = proto.version();
   spec.feedback_path = proto.feedback_path();
+  if (proto.tune() != "" && proto.tune() != "on" && proto.tune() != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.tune must be on, off or empty, got ",
+                     common::QuoteForError(proto.tune())));
+  }
+  spec.tune = proto.tune() == "on";
+  if (!(proto.tune_budget_seconds() >= 0 &&
+        proto.tune_budget_seconds() <= 86400)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.tune_budget_seconds must be in [0, 86400], got ",
+                     proto.tune_budget_seconds()));
+  }
+  if (proto.tune_budget_seconds() > 0) {
+    spec.tune_budget = absl::Seconds(proto.tune_budget_seconds());
+  }
+  if (!proto.model_kind().empty()) spec.model_kind = proto.model_kind();
+  if (spec.model_kind != "implicit_als" && spec.model_kind != "ease") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.model_kind must be implicit_als or ease, got ",
+                     common::QuoteForError(spec.model_kind)));
+  }
+  if (proto.ease_lambda() > 0) spec.ease_lambda = proto.ease_lambda();
   return spec;
 }
 
@@ -198,6 +224,10 @@ void TrainingSpecToProto(const TrainingSpec& spec,
     proto->add_publish_to(target);
   }
   proto->set_model_name(spec.model_name);
+  proto->set_tune(spec.tune ? "on" : "off");
+  proto->set_tune_budget_seconds(absl::ToDoubleSeconds(spec.tune_budget));
+  proto->set_model_kind(spec.model_kind);
+  proto->set_ease_lambda(spec.ease_lambda);
   proto->set_version(spec.version);
   proto->set_feedback_path(spec.feedback_path);
   proto->set_nbo_window_days(spec.nbo_window_days);

@@ -10,13 +10,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -43,7 +41,10 @@
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
 #include "lib/training/evaluate_phase.h"
+#include "lib/training/read_phase.h"
 #include "lib/training/split_phase.h"
+#include "lib/training/train_phase.h"
+#include "lib/training/tune_phase.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
@@ -120,6 +121,16 @@ absl::Status ValidateSpec(const TrainingSpec& spec) {
   if (spec.data_dir.empty()) {
     return absl::InvalidArgumentError("no data directory (--data_dir)");
   }
+  if (spec.tune_budget < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tune_budget must be >= 0, got ",
+                     absl::FormatDuration(spec.tune_budget)));
+  }
+  if (!(spec.ease_lambda > 0) || !std::isfinite(spec.ease_lambda)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ease_lambda must be a finite number > 0, got ", spec.ease_lambda));
+  }
+  NBO_RETURN_IF_ERROR(training::ParseModelKind(spec.model_kind).status());
   if (spec.factors < 1 || spec.factors > 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("factors must be in [1, 1024], got ", spec.factors));
@@ -339,26 +350,6 @@ bool Retryable(absl::StatusCode code) {
          code == absl::StatusCode::kUnknown;
 }
 
-// Whether `row` of `rows` has a cell with positive preference: a customer
-// with none (nothing in train, or declines only) has no factor worth
-// scoring with, and is left to popularity, as the server leaves customers
-// its model lacks.
-bool HasPreference(const als::CsrMatrix& rows, int32_t row) {
-  for (float value : rows.RowValues(row)) {
-    if (value > 0) return true;
-  }
-  return false;
-}
-
-// Dot products of one row against every item row.
-void ScoreRow(const als::FactorMatrix& users, const als::FactorMatrix& items,
-              int32_t user, absl::Span<float> scores) {
-  const auto x = users.row(user);
-  for (int64_t p = 0; p < items.rows(); ++p) {
-    scores[p] = x.dot(items.row(p));
-  }
-}
-
 // The Platt curve of a trained model: a = b = 0 (no calibration) when the
 // fit fails, e.g. when the sample holds one class only.
 struct PlattFit {
@@ -367,20 +358,20 @@ struct PlattFit {
   size_t samples = 0;
 };
 
-// Fits the curve on ALS scores of the split's holdout candidates, only of
-// customers with a preference in `by_user`: the others are answered by
-// popularity, on another scale. Says what it fitted through `emit`.
+// Fits the curve on the model's scores of the split's holdout candidates,
+// only of customers with a preference in `by_user`: the others are answered
+// by popularity, on another scale. Says what it fitted through `emit`.
 PlattFit FitPlatt(const eval::Split& split, const als::CsrMatrix& by_user,
-                  const als::AlsModel& model, const Emit& emit) {
+                  const training::TrainedModel& model, const Emit& emit) {
   std::vector<char> has_preference(split.num_users);
   for (int32_t u = 0; u < split.num_users; ++u) {
-    has_preference[u] = HasPreference(by_user, u);
+    has_preference[u] = training::HasPreference(by_user, u);
   }
-  auto als_score = [&](int32_t user, absl::Span<float> scores) {
-    ScoreRow(model.user_factors, model.item_factors, user, scores);
+  auto score = [&](int32_t user, absl::Span<float> scores) {
+    training::ScoreWithFactors(model, user, scores);
   };
   const std::vector<eval::CalibrationSample> samples =
-      eval::HoldoutCalibrationSamples(split, als_score, kMaxCalibrationSamples,
+      eval::HoldoutCalibrationSamples(split, score, kMaxCalibrationSamples,
                                       has_preference);
   PlattFit fit;
   fit.samples = samples.size();
@@ -398,9 +389,8 @@ PlattFit FitPlatt(const eval::Split& split, const als::CsrMatrix& by_user,
   return fit;
 }
 
-// Each product's share of the customers in the train split: the
-// popularity a published version carries and serves to customers it has no
-// vector for.
+// Each product's share of the customers in `split`: the popularity a
+// published version carries and serves to customers it has no vector for.
 std::vector<float> PopularityShares(const eval::PopularityScorer& popularity,
                                     int32_t num_users) {
   std::vector<float> shares(popularity.num_items(), 0.0f);
@@ -412,6 +402,163 @@ std::vector<float> PopularityShares(const eval::PopularityScorer& popularity,
             : 0.0f;
   }
   return shares;
+}
+
+// The publish target's version plan.
+struct PublishPlan {
+  ServingInfo serving;
+  // The version to publish (0 when nothing will be published).
+  int64_t version = 0;
+};
+
+// Asks the first target what it serves and picks the version to publish:
+// the spec's, or one above the newest. UNAVAILABLE when the target cannot
+// be asked and the spec names no version; the errors of NextVersion.
+absl::StatusOr<PublishPlan> PlanPublish(const TrainingSpec& spec,
+                                        const Emit& emit) {
+  PublishPlan plan;
+  plan.version = spec.version;
+  if (spec.publish_to.empty()) return plan;
+  EmitPhase(emit, "querying serving version", spec.publish_to.front());
+  absl::StatusOr<ServingInfo> info = QueryServing(spec);
+  if (!info.ok()) {
+    if (spec.version == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot choose a version: ", info.status().message()));
+    }
+    EmitPhase(emit, "querying serving version",
+              absl::StrCat("no comparison with the serving version: ",
+                           info.status().message()));
+  } else {
+    plan.serving = *info;
+  }
+  if (plan.version == 0) {
+    // Chosen now, so that a model at the version bound fails the run before
+    // minutes of training.
+    absl::StatusOr<int64_t> next = NextVersion(plan.serving.max_version);
+    if (!next.ok()) {
+      return absl::Status(
+          next.status().code(),
+          absl::StrCat(spec.publish_to.front(), ": ", next.status().message()));
+    }
+    plan.version = *next;
+  }
+  return plan;
+}
+
+// The spec's own model: its kind and hyperparameters.
+absl::StatusOr<training::ModelConfig> ConfigFromSpec(const TrainingSpec& spec) {
+  training::ModelConfig config;
+  NBO_ASSIGN_OR_RETURN(config.kind, training::ParseModelKind(spec.model_kind));
+  config.factors = spec.factors;
+  config.iterations = spec.iterations;
+  config.regularization = spec.regularization;
+  config.alpha = spec.alpha;
+  config.cg_steps = spec.cg_steps;
+  config.ease_lambda = spec.ease_lambda;
+  return config;
+}
+
+// The model a run trains, and how it was chosen.
+struct ModelChoice {
+  training::ModelConfig config;
+  // Set when the grid was tried.
+  std::optional<training::TuneResult> tuning;
+  // Why tuning did not run although it was on; empty otherwise.
+  std::string tuning_skipped;
+};
+
+// With tuning off, the spec's model. With it on, the best of
+// training::DefaultGrid on the validation split (training::Tune); when the
+// data has no room for a validation split, the spec's model, saying why.
+// The errors of ConfigFromSpec and training::Tune.
+absl::StatusOr<ModelChoice> ChooseModel(
+    const TrainingSpec& spec, const training::TrainingData& input,
+    const eval::Split& split, const eval::SplitOptions& split_options,
+    const std::vector<eval::Interaction>& train_feedback, const Emit& emit,
+    const std::function<bool()>& cancelled) {
+  ModelChoice choice;
+  NBO_ASSIGN_OR_RETURN(choice.config, ConfigFromSpec(spec));
+  if (!spec.tune) return choice;
+  absl::StatusOr<eval::Split> validation =
+      training::ValidationSplit(input.inputs, split, split_options);
+  if (!validation.ok()) {
+    choice.tuning_skipped =
+        absl::StrCat("no validation split: ", validation.status().message());
+    EmitPhase(emit, "tuning",
+              absl::StrCat(choice.tuning_skipped, "; training ",
+                           choice.config.Describe()));
+    return choice;
+  }
+  const std::vector<eval::Interaction> feedback =
+      training::FeedbackBeforeHoldout(train_feedback, *validation,
+                                      split_options.kind);
+  NBO_ASSIGN_OR_RETURN(const als::InteractionMatrix matrix,
+                       training::BuildInteractionMatrix(
+                           validation->num_users, validation->num_items,
+                           validation->train, feedback));
+  NBO_ASSIGN_OR_RETURN(const eval::PopularityScorer popularity,
+                       eval::PopularityScorer::Create(*validation));
+  const std::vector<training::ModelConfig> grid =
+      training::DefaultGrid(choice.config, validation->num_items);
+  EmitPhase(emit, "tuning",
+            absl::StrFormat("%d configurations on the validation split "
+                            "(%d train interactions), budget %s",
+                            grid.size(), validation->train.size(),
+                            absl::FormatDuration(spec.tune_budget)));
+  training::TuneOptions options;
+  options.metric = spec.gate_metric;
+  options.budget = spec.tune_budget;
+  options.evaluation.k = spec.k;
+  options.evaluation.num_threads = std::max(1, spec.threads);
+  options.train.threads = spec.threads;
+  options.train.seed = spec.seed;
+  options.train.cancelled = cancelled;
+  options.on_trial = [&emit, &spec](const training::TuneTrial& trial) {
+    EmitPhase(emit, "tuning",
+              absl::StrFormat("%s: %s, %.2f s", trial.config.Describe(),
+                              std::isnan(trial.metric)
+                                  ? trial.error
+                                  : absl::StrFormat("%s %.4f", spec.gate_metric,
+                                                    trial.metric),
+                              trial.seconds));
+  };
+  NBO_ASSIGN_OR_RETURN(
+      training::TuneResult tuning,
+      training::Tune(*validation, matrix,
+                     PopularityShares(popularity, validation->num_users), grid,
+                     options));
+  TrainingEvent table;
+  table.kind = TrainingEvent::Kind::kEvaluation;
+  table.phase = "tuning";
+  table.message = training::FormatTuningTable(tuning, spec.gate_metric);
+  emit(table);
+  choice.config = tuning.trials[tuning.best].config;
+  choice.tuning = std::move(tuning);
+  return choice;
+}
+
+// Iteration events of one training, for `config`'s iterations.
+std::function<void(const als::IterationStats&)> IterationProgress(
+    const Emit& emit, const std::string& phase,
+    const training::ModelConfig& config) {
+  const int iterations = config.iterations;
+  return [&emit, phase, iterations](const als::IterationStats& stats) {
+    TrainingEvent event;
+    event.kind = TrainingEvent::Kind::kIteration;
+    event.phase = phase;
+    event.iteration = stats.iteration;
+    event.loss = stats.loss;
+    event.seconds = stats.seconds;
+    event.message =
+        absl::StrFormat("%s iteration %d/%d: loss %.6g, %.3f s", phase,
+                        stats.iteration, iterations, stats.loss, stats.seconds);
+    emit(event);
+  };
+}
+
+double SecondsPerIteration(const training::TrainedModel& model) {
+  return model.history.empty() ? 0 : model.seconds / model.history.size();
 }
 
 // The version now serving, as a contender of the evaluation, when it may be
@@ -489,470 +636,316 @@ ServingComparison CompareServing(const TrainingSpec& spec,
   return comparison;
 }
 
-}  // namespace
+// What one run has found so far, phase by phase: what the report and the
+// published header are made of. Pointers are to RunTraining's locals.
+struct RunState {
+  const TrainingSpec* spec = nullptr;
+  absl::Time start;
+  const training::TrainingData* input = nullptr;
+  PublishPlan plan;
+  const eval::Split* split = nullptr;
+  ModelChoice choice;
+  const training::TrainedModel* model = nullptr;
+  const eval::PopularityScorer* popularity = nullptr;
+  PlattFit platt;
+  training::Evaluation evaluation;
+  // Why the serving version was not compared; empty when it was or there
+  // is none.
+  std::string serving_skipped;
+  eval::PublishDecision decision;
+  // Wall time of the retraining on all data; 0 before it.
+  double final_training_seconds = 0;
+};
 
-absl::StatusOr<int64_t> NextVersion(int64_t newest) {
-  if (newest >= common::kMaxVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot choose a version: the newest is ", newest,
-        ", at or past the largest a version may be (2^53 = ",
-        common::kMaxVersion, "); pass an unused version explicitly"));
-  }
-  return std::max<int64_t>(newest, 0) + 1;
-}
-
-absl::StatusOr<TrainingOutcome> RunTraining(
-    const TrainingSpec& spec,
-    const std::function<void(const TrainingEvent&)>& on_event,
-    const std::function<bool()>& cancelled) {
-  const Emit emit = [&on_event](const TrainingEvent& event) {
-    if (on_event) on_event(event);
-  };
-  const absl::Time run_start = absl::Now();
-  NBO_RETURN_IF_ERROR(ValidateSpec(spec));
-  NBO_ASSIGN_OR_RETURN(eval::SplitKind split_kind,
-                       eval::ParseSplitKind(spec.split));
-
-  // Reading.
-  EmitPhase(emit, "reading data", spec.data_dir);
-  data::BankDataOptions read_options;
-  read_options.products_path = spec.data_dir + "/products.csv";
-  read_options.transactions_path = spec.data_dir + "/transactions.csv";
-  {
-    std::error_code ec;
-    if (std::filesystem::exists(spec.data_dir + "/customers.csv", ec)) {
-      read_options.customers_path = spec.data_dir + "/customers.csv";
-    }
-  }
-  read_options.max_bad_rows = spec.max_bad_rows;
-  NBO_ASSIGN_OR_RETURN(data::BankData data, data::ReadBankData(read_options));
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-  const int32_t num_users = static_cast<int32_t>(data.customer_ids.size());
-  const int32_t num_items = static_cast<int32_t>(data.products.size());
-  // Events, offer answers and holding changes, apart (see SplitInputs).
-  training::SplitInputs inputs = training::SplitInputsFromBankData(data);
-  if (inputs.events.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        read_options.transactions_path, ": no events with a positive weight"));
-  }
-  const std::vector<eval::Interaction>& events = inputs.events;
-  std::vector<eval::Interaction>& feedback = inputs.feedback;
-  int64_t& min_time = inputs.min_time;
-  int64_t& max_time = inputs.max_time;
-  EmitPhase(
-      emit, "read data",
-      absl::StrFormat("%d customers, %d products, %d transactions "
-                      "(%d skipped rows), %s .. %s",
-                      num_users, num_items, data.interactions.size(),
-                      data.skipped_rows(), data::FormatTimestamp(min_time),
-                      data::FormatTimestamp(max_time)));
-  if (!spec.feedback_path.empty()) {
-    EmitPhase(emit, "reading feedback", spec.feedback_path);
-    data::FeedbackOptions feedback_options;
-    feedback_options.path = spec.feedback_path;
-    feedback_options.weights = read_options.weights;
-    feedback_options.max_bad_rows = spec.max_bad_rows;
-    NBO_ASSIGN_OR_RETURN(data::Feedback answers,
-                         data::ReadFeedback(feedback_options, data));
-    int64_t accepts = 0;
-    int64_t declines = 0;
-    for (const data::Interaction& in : answers.interactions) {
-      min_time = std::min(min_time, in.unix_seconds);
-      max_time = std::max(max_time, in.unix_seconds);
-      if (in.event == data::Event::kDecline) {
-        ++declines;
-      } else {
-        ++accepts;
-      }
-      if (in.weight == 0) continue;
-      feedback.push_back({in.customer, in.product, in.weight, in.unix_seconds});
-    }
-    EmitPhase(
-        emit, "read feedback",
-        absl::StrFormat("%d accepts, %d declines; skipped %d rows of unknown "
-                        "customers, %d of unknown products, %d impressions, %d "
-                        "malformed rows",
-                        accepts, declines, answers.unknown_customer_rows,
-                        answers.unknown_product_rows, answers.impression_rows,
-                        answers.skipped_rows));
-  }
-
-  // The version now serving, first: an unreachable first target should fail
-  // the run before minutes of training.
-  ServingInfo serving_info;
-  if (!spec.publish_to.empty()) {
-    EmitPhase(emit, "querying serving version", spec.publish_to.front());
-    absl::StatusOr<ServingInfo> info = QueryServing(spec);
-    if (!info.ok()) {
-      if (spec.version == 0) {
-        return absl::UnavailableError(
-            absl::StrCat("cannot choose a version: ", info.status().message()));
-      }
-      EmitPhase(emit, "querying serving version",
-                absl::StrCat("no comparison with the serving version: ",
-                             info.status().message()));
-    } else {
-      serving_info = *info;
-    }
-  }
-  int64_t publish_version = spec.version;
-  if (!spec.publish_to.empty() && publish_version == 0) {
-    // Chosen now, so that a model at the version bound fails the run before
-    // minutes of training.
-    absl::StatusOr<int64_t> next = NextVersion(serving_info.max_version);
-    if (!next.ok()) {
-      return absl::Status(
-          next.status().code(),
-          absl::StrCat(spec.publish_to.front(), ": ", next.status().message()));
-    }
-    publish_version = *next;
-  }
-
-  // Splitting.
-  EmitPhase(emit, "splitting", spec.split);
-  eval::SplitOptions split_options;
-  split_options.kind = split_kind;
-  split_options.num_users = num_users;
-  split_options.num_items = num_items;
-  split_options.seed = spec.seed;
-  split_options.window_seconds = int64_t{spec.nbo_window_days} * 86400;
-  NBO_ASSIGN_OR_RETURN(eval::Split split,
-                       training::SplitForEvaluation(inputs, split_options));
-  int64_t test_users = 0;
-  for (const auto& items : split.test) test_users += items.empty() ? 0 : 1;
-
-  const std::vector<eval::Interaction> train_feedback =
-      training::FeedbackBeforeHoldout(feedback, split, split_kind);
-
-  // Duplicate cells are summed: a decline weighs against the events of the
-  // same customer and product.
-  auto to_matrix = [&](const std::vector<eval::Interaction>& in,
-                       const std::vector<eval::Interaction>& answers)
-      -> absl::StatusOr<als::InteractionMatrix> {
-    std::vector<als::Interaction> cells;
-    cells.reserve(in.size() + answers.size());
-    for (const std::vector<eval::Interaction>* part : {&in, &answers}) {
-      for (const eval::Interaction& e : *part) {
-        cells.push_back({e.user, e.item, static_cast<float>(e.weight)});
-      }
-    }
-    return als::InteractionMatrix::Create(num_users, num_items, cells);
-  };
-
-  // Training on the train part.
-  als::AlsOptions als_options;
-  als_options.factors = spec.factors;
-  als_options.iterations = spec.iterations;
-  als_options.regularization = static_cast<float>(spec.regularization);
-  als_options.alpha = static_cast<float>(spec.alpha);
-  als_options.cg_steps = spec.cg_steps;
-  als_options.threads = spec.threads;
-  als_options.seed = spec.seed;
-  als_options.should_cancel = cancelled;
-  auto progress_for = [&](const std::string& phase) {
-    return [&emit, phase, &spec](const als::IterationStats& stats) {
-      TrainingEvent event;
-      event.kind = TrainingEvent::Kind::kIteration;
-      event.phase = phase;
-      event.iteration = stats.iteration;
-      event.loss = stats.loss;
-      event.seconds = stats.seconds;
-      event.message = absl::StrFormat("%s iteration %d/%d: loss %.6g, %.3f s",
-                                      phase, stats.iteration, spec.iterations,
-                                      stats.loss, stats.seconds);
-      emit(event);
-    };
-  };
-  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix train_matrix,
-                       to_matrix(split.train, train_feedback));
-  EmitPhase(emit, "training",
-            absl::StrFormat("%d train interactions, %d offer answers, %d "
-                            "nonzeros",
-                            split.train.size(), train_feedback.size(),
-                            train_matrix.nnz()));
-  als_options.progress = progress_for("training");
-  const absl::Time train_start = absl::Now();
-  NBO_ASSIGN_OR_RETURN(als::AlsModel model,
-                       als::TrainImplicit(train_matrix, als_options));
-  const double train_seconds = absl::ToDoubleSeconds(absl::Now() - train_start);
-  const double seconds_per_iteration =
-      model.history.empty() ? 0 : train_seconds / model.history.size();
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-
-  NBO_ASSIGN_OR_RETURN(eval::PopularityScorer popularity,
-                       eval::PopularityScorer::Create(split));
-
-  // Calibrating, first: the evaluation measures the propensity the
-  // published version will serve, which needs the Platt curve.
-  EmitPhase(emit, "calibrating");
-  const PlattFit platt = FitPlatt(split, train_matrix.by_user(), model, emit);
-  const double calibration_a = platt.a;
-  const double calibration_b = platt.b;
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-
-  // Evaluating: the model as it will be published (popularity shares for
-  // customers without a preference, as the server serves them).
+// The model as it will be published (popularity shares for customers
+// without a preference, as the server serves them), the popularity
+// baseline, and the version now serving when it may be compared, on the
+// run's split; prints the table. Sets run->serving_skipped.
+absl::StatusOr<training::Evaluation> EvaluateRun(RunState& run,
+                                                 const als::CsrMatrix& by_user,
+                                                 const Emit& emit) {
+  const TrainingSpec& spec = *run.spec;
   EmitPhase(emit, "evaluating", absl::StrCat("K = ", spec.k));
   eval::EvaluationOptions eval_options;
   eval_options.k = spec.k;
   eval_options.num_threads = std::max(1, spec.threads);
-  const std::vector<float> shares = PopularityShares(popularity, num_users);
+  const int32_t num_users = run.split->num_users;
+  const std::vector<float> shares =
+      PopularityShares(*run.popularity, num_users);
   training::PublishedScoring model_scoring;
   model_scoring.personalized = [&](int32_t user) {
-    return HasPreference(train_matrix.by_user(), user);
+    return training::HasPreference(by_user, user);
   };
   model_scoring.personal = [&](int32_t user, absl::Span<float> scores) {
-    ScoreRow(model.user_factors, model.item_factors, user, scores);
+    training::ScoreWithFactors(*run.model, user, scores);
   };
   model_scoring.popularity = shares;
-  model_scoring.calibration_a = calibration_a;
-  model_scoring.calibration_b = calibration_b;
+  model_scoring.calibration_a = run.platt.a;
+  model_scoring.calibration_b = run.platt.b;
   const ServingComparison serving =
-      CompareServing(spec, serving_info, split, data, shares, min_time, emit);
+      CompareServing(spec, run.plan.serving, *run.split, run.input->bank,
+                     shares, run.input->inputs.min_time, emit);
+  run.serving_skipped = serving.skipped;
   const training::Contender serving_contender =
       training::AsContender(serving.scoring);
   NBO_ASSIGN_OR_RETURN(
-      const training::Evaluation evaluation,
+      training::Evaluation evaluation,
       training::EvaluateContenders(
-          split, training::AsContender(model_scoring),
-          training::PopularityContender(popularity),
+          *run.split, training::AsContender(model_scoring),
+          training::PopularityContender(*run.popularity),
           serving.available ? &serving_contender : nullptr, eval_options));
-  const eval::EvaluationReport& model_report = evaluation.model;
-  const eval::EvaluationReport& popularity_report = evaluation.popularity;
-  const std::optional<eval::EvaluationReport>& serving_report =
-      evaluation.serving;
-  const std::string& serving_skipped = serving.skipped;
-  const eval::EvaluationReport* serving_ptr =
-      serving_report.has_value() ? &*serving_report : nullptr;
-  {
-    TrainingEvent event;
-    event.kind = TrainingEvent::Kind::kEvaluation;
-    event.phase = "evaluating";
-    event.message = eval::FormatEvaluationTable(model_report, popularity_report,
-                                                serving_ptr);
-    emit(event);
-  }
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  TrainingEvent event;
+  event.kind = TrainingEvent::Kind::kEvaluation;
+  event.phase = "evaluating";
+  event.message = eval::FormatEvaluationTable(
+      evaluation.model, evaluation.popularity,
+      evaluation.serving.has_value() ? &*evaluation.serving : nullptr);
+  emit(event);
+  return evaluation;
+}
 
-  // Gating.
+const eval::EvaluationReport* ServingReport(const RunState& run) {
+  return run.evaluation.serving.has_value() ? &*run.evaluation.serving
+                                            : nullptr;
+}
+
+// The gate's decision on the run's evaluation, announced through `emit`.
+absl::StatusOr<eval::PublishDecision> Gate(const RunState& run,
+                                           const Emit& emit) {
   eval::PublishGateOptions gate_options;
-  gate_options.metric = spec.gate_metric;
-  gate_options.min_relative_lift = spec.min_lift;
-  gate_options.force = spec.force;
-  NBO_ASSIGN_OR_RETURN(eval::PublishDecision decision,
-                       eval::DecidePublish(model_report, popularity_report,
-                                           serving_ptr, gate_options));
-  {
-    TrainingEvent event;
-    event.kind = TrainingEvent::Kind::kGate;
-    event.phase = "gating";
-    event.message = decision.reason;
-    emit(event);
-  }
+  gate_options.metric = run.spec->gate_metric;
+  gate_options.min_relative_lift = run.spec->min_lift;
+  gate_options.force = run.spec->force;
+  NBO_ASSIGN_OR_RETURN(
+      eval::PublishDecision decision,
+      eval::DecidePublish(run.evaluation.model, run.evaluation.popularity,
+                          ServingReport(run), gate_options));
+  TrainingEvent event;
+  event.kind = TrainingEvent::Kind::kGate;
+  event.phase = "gating";
+  event.message = decision.reason;
+  emit(event);
+  return decision;
+}
 
-  TrainingOutcome outcome;
-  outcome.passed_gate = decision.publish;
-  outcome.gate_reason = decision.reason;
-  outcome.seconds_per_iteration = seconds_per_iteration;
-
-  auto make_report = [&]() {
-    std::string json = "{\"evaluation\":";
+// The run's report: what --report_json writes (see TrainingOutcome).
+std::string MakeReportJson(const RunState& run,
+                           const TrainingOutcome& outcome) {
+  const training::TrainedModel& model = *run.model;
+  std::string json = "{\"evaluation\":";
+  absl::StrAppend(
+      &json,
+      eval::EvaluationTableToJson(
+          run.evaluation.model, run.evaluation.popularity, ServingReport(run)),
+      ",\"gate\":", eval::PublishDecisionToJson(run.decision),
+      ",\"model\":{\"kind\":",
+      JsonString(training::ModelKindName(model.config.kind)),
+      ",\"config\":", JsonString(model.config.Describe()), "}");
+  if (run.choice.tuning.has_value()) {
     absl::StrAppend(
-        &json,
-        eval::EvaluationTableToJson(model_report, popularity_report,
-                                    serving_ptr),
-        ",\"gate\":", eval::PublishDecisionToJson(decision),
-        ",\"calibration\":{\"a\":", JsonNumber(calibration_a),
-        ",\"b\":", JsonNumber(calibration_b), ",\"samples\":", platt.samples,
-        "}", ",\"seconds_per_iteration\":", JsonNumber(seconds_per_iteration),
-        ",\"training_seconds\":", JsonNumber(train_seconds),
-        ",\"peak_rss_bytes\":", PeakRssBytes());
-    absl::StrAppend(&json, ",\"loss\":[");
-    for (size_t i = 0; i < model.history.size(); ++i) {
-      absl::StrAppend(&json, i ? "," : "", JsonNumber(model.history[i].loss));
-    }
-    absl::StrAppend(&json, "]");
-    if (!serving_skipped.empty()) {
-      absl::StrAppend(&json,
-                      ",\"serving_skipped\":", JsonString(serving_skipped));
-    }
+        &json, ",\"tuning\":",
+        training::TuningToJson(*run.choice.tuning, run.spec->gate_metric));
+  } else if (!run.choice.tuning_skipped.empty()) {
     absl::StrAppend(
-        &json, ",\"serving_version\":",
-        serving_report.has_value() ? serving_info.serving_version : 0,
-        ",\"version\":", outcome.version, ",\"targets\":[");
-    for (size_t i = 0; i < outcome.targets.size(); ++i) {
-      const PublishTargetResult& t = outcome.targets[i];
-      absl::StrAppend(&json, i ? "," : "", "{\"target\":", JsonString(t.target),
-                      ",\"ok\":", t.ok ? "true" : "false",
-                      ",\"message\":", JsonString(t.message), "}");
-    }
-    absl::StrAppend(&json, "],\"total_seconds\":",
-                    JsonNumber(absl::ToDoubleSeconds(absl::Now() - run_start)),
-                    "}");
-    return json;
-  };
-
-  if (!decision.publish) {
-    outcome.peak_rss_bytes = PeakRssBytes();
-    absl::Status refused = decision.ToStatus();
-    refused.SetPayload(kReportJsonPayloadUrl, absl::Cord(make_report()));
-    return refused;
+        &json, ",\"tuning_skipped\":", JsonString(run.choice.tuning_skipped));
   }
-  if (spec.publish_to.empty()) {
-    outcome.peak_rss_bytes = PeakRssBytes();
-    outcome.report_json = make_report();
-    return outcome;
+  absl::StrAppend(
+      &json, ",\"calibration\":{\"a\":", JsonNumber(run.platt.a),
+      ",\"b\":", JsonNumber(run.platt.b), ",\"samples\":", run.platt.samples,
+      "}",
+      ",\"seconds_per_iteration\":", JsonNumber(SecondsPerIteration(model)),
+      ",\"training_seconds\":", JsonNumber(model.seconds),
+      ",\"peak_rss_bytes\":", PeakRssBytes());
+  absl::StrAppend(&json, ",\"loss\":[");
+  for (size_t i = 0; i < model.history.size(); ++i) {
+    absl::StrAppend(&json, i ? "," : "", JsonNumber(model.history[i].loss));
   }
-
-  // The published model is retrained on every event with the same
-  // hyperparameters, so that it knows the latest ones; the evaluation above
-  // stands for it.
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-  NBO_ASSIGN_OR_RETURN(als::InteractionMatrix full_matrix,
-                       to_matrix(events, feedback));
-  EmitPhase(emit, "retraining on all data",
-            absl::StrFormat("%d interactions, %d offer answers, %d nonzeros",
-                            events.size(), feedback.size(), full_matrix.nnz()));
-  als_options.progress = progress_for("retraining");
-  NBO_ASSIGN_OR_RETURN(als::AlsModel final_model,
-                       als::TrainImplicit(full_matrix, als_options));
-  const double total_training_seconds =
-      absl::ToDoubleSeconds(absl::Now() - train_start);
-  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-
-  outcome.version = publish_version;
-  // A customer with declines only would get a zero factor, and the server
-  // would score every product 0 for them instead of falling back to
-  // popularity: such customers are left out.
-  std::vector<int32_t> published_customers;
-  for (int32_t u = 0; u < num_users; ++u) {
-    if (HasPreference(full_matrix.by_user(), u)) {
-      published_customers.push_back(u);
-    }
+  absl::StrAppend(&json, "]");
+  if (!run.serving_skipped.empty()) {
+    absl::StrAppend(&json,
+                    ",\"serving_skipped\":", JsonString(run.serving_skipped));
   }
-
-  v1::PublishModelRequest header_request;
-  {
-    v1::PublishHeader* header = header_request.mutable_header();
-    header->set_model_name(spec.model_name);
-    header->set_version(outcome.version);
-    header->set_rank(spec.factors);
-    // Declared, so that the server checks its free space before writing.
-    header->set_customer_count(
-        static_cast<int64_t>(published_customers.size()));
-    // The catalog with the terms products.csv gives; contact_policy stays
-    // unset (the server's default), products.csv has no columns for it.
-    for (const data::Product& product : data.products) {
-      v1::Product* out = header->add_catalog();
-      out->set_product_id(product.product_id);
-      out->set_name(product.name);
-      out->set_category(product.category);
-      out->set_business_value(product.business_value);
-      out->set_offer_type(v1::OFFER_TYPE_DEFAULT);
-      const data::Eligibility& rules = product.eligibility;
-      v1::EligibilityRules* eligibility = out->mutable_eligibility();
-      if (rules.min_age) eligibility->set_min_age(*rules.min_age);
-      if (rules.max_age) eligibility->set_max_age(*rules.max_age);
-      if (rules.min_income) eligibility->set_min_income(*rules.min_income);
-      for (const std::string& segment : rules.segments) {
-        eligibility->add_segments(segment);
-      }
-      if (rules.min_credit_score) {
-        eligibility->set_min_credit_score(*rules.min_credit_score);
-      }
-      eligibility->set_kyc_required(rules.kyc_required);
-    }
-    // Take-up in the train split: the share of customers with an event for
-    // the product.
-    for (int32_t p = 0; p < num_items; ++p) {
-      (*header->mutable_popularity())[data.products[p].product_id] =
-          num_users > 0
-              ? static_cast<double>(popularity.counts()[p]) / num_users
-              : 0.0;
-    }
-    v1::ModelMetadata* metadata = header->mutable_metadata();
-    metadata->set_description(absl::StrFormat(
-        "implicit ALS, %d factors, trained by %s on data from %s .. %s; "
-        "retrained on all data after evaluation on the %s split",
-        spec.factors, kTrainerVersion, data::FormatTimestamp(min_time),
-        data::FormatTimestamp(max_time), spec.split));
-    // No label names a local path (data_dir, feedback_path): where the
-    // trainer's files live is none of the servers' clients' business.
-    auto& labels = *metadata->mutable_labels();
-    labels["trainer"] = kTrainerVersion;
-    labels["algorithm"] = "implicit_als";
-    labels["factors"] = absl::StrCat(spec.factors);
-    labels["iterations"] = absl::StrCat(spec.iterations);
-    labels["regularization"] = absl::StrCat(spec.regularization);
-    labels["alpha"] = absl::StrCat(spec.alpha);
-    labels["cg_steps"] = absl::StrCat(spec.cg_steps);
-    labels["seed"] = absl::StrCat(spec.seed);
-    labels["data_min_time"] = data::FormatTimestamp(min_time);
-    labels["data_max_time"] = data::FormatTimestamp(max_time);
-    labels["customers"] = absl::StrCat(num_users);
-    labels["products"] = absl::StrCat(num_items);
-    labels["transactions"] = absl::StrCat(data.interactions.size());
-    // How events became r_ui: what the server's fold-in must use too.
-    labels["event_weights"] = data::FormatEventWeights(read_options.weights);
-    // Offer answers in the published model (transactions.csv's and the
-    // feedback file's).
-    labels["feedback_rows"] = absl::StrCat(feedback.size());
-    labels["skipped_rows"] = absl::StrCat(data.skipped_rows());
-    labels["split"] = spec.split;
-    if (split.cutoff_unix_seconds > 0) {
-      labels["split_cutoff"] = data::FormatTimestamp(split.cutoff_unix_seconds);
-    }
-    if (split.window_end_unix_seconds > 0) {
-      labels["split_window_end"] =
-          data::FormatTimestamp(split.window_end_unix_seconds);
-    }
-    labels["train_interactions"] = absl::StrCat(split.train.size());
-    labels["test_customers"] = absl::StrCat(test_users);
-    labels["k"] = absl::StrCat(spec.k);
-    labels["final_model"] = "retrained on all data";
-    labels["gate_metric"] = decision.metric;
-    labels["gate_min_lift"] = absl::StrCat(decision.min_relative_lift);
-    labels["gate_passed"] = decision.passed_gate ? "true" : "false";
-    labels["gate_forced"] = decision.forced ? "true" : "false";
-    labels["gate_reason"] = decision.reason;
-    labels["score_model"] = absl::StrCat(decision.candidate_score);
-    labels["score_popularity"] = absl::StrCat(decision.popularity_score);
-    if (!serving_skipped.empty()) labels["serving_skipped"] = serving_skipped;
-    if (decision.serving_score.has_value()) {
-      labels["score_serving"] = absl::StrCat(*decision.serving_score);
-      labels["serving_version"] = absl::StrCat(serving_info.serving_version);
-    }
-    labels["training_seconds"] =
-        absl::StrFormat("%.3f", total_training_seconds);
-    labels["seconds_per_iteration"] =
-        absl::StrFormat("%.4f", seconds_per_iteration);
-    auto& metrics = *metadata->mutable_metrics();
-    for (const std::string& name : eval::MetricNames(spec.k)) {
-      absl::StatusOr<double> value = model_report.Metric(name);
-      if (value.ok() && std::isfinite(*value)) metrics[name] = *value;
-    }
-    if (model_report.calibration.has_value()) {
-      metrics["brier"] = model_report.calibration->brier;
-      metrics["ece"] = model_report.calibration->ece;
-    }
-    metadata->set_calibration_a(calibration_a);
-    metadata->set_calibration_b(calibration_b);
+  absl::StrAppend(
+      &json, ",\"serving_version\":",
+      run.evaluation.serving.has_value() ? run.plan.serving.serving_version : 0,
+      ",\"version\":", outcome.version, ",\"targets\":[");
+  for (size_t i = 0; i < outcome.targets.size(); ++i) {
+    const PublishTargetResult& t = outcome.targets[i];
+    absl::StrAppend(&json, i ? "," : "", "{\"target\":", JsonString(t.target),
+                    ",\"ok\":", t.ok ? "true" : "false",
+                    ",\"message\":", JsonString(t.message), "}");
   }
+  absl::StrAppend(&json, "],\"total_seconds\":",
+                  JsonNumber(absl::ToDoubleSeconds(absl::Now() - run.start)),
+                  "}");
+  return json;
+}
 
-  // Publishing: every target gets its own retries; one failing does not
-  // stop the others.
+// products.csv's products as the published catalog, with the terms the
+// file gives; contact_policy stays unset (the server's default), the file
+// has no columns for it.
+void AddCatalog(const std::vector<data::Product>& products,
+                v1::PublishHeader* header) {
+  for (const data::Product& product : products) {
+    v1::Product* out = header->add_catalog();
+    out->set_product_id(product.product_id);
+    out->set_name(product.name);
+    out->set_category(product.category);
+    out->set_business_value(product.business_value);
+    out->set_offer_type(v1::OFFER_TYPE_DEFAULT);
+    const data::Eligibility& rules = product.eligibility;
+    v1::EligibilityRules* eligibility = out->mutable_eligibility();
+    if (rules.min_age) eligibility->set_min_age(*rules.min_age);
+    if (rules.max_age) eligibility->set_max_age(*rules.max_age);
+    if (rules.min_income) eligibility->set_min_income(*rules.min_income);
+    for (const std::string& segment : rules.segments) {
+      eligibility->add_segments(segment);
+    }
+    if (rules.min_credit_score) {
+      eligibility->set_min_credit_score(*rules.min_credit_score);
+    }
+    eligibility->set_kyc_required(rules.kyc_required);
+  }
+}
+
+// The labels of the published version: how it was trained, on what, and
+// what the gate said. No label names a local path (data_dir,
+// feedback_path): where the trainer's files live is none of the servers'
+// clients' business.
+void AddLabels(const RunState& run,
+               google::protobuf::Map<std::string, std::string>& labels) {
+  const TrainingSpec& spec = *run.spec;
+  const training::TrainingData& input = *run.input;
+  const training::ModelConfig& config = run.model->config;
+  const eval::PublishDecision& decision = run.decision;
+  labels["trainer"] = kTrainerVersion;
+  labels["algorithm"] = training::ModelKindName(config.kind);
+  labels["model_config"] = config.Describe();
+  labels["tuned"] = run.choice.tuning.has_value() ? "true" : "false";
+  if (config.kind == training::ModelKind::kImplicitAls) {
+    labels["factors"] = absl::StrCat(config.factors);
+    labels["iterations"] = absl::StrCat(config.iterations);
+    labels["regularization"] = absl::StrCat(config.regularization);
+    labels["alpha"] = absl::StrCat(config.alpha);
+    labels["cg_steps"] = absl::StrCat(config.cg_steps);
+  } else {
+    labels["ease_lambda"] = absl::StrCat(config.ease_lambda);
+  }
+  labels["seed"] = absl::StrCat(spec.seed);
+  labels["data_min_time"] = data::FormatTimestamp(input.inputs.min_time);
+  labels["data_max_time"] = data::FormatTimestamp(input.inputs.max_time);
+  labels["customers"] = absl::StrCat(input.bank.customer_ids.size());
+  labels["products"] = absl::StrCat(input.bank.products.size());
+  labels["transactions"] = absl::StrCat(input.bank.interactions.size());
+  // How events became r_ui: what the server's fold-in must use too.
+  labels["event_weights"] = data::FormatEventWeights(input.weights);
+  // Offer answers in the published model (transactions.csv's and the
+  // feedback file's).
+  labels["feedback_rows"] = absl::StrCat(input.inputs.feedback.size());
+  labels["skipped_rows"] = absl::StrCat(input.bank.skipped_rows());
+  labels["split"] = spec.split;
+  const eval::Split& split = *run.split;
+  if (split.cutoff_unix_seconds > 0) {
+    labels["split_cutoff"] = data::FormatTimestamp(split.cutoff_unix_seconds);
+  }
+  if (split.window_end_unix_seconds > 0) {
+    labels["split_window_end"] =
+        data::FormatTimestamp(split.window_end_unix_seconds);
+  }
+  int64_t test_users = 0;
+  for (const auto& items : split.test) test_users += items.empty() ? 0 : 1;
+  labels["train_interactions"] = absl::StrCat(split.train.size());
+  labels["test_customers"] = absl::StrCat(test_users);
+  labels["k"] = absl::StrCat(spec.k);
+  labels["final_model"] = "retrained on all data";
+  labels["gate_metric"] = decision.metric;
+  labels["gate_min_lift"] = absl::StrCat(decision.min_relative_lift);
+  labels["gate_passed"] = decision.passed_gate ? "true" : "false";
+  labels["gate_forced"] = decision.forced ? "true" : "false";
+  labels["gate_reason"] = decision.reason;
+  labels["score_model"] = absl::StrCat(decision.candidate_score);
+  labels["score_popularity"] = absl::StrCat(decision.popularity_score);
+  if (!run.serving_skipped.empty()) {
+    labels["serving_skipped"] = run.serving_skipped;
+  }
+  if (decision.serving_score.has_value()) {
+    labels["score_serving"] = absl::StrCat(*decision.serving_score);
+    labels["serving_version"] = absl::StrCat(run.plan.serving.serving_version);
+  }
+  labels["training_seconds"] =
+      absl::StrFormat("%.3f", run.model->seconds + run.final_training_seconds);
+  labels["seconds_per_iteration"] =
+      absl::StrFormat("%.4f", SecondsPerIteration(*run.model));
+}
+
+// The header of the run's publish: catalog, popularity, labels, metrics and
+// calibration.
+v1::PublishModelRequest MakePublishHeader(const RunState& run,
+                                          int64_t customer_count) {
+  const TrainingSpec& spec = *run.spec;
+  const training::TrainingData& input = *run.input;
+  const training::ModelConfig& config = run.model->config;
+  const int32_t num_users =
+      static_cast<int32_t>(input.bank.customer_ids.size());
+  const int32_t num_items = static_cast<int32_t>(input.bank.products.size());
+  v1::PublishModelRequest request;
+  v1::PublishHeader* header = request.mutable_header();
+  header->set_model_name(spec.model_name);
+  header->set_version(run.plan.version);
+  header->set_rank(config.Rank(num_items));
+  // Declared, so that the server checks its free space before writing.
+  header->set_customer_count(customer_count);
+  AddCatalog(input.bank.products, header);
+  // Take-up in the train split: the share of customers with an event for
+  // the product.
+  for (int32_t p = 0; p < num_items; ++p) {
+    (*header->mutable_popularity())[input.bank.products[p].product_id] =
+        num_users > 0
+            ? static_cast<double>(run.popularity->counts()[p]) / num_users
+            : 0.0;
+  }
+  v1::ModelMetadata* metadata = header->mutable_metadata();
+  metadata->set_description(absl::StrFormat(
+      "%s, trained by %s on data from %s .. %s; retrained on all data "
+      "after evaluation on the %s split",
+      config.Describe(), kTrainerVersion,
+      data::FormatTimestamp(input.inputs.min_time),
+      data::FormatTimestamp(input.inputs.max_time), spec.split));
+  AddLabels(run, *metadata->mutable_labels());
+  auto& metrics = *metadata->mutable_metrics();
+  const eval::EvaluationReport& model_report = run.evaluation.model;
+  for (const std::string& name : eval::MetricNames(spec.k)) {
+    absl::StatusOr<double> value = model_report.Metric(name);
+    if (value.ok() && std::isfinite(*value)) metrics[name] = *value;
+  }
+  if (model_report.calibration.has_value()) {
+    metrics["brier"] = model_report.calibration->brier;
+    metrics["ece"] = model_report.calibration->ece;
+  }
+  metadata->set_calibration_a(run.platt.a);
+  metadata->set_calibration_b(run.platt.b);
+  return request;
+}
+
+// Publishes `model` to every target of the spec, each with its own retries
+// (one failing does not stop the others), into outcome->targets.
+// CANCELLED when `cancelled` fires between attempts.
+absl::Status PublishToTargets(
+    const TrainingSpec& spec, const v1::PublishModelRequest& header,
+    const training::TrainedModel& model, const data::BankData& data,
+    const std::vector<int32_t>& customers, const Emit& emit,
+    const std::function<bool()>& cancelled, TrainingOutcome* outcome) {
   EmitPhase(emit, "publishing",
-            absl::StrFormat("version %d to %s", outcome.version,
+            absl::StrFormat("version %d to %s", outcome->version,
                             absl::StrJoin(spec.publish_to, ",")));
-  int ok_targets = 0;
   for (const std::string& target : spec.publish_to) {
     PublishTargetResult result;
     result.target = target;
     absl::Duration backoff = kFirstBackoff;
     for (int attempt = 1; attempt <= kPublishAttempts; ++attempt) {
-      absl::StatusOr<v1::PublishModelResponse> response = PublishOnce(
-          target, spec.admin_token, header_request, final_model.item_factors,
-          final_model.user_factors, data, published_customers);
+      absl::StatusOr<v1::PublishModelResponse> response =
+          PublishOnce(target, spec.admin_token, header, model.item_factors,
+                      model.user_factors, data, customers);
       if (response.ok()) {
         result.ok = true;
         result.message = absl::StrFormat(
@@ -975,23 +968,181 @@ absl::StatusOr<TrainingOutcome> RunTraining(
       NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
       backoff *= 2;
     }
-    ok_targets += result.ok ? 1 : 0;
     TrainingEvent event;
     event.kind = TrainingEvent::Kind::kPublish;
     event.phase = "publishing";
     event.message = absl::StrCat(target, ": ", result.ok ? "ok, " : "error, ",
                                  result.message);
     emit(event);
-    outcome.targets.push_back(std::move(result));
+    outcome->targets.push_back(std::move(result));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> NextVersion(int64_t newest) {
+  if (newest >= common::kMaxVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot choose a version: the newest is ", newest,
+        ", at or past the largest a version may be (2^53 = ",
+        common::kMaxVersion, "); pass an unused version explicitly"));
+  }
+  return std::max<int64_t>(newest, 0) + 1;
+}
+
+absl::StatusOr<TrainingOutcome> RunTraining(
+    const TrainingSpec& spec,
+    const std::function<void(const TrainingEvent&)>& on_event,
+    const std::function<bool()>& cancelled) {
+  const Emit emit = [&on_event](const TrainingEvent& event) {
+    if (on_event) on_event(event);
+  };
+  RunState run;
+  run.spec = &spec;
+  run.start = absl::Now();
+  NBO_RETURN_IF_ERROR(ValidateSpec(spec));
+  NBO_ASSIGN_OR_RETURN(const eval::SplitKind split_kind,
+                       eval::ParseSplitKind(spec.split));
+
+  // Reading.
+  EmitPhase(emit, "reading data", spec.data_dir);
+  training::ReadOptions read_options;
+  read_options.data_dir = spec.data_dir;
+  read_options.feedback_path = spec.feedback_path;
+  read_options.max_bad_rows = spec.max_bad_rows;
+  NBO_ASSIGN_OR_RETURN(const training::TrainingData input,
+                       training::ReadTrainingData(read_options));
+  run.input = &input;
+  EmitPhase(emit, "read data", training::DescribeData(input));
+  if (input.feedback.read) {
+    EmitPhase(emit, "read feedback",
+              training::DescribeFeedback(input.feedback));
+  }
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  const int32_t num_users =
+      static_cast<int32_t>(input.bank.customer_ids.size());
+  const int32_t num_items = static_cast<int32_t>(input.bank.products.size());
+
+  // The version now serving, first: an unreachable first target should fail
+  // the run before minutes of training.
+  NBO_ASSIGN_OR_RETURN(run.plan, PlanPublish(spec, emit));
+
+  // Splitting.
+  EmitPhase(emit, "splitting", spec.split);
+  eval::SplitOptions split_options;
+  split_options.kind = split_kind;
+  split_options.num_users = num_users;
+  split_options.num_items = num_items;
+  split_options.seed = spec.seed;
+  split_options.window_seconds = int64_t{spec.nbo_window_days} * 86400;
+  NBO_ASSIGN_OR_RETURN(
+      const eval::Split split,
+      training::SplitForEvaluation(input.inputs, split_options));
+  run.split = &split;
+  const std::vector<eval::Interaction> train_feedback =
+      training::FeedbackBeforeHoldout(input.inputs.feedback, split, split_kind);
+
+  // Choosing the model kind and hyperparameters.
+  NBO_ASSIGN_OR_RETURN(
+      run.choice, ChooseModel(spec, input, split, split_options, train_feedback,
+                              emit, cancelled));
+  const training::ModelConfig& config = run.choice.config;
+
+  // Training on the train part.
+  training::TrainOptions train_options;
+  train_options.threads = spec.threads;
+  train_options.seed = spec.seed;
+  train_options.cancelled = cancelled;
+  NBO_ASSIGN_OR_RETURN(const als::InteractionMatrix train_matrix,
+                       training::BuildInteractionMatrix(
+                           num_users, num_items, split.train, train_feedback));
+  EmitPhase(emit, "training",
+            absl::StrFormat("%s; %d train interactions, %d offer answers, %d "
+                            "nonzeros",
+                            config.Describe(), split.train.size(),
+                            train_feedback.size(), train_matrix.nnz()));
+  train_options.progress = IterationProgress(emit, "training", config);
+  NBO_ASSIGN_OR_RETURN(
+      const training::TrainedModel model,
+      training::TrainModel(train_matrix, config, train_options));
+  run.model = &model;
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  NBO_ASSIGN_OR_RETURN(const eval::PopularityScorer popularity,
+                       eval::PopularityScorer::Create(split));
+  run.popularity = &popularity;
+
+  // Calibrating, first: the evaluation measures the propensity the
+  // published version will serve, which needs the Platt curve.
+  EmitPhase(emit, "calibrating");
+  run.platt = FitPlatt(split, train_matrix.by_user(), model, emit);
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  // Evaluating and gating.
+  NBO_ASSIGN_OR_RETURN(run.evaluation,
+                       EvaluateRun(run, train_matrix.by_user(), emit));
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  NBO_ASSIGN_OR_RETURN(run.decision, Gate(run, emit));
+
+  TrainingOutcome outcome;
+  outcome.passed_gate = run.decision.publish;
+  outcome.gate_reason = run.decision.reason;
+  outcome.seconds_per_iteration = SecondsPerIteration(model);
+  if (!run.decision.publish) {
+    outcome.peak_rss_bytes = PeakRssBytes();
+    absl::Status refused = run.decision.ToStatus();
+    refused.SetPayload(kReportJsonPayloadUrl,
+                       absl::Cord(MakeReportJson(run, outcome)));
+    return refused;
+  }
+  if (spec.publish_to.empty()) {
+    outcome.peak_rss_bytes = PeakRssBytes();
+    outcome.report_json = MakeReportJson(run, outcome);
+    return outcome;
+  }
+
+  // The published model is retrained on every event with the same kind and
+  // hyperparameters, so that it knows the latest ones; the evaluation above
+  // stands for it.
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+  NBO_ASSIGN_OR_RETURN(
+      const als::InteractionMatrix full_matrix,
+      training::BuildInteractionMatrix(
+          num_users, num_items, input.inputs.events, input.inputs.feedback));
+  EmitPhase(emit, "retraining on all data",
+            absl::StrFormat("%d interactions, %d offer answers, %d nonzeros",
+                            input.inputs.events.size(),
+                            input.inputs.feedback.size(), full_matrix.nnz()));
+  train_options.progress = IterationProgress(emit, "retraining", config);
+  NBO_ASSIGN_OR_RETURN(
+      const training::TrainedModel final_model,
+      training::TrainModel(full_matrix, config, train_options));
+  run.final_training_seconds = final_model.seconds;
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+
+  // A customer with declines only would get a zero vector, and the server
+  // would score every product 0 for them instead of falling back to
+  // popularity: such customers are left out.
+  std::vector<int32_t> published_customers;
+  for (int32_t u = 0; u < num_users; ++u) {
+    if (training::HasPreference(full_matrix.by_user(), u)) {
+      published_customers.push_back(u);
+    }
+  }
+  outcome.version = run.plan.version;
+  const v1::PublishModelRequest header =
+      MakePublishHeader(run, static_cast<int64_t>(published_customers.size()));
+  NBO_RETURN_IF_ERROR(PublishToTargets(spec, header, final_model, input.bank,
+                                       published_customers, emit, cancelled,
+                                       &outcome));
   outcome.peak_rss_bytes = PeakRssBytes();
-  outcome.report_json = make_report();
-  if (ok_targets == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "publishing version ", outcome.version, " failed on every target: ",
-        outcome.targets.front().target, ": ", outcome.targets.front().message));
+  outcome.report_json = MakeReportJson(run, outcome);
+  for (const PublishTargetResult& target : outcome.targets) {
+    if (target.ok) return outcome;
   }
-  return outcome;
+  return absl::UnavailableError(absl::StrCat(
+      "publishing version ", outcome.version, " failed on every target: ",
+      outcome.targets.front().target, ": ", outcome.targets.front().message));
 }
 
 }  // namespace nbo::trainer

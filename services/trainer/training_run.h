@@ -15,12 +15,30 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace nbo::trainer {
 
 struct TrainingSpec {
   // Directory with customers.csv (optional), products.csv, transactions.csv.
   std::string data_dir;
+  // Automatic model selection (lib/training/tune_phase.h): when true, the
+  // kinds and hyperparameters of training::DefaultGrid are tried on a
+  // validation split carved from the training data by the same protocol,
+  // the best on gate_metric is trained and evaluated, and model_kind,
+  // factors, regularization, alpha and ease_lambda below are ignored
+  // (iterations and cg_steps are kept). When false, those are used as
+  // given. Default: true.
+  bool tune = true;
+  // Wall time the grid may take (see training::TuneOptions::budget).
+  // Default: 3 minutes, sized for 1M customers of the santander24 catalog
+  // on 2 cores.
+  absl::Duration tune_budget = absl::Minutes(3);
+  // The model kind with tuning off: "implicit_als" or "ease".
+  // Default: "implicit_als".
+  std::string model_kind = "implicit_als";
+  // EASE's L2 penalty with tuning off; > 0. Default: 100.
+  double ease_lambda = 100;
   // ALS hyperparameters. Defaults: 8 factors, 15 iterations,
   // regularization 10, alpha 1, 3 CG steps, 2 threads, seed 42. Bank
   // catalogs are small (8-24 products): on both datagen catalogs these beat

@@ -147,7 +147,10 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   };
   v1::ModelMetadata metadata = metadata_of(1);
   EXPECT_EQ(metadata.labels().at("trainer"), "nbo-trainer 0.1.0");
-  EXPECT_EQ(metadata.labels().at("factors"), "8");
+  // Chosen on the validation split, and said so.
+  EXPECT_EQ(metadata.labels().at("tuned"), "true");
+  EXPECT_THAT(metadata.labels().at("model_config"),
+              HasSubstr(metadata.labels().at("algorithm")));
   EXPECT_EQ(metadata.labels().at("final_model"), "retrained on all data");
   EXPECT_EQ(metadata.labels().at("gate_passed"), "true");
   EXPECT_LT(metadata.labels().at("data_max_time"), "2023-10-01");

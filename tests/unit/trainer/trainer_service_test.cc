@@ -563,6 +563,18 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   with("1 MiB split", [](nbo::v1::TrainingSpec& s) {
     s.set_split(std::string(1 << 20, 's'));
   });
+  with("tune yes", [](nbo::v1::TrainingSpec& s) { s.set_tune("yes"); });
+  with("negative tune budget",
+       [](nbo::v1::TrainingSpec& s) { s.set_tune_budget_seconds(-1); });
+  with("two-day tune budget",
+       [](nbo::v1::TrainingSpec& s) { s.set_tune_budget_seconds(172800); });
+  with("NaN tune budget", [](nbo::v1::TrainingSpec& s) {
+    s.set_tune_budget_seconds(std::numeric_limits<double>::quiet_NaN());
+  });
+  with("unknown model kind",
+       [](nbo::v1::TrainingSpec& s) { s.set_model_kind("xgboost"); });
+  with("negative ease_lambda",
+       [](nbo::v1::TrainingSpec& s) { s.set_ease_lambda(-1); });
   for (const auto& [name, spec] : cases) {
     grpc::Status status = Start(spec, nullptr);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
@@ -582,6 +594,11 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   ASSERT_TRUE(Get(id, &job).ok());
   EXPECT_EQ(job.spec().split(), "nbo");
   EXPECT_EQ(job.spec().nbo_window_days(), 90);
+  // This API's hyperparameters are explicit: tuning is off unless asked.
+  EXPECT_EQ(job.spec().tune(), "off");
+  EXPECT_EQ(job.spec().model_kind(), "implicit_als");
+  EXPECT_EQ(job.spec().tune_budget_seconds(), 180);
+  EXPECT_EQ(job.spec().ease_lambda(), 100);
 
   nbo::v1::TrainingSpec monthly = ValidSpec();
   monthly.clear_split();

@@ -111,5 +111,80 @@ TEST(SplitPhaseTest, AnswersFromTheHoldoutNeverTrainTheEvaluatedModel) {
       2u);
 }
 
+// Customer 0 views product 1 (day 1), opens it (day 50) and opens product
+// 2 (day 150); customer 1 views product 0 (day 2) and opens it (day 60).
+SplitInputs Timeline() {
+  data::BankData data;
+  data.customer_ids = {"C0", "C1"};
+  data.products.resize(3);
+  const data::EventWeights w;
+  auto add = [&](int32_t c, int32_t p, data::Event e, int day) {
+    data.interactions.push_back({kStart + day * kDay, c, p, w.Of(e), e});
+  };
+  add(0, 1, data::Event::kView, 1);
+  add(1, 0, data::Event::kView, 2);
+  add(0, 1, data::Event::kOpen, 50);
+  add(1, 0, data::Event::kOpen, 60);
+  add(0, 2, data::Event::kOpen, 150);
+  return SplitInputsFromBankData(data);
+}
+
+TEST(SplitPhaseTest, NboValidationSplitAsksTheSameQuestionOneWindowEarlier) {
+  const SplitInputs inputs = Timeline();
+  eval::SplitOptions options;
+  options.kind = eval::SplitKind::kNbo;
+  options.num_users = 2;
+  options.num_items = 3;
+  options.window_seconds = 90 * kDay;
+  options.cutoff_unix_seconds = kStart + 120 * kDay;
+  ASSERT_OK_AND_ASSIGN(eval::Split test, SplitForEvaluation(inputs, options));
+  EXPECT_THAT(test.test[0], ElementsAre(2));
+  EXPECT_THAT(test.excluded[0], ElementsAre(1));
+  ASSERT_OK_AND_ASSIGN(eval::Split validation,
+                       ValidationSplit(inputs, test, options));
+  // Cutoff day 30, window [30, 120): the opens of days 50 and 60 are the
+  // positives, nothing is held yet, and only the two views train.
+  EXPECT_EQ(validation.cutoff_unix_seconds, kStart + 30 * kDay);
+  EXPECT_EQ(validation.window_end_unix_seconds, kStart + 120 * kDay);
+  EXPECT_THAT(validation.test[0], ElementsAre(1));
+  EXPECT_THAT(validation.test[1], ElementsAre(0));
+  EXPECT_THAT(validation.excluded[0], IsEmpty());
+  EXPECT_EQ(validation.train.size(), 2u);
+  for (const eval::Interaction& x : validation.train) {
+    EXPECT_LT(x.unix_seconds, validation.cutoff_unix_seconds);
+  }
+}
+
+TEST(SplitPhaseTest, NboValidationSplitNeedsTwoWindowsOfData) {
+  const SplitInputs inputs = Timeline();
+  eval::SplitOptions options;
+  options.kind = eval::SplitKind::kNbo;
+  options.num_users = 2;
+  options.num_items = 3;
+  options.window_seconds = 100 * kDay;
+  options.cutoff_unix_seconds = kStart + 100 * kDay;
+  ASSERT_OK_AND_ASSIGN(eval::Split test, SplitForEvaluation(inputs, options));
+  // The validation cutoff would be day 0: no event before it.
+  EXPECT_THAT(ValidationSplit(inputs, test, options),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(SplitPhaseTest, TimeValidationSplitHoldsOutTheEndOfTheTrainPart) {
+  const SplitInputs inputs = Timeline();
+  eval::SplitOptions options;
+  options.kind = eval::SplitKind::kTime;
+  options.num_users = 2;
+  options.num_items = 3;
+  options.cutoff_unix_seconds = kStart + 100 * kDay;
+  ASSERT_OK_AND_ASSIGN(eval::Split test, SplitForEvaluation(inputs, options));
+  ASSERT_EQ(test.train.size(), 4u);
+  ASSERT_OK_AND_ASSIGN(eval::Split validation,
+                       ValidationSplit(inputs, test, options));
+  // A quantile of the four train events, never the test's cutoff.
+  EXPECT_GT(validation.cutoff_unix_seconds, 0);
+  EXPECT_LT(validation.cutoff_unix_seconds, test.cutoff_unix_seconds);
+  EXPECT_LT(validation.train.size(), test.train.size());
+}
+
 }  // namespace
 }  // namespace nbo::training
