@@ -36,6 +36,11 @@ Commands:
                  --out=DIR [--customers=N (10000)]
                  [--catalog=demo8|santander24 (demo8)] [--seed=S (1)]
                  [--days=D (730)]
+               --catalog=basket writes retail purchases over a long-tailed
+               catalog instead (Zipf popularity, aisles, companion
+               products; for --split=random):
+                 --out=DIR [--customers=N (5000)] [--products=P (300)]
+                 [--seed=S (1)]
   publish      Publish Spark-format factors and a catalog as a new version
                over ModelService.PublishModel, with progress.
                  --server=HOST:PORT --factors=DIR --version=N [--model=NAME]
