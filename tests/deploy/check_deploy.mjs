@@ -404,6 +404,43 @@ check("the Grafana dashboard uses only series the binaries export", () => {
   }
 });
 
+// The label values the alerts and the dashboard select on, against where the
+// binaries take them from: method names (server_metrics.cc), gRPC codes
+// (absl's names), version states and feedback outcomes (the protos' enums,
+// prefix stripped and, for outcomes, lowercased), store names.
+check("the label values the alerts and dashboard select exist", () => {
+  const metricsCc = readFileSync(path.join(root, "services/nbo_server/server_metrics.cc"), "utf8");
+  const protos = readdirSync(path.join(root, "proto/nbo/v1")).filter((f) => f.endsWith(".proto"))
+    .map((f) => readFileSync(path.join(root, "proto/nbo/v1", f), "utf8")).join("\n");
+  const enumValues = (prefix) => [...protos.matchAll(new RegExp(`\\b${prefix}(\\w+) =`, "g"))].map((m) => m[1]);
+  const known = {
+    method: new Set([...metricsCc.slice(metricsCc.indexOf("kMethodNames"), metricsCc.indexOf("static_assert"))
+      .matchAll(/"(\w+)"/g)].map((m) => m[1])),
+    code: new Set(["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]),
+    state: new Set(enumValues("VERSION_STATE_")),
+    outcome: new Set(enumValues("FEEDBACK_OUTCOME_").map((v) => v.toLowerCase()).concat(["offered", "no_action"])),
+    store: new Set(["model", "customer"]),
+  };
+  assert(known.method.has("Recommend") && known.state.has("AVAILABLE") && known.outcome.has("accepted"),
+         "could not read the label values from the source");
+  const rules = YAML.parse(readFileSync(path.join(chart, "files/alerts.yml"), "utf8"));
+  const dash = JSON.parse(readFileSync(path.join(root, "deploy/grafana/dashboards/nbo.json"), "utf8"));
+  const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+                 ...dash.panels.flatMap((p) => p.targets.map((t) => t.expr))].join("\n");
+  const errors = [];
+  for (const m of exprs.matchAll(/\b(method|code|state|outcome|store)\s*(=~|!~|=|!=)\s*"([^"]*)"/g)) {
+    const [, label, , value] = m;
+    // gateway codes are HTTP statuses ("5..")
+    if (label === "code" && /^[0-9.]+$/.test(value)) continue;
+    for (const v of value.split("|")) {
+      if (!known[label].has(v)) errors.push(`${label}="${v}"`);
+    }
+  }
+  assert(errors.length === 0, `not produced by the binaries: ${errors.join(", ")}`);
+});
+
 check("promtool check rules", () => {
   const r = run(promtool, ["check", "rules", path.join(chart, "files/alerts.yml")]);
   assert(r.code === 0, r.out + r.err);
