@@ -323,6 +323,13 @@ for (const set of Object.keys(valueSets)) {
   });
 }
 
+check("the Grafana dashboard ConfigMap carries files/grafana-dashboard.json unchanged", () => {
+  const cm = (rendered["everything-on"] || []).find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-grafana-dashboard"));
+  assert(cm, "no dashboard ConfigMap with everything on");
+  const file = JSON.parse(readFileSync(path.join(chart, "files/grafana-dashboard.json"), "utf8"));
+  assert(JSON.stringify(JSON.parse(cm.data["nbo.json"])) === JSON.stringify(file), "the dashboards differ");
+});
+
 check("default values hold no secret and render only generated Secrets", () => {
   const values = YAML.parse(readFileSync(path.join(chart, "values.yaml"), "utf8"));
   const bad = [];
@@ -394,7 +401,7 @@ check("the alerts use only series the binaries export", () => {
   assert(unknown.length === 0, `not exported: ${unknown.join(", ")}`);
 });
 check("the Grafana dashboard uses only series the binaries export", () => {
-  const dash = JSON.parse(readFileSync(path.join(root, "deploy/grafana/dashboards/nbo.json"), "utf8"));
+  const dash = JSON.parse(readFileSync(path.join(chart, "files/grafana-dashboard.json"), "utf8"));
   const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr)).join("\n");
   const unknown = unknownSeries(seriesIn(exprs));
   assert(unknown.length === 0, `not exported: ${unknown.join(", ")}`);
@@ -426,7 +433,7 @@ check("the label values the alerts and dashboard select exist", () => {
   assert(known.method.has("Recommend") && known.state.has("AVAILABLE") && known.outcome.has("accepted"),
          "could not read the label values from the source");
   const rules = YAML.parse(readFileSync(path.join(chart, "files/alerts.yml"), "utf8"));
-  const dash = JSON.parse(readFileSync(path.join(root, "deploy/grafana/dashboards/nbo.json"), "utf8"));
+  const dash = JSON.parse(readFileSync(path.join(chart, "files/grafana-dashboard.json"), "utf8"));
   const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
                  ...dash.panels.flatMap((p) => p.targets.map((t) => t.expr))].join("\n");
   const errors = [];
@@ -474,7 +481,7 @@ check("compose file names the scrape config, rules, Grafana provisioning and das
   const compose = YAML.parse(readFileSync(path.join(root, "deploy/compose.yaml"), "utf8"));
   const mounts = JSON.stringify(compose.services);
   for (const f of ["./prometheus/prometheus.yml", "../helm/nbo-engine/files/alerts.yml",
-                   "./grafana/provisioning", "./grafana/dashboards"]) {
+                   "./grafana/provisioning", "../helm/nbo-engine/files/grafana-dashboard.json"]) {
     assert(mounts.includes(f), `compose does not mount ${f}`);
   }
   for (const s of ["nbo-server", "nbo-gateway", "nbo-trainer", "prometheus", "grafana"]) {
