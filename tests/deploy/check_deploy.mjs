@@ -323,6 +323,46 @@ for (const set of Object.keys(valueSets)) {
   });
 }
 
+// Every flag of each binary is reachable through values: the chart sets it
+// (it appears in some rendering's args or env), or the schema lets
+// <component>.flags set it. port_file is for tests that listen on port 0.
+check("every flag the binaries define is reachable through values", () => {
+  const schema = JSON.parse(readFileSync(path.join(chart, "values.schema.json"), "utf8"));
+  const settable = {
+    "nbo-server": Object.keys(schema.properties.server.properties.flags.properties),
+    "nbo-gateway": Object.keys(schema.properties.gateway.properties.flags.properties),
+    "nbo-trainer": Object.keys(schema.properties.trainer.properties.flags.properties),
+  };
+  const set = { "nbo-server": new Set(), "nbo-gateway": new Set(), "nbo-trainer": new Set() };
+  const legacy = run(helm, ["template", "nbo", chart, "--set", "auth.legacyAdminToken=true"]);
+  assert(legacy.code === 0, legacy.err);
+  const all = [...Object.values(rendered).flat(), ...YAML.parseAllDocuments(legacy.out).map((d) => d.toJS())];
+  for (const p of podTemplates(all.filter((o) => o))) {
+    for (const c of p.template.spec.containers) {
+      const bin = binaryOf(c);
+      if (!set[bin]) continue;
+      for (const a of c.args || []) {
+        const m = /^--(\w+)=/.exec(a);
+        if (m) set[bin].add(m[1]);
+      }
+      for (const e of c.env || []) {
+        if (/^NBO_/.test(e.name)) set[bin].add(e.name.slice(4).toLowerCase());
+      }
+    }
+  }
+  const missing = [];
+  for (const bin of Object.keys(set)) {
+    for (const flag of sourceFlags[bin]) {
+      if (flag === "port_file") continue;
+      if (!set[bin].has(flag) && !settable[bin].includes(flag)) missing.push(`${bin} --${flag}`);
+    }
+    for (const flag of settable[bin]) {
+      if (!sourceFlags[bin].has(flag)) missing.push(`${bin} --${flag} is in the schema but not in the source`);
+    }
+  }
+  assert(missing.length === 0, `not reachable: ${missing.join(", ")}`);
+});
+
 check("the Grafana dashboard ConfigMap carries files/grafana-dashboard.json unchanged", () => {
   const cm = (rendered["everything-on"] || []).find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-grafana-dashboard"));
   assert(cm, "no dashboard ConfigMap with everything on");
