@@ -222,7 +222,13 @@ for (const set of Object.keys(valueSets)) {
       const spec = p.template.spec;
       const psc = spec.securityContext || {};
       if (spec.hostNetwork || spec.hostPID || spec.hostIPC) errors.push(`${p.owner}: host namespaces`);
-      if ((spec.volumes || []).some((v) => v.hostPath)) errors.push(`${p.owner}: hostPath volume`);
+      // The volume types the restricted Pod Security Standard allows.
+      const allowed = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                       "persistentVolumeClaim", "projected", "secret"];
+      for (const v of spec.volumes || []) {
+        const type = Object.keys(v).find((k) => k !== "name");
+        if (!allowed.includes(type)) errors.push(`${p.owner}: volume ${v.name} of type ${type}`);
+      }
       if (spec.automountServiceAccountToken !== false) errors.push(`${p.owner}: service account token mounted`);
       for (const c of [...(spec.initContainers || []), ...spec.containers]) {
         const where = `${p.owner} ${c.name}`;
