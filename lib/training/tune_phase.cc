@@ -105,22 +105,25 @@ std::vector<ModelConfig> DefaultGrid(const ModelConfig& base,
       grid.push_back(config);
     }
   }
-  ModelConfig als = base;
-  als.kind = ModelKind::kImplicitAls;
-  als.factors = 8;
-  als.regularization = 10;
-  als.alpha = 1;
-  grid.push_back(als);
-  for (int factors : {8, 16, 32}) {
-    for (double regularization : {1.0, 10.0, 100.0}) {
-      for (double alpha : {1.0, 10.0}) {
-        if (factors == 8 && regularization == 10 && alpha == 1) continue;
-        als.factors = factors;
-        als.regularization = regularization;
-        als.alpha = alpha;
-        grid.push_back(als);
-      }
-    }
+  // {factors, regularization, alpha}, most promising first (see the
+  // header): a budget that runs out cuts the least likely winners.
+  constexpr struct {
+    int factors;
+    double regularization;
+    double alpha;
+  } kAls[] = {
+      {8, 10, 1},  {8, 100, 1},  {32, 100, 1},  {16, 100, 1},  {32, 10, 1},
+      {16, 10, 1}, {8, 100, 10}, {16, 100, 10}, {32, 100, 10}, {8, 1, 1},
+      {16, 1, 1},  {32, 1, 1},   {8, 10, 10},   {16, 10, 10},  {32, 10, 10},
+      {8, 1, 10},  {16, 1, 10},  {32, 1, 10},
+  };
+  for (const auto& setting : kAls) {
+    ModelConfig als = base;
+    als.kind = ModelKind::kImplicitAls;
+    als.factors = setting.factors;
+    als.regularization = setting.regularization;
+    als.alpha = setting.alpha;
+    grid.push_back(als);
   }
   return grid;
 }

@@ -40,8 +40,11 @@ namespace nbo::training {
 //      solve each, cheap for a bank's catalog; lambda's useful range grows
 //      with the number of customers, hence the wide span.
 //   2. implicit ALS, factors in {8, 16, 32} x regularization in {1, 10, 100}
-//      x alpha in {1, 10}, cheapest first, nbo-trainer's own defaults
-//      (8, 10, 1) first of all.
+//      x alpha in {1, 10}, nbo-trainer's own defaults (8, 10, 1) first, then
+//      the rest most promising first: on demo8, santander24 and basket data
+//      regularization 100 and alpha 1 won or came close, regularization 1
+//      and alpha 10 never did (docs/evaluation.md). So when the budget runs
+//      out, what it cuts is the least likely to win.
 std::vector<ModelConfig> DefaultGrid(const ModelConfig& base,
                                      int32_t num_items);
 

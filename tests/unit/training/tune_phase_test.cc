@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -165,7 +166,13 @@ TEST(TunePhaseTest, DefaultGridTriesEaseOnlyForCatalogsItCanHold) {
   EXPECT_EQ(grid[6].Describe(),
             "implicit_als factors=8 regularization=10 "
             "alpha=1");
-  for (const ModelConfig& config : grid) EXPECT_EQ(config.iterations, 7);
+  std::set<std::string> distinct;
+  for (const ModelConfig& config : grid) {
+    EXPECT_EQ(config.iterations, 7);
+    distinct.insert(config.Describe());
+  }
+  // Every combination once.
+  EXPECT_EQ(distinct.size(), grid.size());
   const std::vector<ModelConfig> large =
       DefaultGrid(base, kMaxEaseProducts + 1);
   ASSERT_EQ(large.size(), 18u);
