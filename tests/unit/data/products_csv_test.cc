@@ -37,11 +37,11 @@ TEST(ProductsCsvTest, ReadsQuotedFieldsAndIgnoresExtraColumns) {
   TempDir dir;
   const std::string path =
       WriteFile(dir,
-                "product_id,name,category,business_value\r\n"
-                "P01,Super Saver Account,savings,1.0\r\n"
-                "P02,\"Gold Credit Card, no fee\",cards,2.5\r\n"
-                "P03,\"The \"\"Platinum\"\" Card\",cards,\"3,0\"\r\n"
-                " P04 ,\"Two\nLines\", loans ,\r\n");
+                "product_id,name,category,business_value,notes\r\n"
+                "P01,Super Saver Account,savings,1.0,\r\n"
+                "P02,\"Gold Credit Card, no fee\",cards,2.5,x\r\n"
+                "P03,\"The \"\"Platinum\"\" Card\",cards,\"3.0\",\"3,0\"\r\n"
+                " P04 ,\"Two\nLines\", loans ,,\r\n");
   ASSERT_OK_AND_ASSIGN(std::vector<Product> products, ReadProductsCsv(path));
   EXPECT_THAT(products,
               ::testing::ElementsAre(
