@@ -43,7 +43,7 @@ TEST_F(CatalogCsvTest, ReadsIdentityValueAndEligibility) {
   EXPECT_EQ(catalog[0].business_value(), 1.0);
   EXPECT_FALSE(catalog[0].eligibility().has_min_age());
   EXPECT_FALSE(catalog[0].has_contact_policy());
-  EXPECT_EQ(catalog[0].offer_type(), v1::OFFER_TYPE_UNSPECIFIED);
+  EXPECT_EQ(catalog[0].offer_type(), v1::OFFER_TYPE_DEFAULT);
   const v1::Product& card = catalog[1];
   EXPECT_EQ(card.name(), "Gold Card, no fee");
   EXPECT_EQ(card.category(), "cards");
