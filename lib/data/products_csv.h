@@ -3,9 +3,9 @@
 // The product catalog as a CSV file, products.csv: a header row, then one
 // product per row. Columns come in any order; leading and trailing spaces of
 // names and values are dropped; columns not listed here are ignored. This is
-// the one description of the format: every reader of products.csv (the
-// trainer's bank data, nboctl's publish, gen-factors and catalog update)
-// reads it through ProductsCsvParser.
+// the one description of the format, and ProductsCsvParser its one parser:
+// nbo-trainer reads products.csv through ReadBankData, `nboctl publish` and
+// `nboctl catalog update` through ReadProductsCsv, and both use it.
 //
 //   column            required  cell                       empty cell
 //   product_id        yes       unique id                  (a bad row)
