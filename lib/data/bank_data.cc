@@ -14,7 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/common/status_macros.h"
+#include "lib/data/csv_cells.h"
 #include "lib/data/csv_reader.h"
+#include "lib/data/products_csv.h"
 
 namespace nbo::data {
 namespace {
@@ -168,63 +170,6 @@ absl::Status ForEachRow(CsvReader* reader, BadRows* bad, int64_t* skipped,
   }
 }
 
-// The cell of column `index` (-1: absent, read as empty).
-absl::string_view Cell(const std::vector<std::string>& fields, int index) {
-  return index < 0 ? absl::string_view() : absl::string_view(fields[index]);
-}
-
-// An empty cell leaves `*out` unset; otherwise it must be an integer >= 0.
-absl::Status ParseCount(const std::vector<std::string>& fields, int index,
-                        absl::string_view column, std::optional<int>* out) {
-  const absl::string_view cell = Cell(fields, index);
-  out->reset();
-  if (cell.empty()) return absl::OkStatus();
-  int value;
-  if (!absl::SimpleAtoi(cell, &value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(column, " '", cell, "' is not an integer"));
-  }
-  if (value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(column, " ", value, " is negative"));
-  }
-  *out = value;
-  return absl::OkStatus();
-}
-
-// An empty cell leaves `*out` unset; otherwise a finite number >= 0.
-absl::Status ParseAmount(absl::string_view cell, absl::string_view column,
-                         std::optional<double>* out) {
-  out->reset();
-  if (cell.empty()) return absl::OkStatus();
-  double value;
-  if (!absl::SimpleAtod(cell, &value) || !std::isfinite(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(column, " '", cell, "' is not a finite number"));
-  }
-  if (value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(column, " ", cell, " is negative"));
-  }
-  *out = value;
-  return absl::OkStatus();
-}
-
-absl::Status ParseBool(absl::string_view cell, absl::string_view column,
-                       bool* out) {
-  if (cell.empty()) return absl::OkStatus();
-  const std::string lower = absl::AsciiStrToLower(cell);
-  if (lower == "true" || lower == "1" || lower == "yes") {
-    *out = true;
-  } else if (lower == "false" || lower == "0" || lower == "no") {
-    *out = false;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(column, " '", cell, "' is not true/false/1/0/yes/no"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadCustomers(const std::string& path, BadRows* bad,
                            IdInterner* ids, BankData* data) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
@@ -263,11 +208,11 @@ absl::Status ReadCustomers(const std::string& path, BadRows* bad,
                            first_line[seen], ")"));
         }
         NBO_RETURN_IF_ERROR(
-            ParseCount(fields, age_column, "age", &customer.age));
+            ParseCount(Cell(fields, age_column), "age", &customer.age));
         NBO_RETURN_IF_ERROR(ParseAmount(Cell(fields, income_column), "income",
                                         &customer.income));
-        NBO_RETURN_IF_ERROR(ParseCount(fields, score_column, "credit_score",
-                                       &customer.credit_score));
+        NBO_RETURN_IF_ERROR(ParseCount(Cell(fields, score_column),
+                                       "credit_score", &customer.credit_score));
         customer.segment = std::string(Cell(fields, segment_column));
         for (int c : extra_columns) customer.attributes.push_back(fields[c]);
         ids->Intern(customer.customer_id);
@@ -278,70 +223,21 @@ absl::Status ReadCustomers(const std::string& path, BadRows* bad,
   return absl::OkStatus();
 }
 
-constexpr absl::string_view kProductColumns = "product_id,name,category";
-
 absl::Status ReadProducts(const std::string& path, BadRows* bad,
                           IdInterner* ids, BankData* data) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader,
                        CsvReader::Open(path));
-  NBO_ASSIGN_OR_RETURN(CsvHeader header,
-                       CsvHeader::Read(reader.get(), kProductColumns));
-  NBO_ASSIGN_OR_RETURN(const int id_column, header.Require("product_id"));
-  NBO_ASSIGN_OR_RETURN(const int name_column, header.Require("name"));
-  NBO_ASSIGN_OR_RETURN(const int category_column, header.Require("category"));
-  const int value_column = header.Find("business_value");
-  const int min_age_column = header.Find("min_age");
-  const int max_age_column = header.Find("max_age");
-  const int income_column = header.Find("min_income");
-  const int segments_column = header.Find("segments");
-  const int score_column = header.Find("min_credit_score");
-  const int kyc_column = header.Find("kyc_required");
-  std::vector<int64_t> first_line;
-  NBO_RETURN_IF_ERROR(ForEachRow(
-      reader.get(), bad, &data->skipped_product_rows,
-      [&](const std::vector<std::string>& fields) -> absl::Status {
-        Product product;
-        product.product_id = fields[id_column];
-        if (product.product_id.empty()) {
-          return absl::InvalidArgumentError("empty product_id");
-        }
-        if (const int32_t seen = ids->Find(product.product_id); seen >= 0) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("duplicate product_id '", product.product_id,
-                           "' (first at line ", first_line[seen], ")"));
-        }
-        product.name = fields[name_column];
-        product.category = fields[category_column];
-        std::optional<double> value;
-        NBO_RETURN_IF_ERROR(
-            ParseAmount(Cell(fields, value_column), "business_value", &value));
-        product.business_value = value.value_or(1.0);
-        Eligibility& rules = product.eligibility;
-        NBO_RETURN_IF_ERROR(
-            ParseCount(fields, min_age_column, "min_age", &rules.min_age));
-        NBO_RETURN_IF_ERROR(
-            ParseCount(fields, max_age_column, "max_age", &rules.max_age));
-        if (rules.min_age && rules.max_age && *rules.min_age > *rules.max_age) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("min_age ", *rules.min_age, " is above max_age ",
-                           *rules.max_age));
-        }
-        NBO_RETURN_IF_ERROR(ParseAmount(Cell(fields, income_column),
-                                        "min_income", &rules.min_income));
-        for (absl::string_view segment :
-             absl::StrSplit(Cell(fields, segments_column), ';')) {
-          segment = absl::StripAsciiWhitespace(segment);
-          if (!segment.empty()) rules.segments.emplace_back(segment);
-        }
-        NBO_RETURN_IF_ERROR(ParseCount(fields, score_column, "min_credit_score",
-                                       &rules.min_credit_score));
-        NBO_RETURN_IF_ERROR(ParseBool(Cell(fields, kyc_column), "kyc_required",
-                                      &rules.kyc_required));
-        ids->Intern(product.product_id);
-        first_line.push_back(reader->line());
-        data->products.push_back(std::move(product));
-        return absl::OkStatus();
-      }));
+  NBO_ASSIGN_OR_RETURN(ProductsCsvParser parser,
+                       ProductsCsvParser::ReadHeader(reader.get()));
+  NBO_RETURN_IF_ERROR(
+      ForEachRow(reader.get(), bad, &data->skipped_product_rows,
+                 [&](const std::vector<std::string>& fields) -> absl::Status {
+                   NBO_ASSIGN_OR_RETURN(Product product,
+                                        parser.Parse(fields, reader->line()));
+                   ids->Intern(product.product_id);
+                   data->products.push_back(std::move(product));
+                   return absl::OkStatus();
+                 }));
   if (data->products.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no products after the header"));

@@ -6,9 +6,8 @@
 //   customers.csv (optional)
 //     customer_id,age,income,segment,credit_score[,more...]
 //     C0000001,34,52000,mass,690,north
-//   products.csv
-//     product_id,name,category[,business_value][,min_age][,max_age]
-//       [,min_income][,segments][,min_credit_score][,kyc_required]
+//   products.csv (its columns: products_csv.h)
+//     product_id,name,category[,business_value][,eligibility...]
 //     P02,Gold Credit Card,cards,2.5,21,,15000,mass;affluent,620,true
 //   transactions.csv
 //     customer_id,product_id,event,timestamp[,amount]
@@ -17,7 +16,8 @@
 //
 // Only customer_id is required in customers.csv and product_id, name and
 // category in products.csv; a missing column or an empty cell leaves the
-// value unset (eligibility: no bound; business_value: 1). Timestamps are
+// value unset. products.csv's rows are read by ProductsCsvParser, so the
+// trainer and nboctl accept the same catalogs. Timestamps are
 // ISO-8601 (2024-03-01T10:00:00Z, fractions and +hh:mm offsets allowed) or
 // unix seconds. Events are view, apply, purchase, open and close, and the
 // answers to an offer, accept and decline (what nbo-server's RecordFeedback
@@ -43,7 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/data/products_csv.h"
+#include "lib/data/product.h"
 
 namespace nbo::data {
 
@@ -228,10 +228,9 @@ struct BankData {
 // products.csv with no products, or more than max_bad_rows bad rows. A bad
 // row is one with the wrong number of fields; an empty or duplicate key; a
 // number that does not parse or is negative (age, income, credit score,
-// business value, eligibility bounds, amount); min_age above max_age; a
-// kyc_required other than true/false/1/0/yes/no; an unknown event, customer
-// or product; or a timestamp that does not parse or lies outside the
-// configured range.
+// amount); a products.csv row ProductsCsvParser refuses; an unknown event,
+// customer or product; or a timestamp that does not parse or lies outside
+// the configured range.
 absl::StatusOr<BankData> ReadBankData(const BankDataOptions& options);
 
 // Offer answers, as `nboctl export-feedback` writes them from nbo-server's

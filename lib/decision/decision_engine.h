@@ -44,21 +44,21 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lib/data/product.h"
 #include "lib/decision/levers.h"
 
 namespace nbo::decision {
 
-// How arbitration treats a product.
-enum class OfferType {
-  // Ranked by priority with the others.
-  kDefault = 0,
-  // Placed before every non-mandatory offer (e.g. a regulatory notice); it
-  // still has to pass every stage.
-  kMandatory = 1,
-  // A service or transaction-triggered offer; ranked like kDefault. The
-  // type is kept so that the caller can present it differently.
-  kTransactional = 2,
-};
+// The terms a product is offered on are lib/data's types (product.h), under
+// the names the decision pipeline has always used. They are the same types,
+// not copies: products.csv is read straight into what the engine decides
+// with, and a new eligibility rule is added in one place. They live in
+// lib/data because lib/decision may depend on lib/data and not the other
+// way round (DESIGN.md section 8).
+using OfferType = data::OfferType;
+using EligibilityRules = data::Eligibility;
+using ContactScope = data::ContactScope;
+using ContactPolicy = data::ContactPolicy;
 
 // What is known about a customer. Every attribute may be unknown.
 struct CustomerProfile {
@@ -70,53 +70,6 @@ struct CustomerProfile {
   std::optional<int> credit_score;
   // Whether know-your-customer checks were passed.
   std::optional<bool> kyc_verified;
-};
-
-// Who may be offered a product: rules over customer attributes, all of which
-// must hold. An unset bound admits everyone. Same meanings as
-// nbo::data::Eligibility.
-struct EligibilityRules {
-  // Inclusive age bounds, in years.
-  std::optional<int> min_age;
-  std::optional<int> max_age;
-  // Minimum yearly income, inclusive.
-  std::optional<double> min_income;
-  // Segments admitted; empty admits every segment (and an unknown one).
-  std::vector<std::string> segments;
-  // Minimum credit score, inclusive.
-  std::optional<int> min_credit_score;
-  // Whether the customer must have passed know-your-customer checks.
-  bool kyc_required = false;
-};
-
-// What a contact policy counts contacts over.
-enum class ContactScope {
-  // Contacts about the product itself.
-  kProduct = 0,
-  // Contacts about any product of the same (non-empty) category: declining
-  // one card rests every card. A product without a category counts its own.
-  kCategory = 1,
-};
-
-// Suppress a product for `suppression_days` days after `max_declines`
-// declines or `max_impressions` impressions.
-//
-// Precisely: counting only contacts at or before now, a product is fatigued
-// by declines while now < T + suppression_days, where T is the time of the
-// max_declines-th most recent decline; likewise for impressions. So exactly
-// suppression_days after that contact the product may be offered again.
-struct ContactPolicy {
-  // N: declines that trigger suppression. Must be > 0.
-  // Default: 2.
-  int max_declines = 2;
-  // M: impressions that trigger suppression. Must be > 0.
-  // Default: 5.
-  int max_impressions = 5;
-  // D: how long the suppression lasts, in days. Must be > 0.
-  // Default: 30.
-  int suppression_days = 30;
-  // Default: kProduct.
-  ContactScope scope = ContactScope::kProduct;
 };
 
 // A catalog entry as the decision pipeline sees it.

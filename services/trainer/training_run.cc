@@ -46,6 +46,7 @@
 #include "lib/training/train_phase.h"
 #include "lib/training/tune_phase.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/catalog_proto.h"
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
 #include "services/common/model_stream_client.h"
@@ -781,30 +782,12 @@ std::string MakeReportJson(const RunState& run,
   return json;
 }
 
-// products.csv's products as the published catalog, with the terms the
-// file gives; contact_policy stays unset (the server's default), the file
-// has no columns for it.
+// products.csv's products as the published catalog, with every term the
+// file gives (business value, eligibility, offer type, contact policy).
 void AddCatalog(const std::vector<data::Product>& products,
                 v1::PublishHeader* header) {
   for (const data::Product& product : products) {
-    v1::Product* out = header->add_catalog();
-    out->set_product_id(product.product_id);
-    out->set_name(product.name);
-    out->set_category(product.category);
-    out->set_business_value(product.business_value);
-    out->set_offer_type(v1::OFFER_TYPE_DEFAULT);
-    const data::Eligibility& rules = product.eligibility;
-    v1::EligibilityRules* eligibility = out->mutable_eligibility();
-    if (rules.min_age) eligibility->set_min_age(*rules.min_age);
-    if (rules.max_age) eligibility->set_max_age(*rules.max_age);
-    if (rules.min_income) eligibility->set_min_income(*rules.min_income);
-    for (const std::string& segment : rules.segments) {
-      eligibility->add_segments(segment);
-    }
-    if (rules.min_credit_score) {
-      eligibility->set_min_credit_score(*rules.min_credit_score);
-    }
-    eligibility->set_kyc_required(rules.kyc_required);
+    *header->add_catalog() = services::ToProto(product);
   }
 }
 

@@ -7,8 +7,10 @@
 //     skipped nothing means the strict one succeeds;
 //   - the lenient read reports each skipped row once through on_bad_row;
 //   - customers.csv's customers are the data's customer ids, in order;
-//   - products.csv read by ReadBankData agrees with ReadProductsCsv, and the
-//     catalog written back with WriteCatalogCsv reads the same;
+//   - products.csv read by a strict ReadBankData and by ReadProductsCsv (one
+//     parser, two error policies) gives the same products or the same
+//     error, and the catalog written back with WriteCatalogCsv reads the
+//     same;
 //   - every timestamp read lies in the configured range and round-trips
 //     through FormatTimestamp;
 //   - the feedback reader takes the same bytes without crashing.
@@ -16,6 +18,7 @@
 #include "tests/fuzz/bank_csv_fuzz.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +95,15 @@ bool SameEligibility(const data::Eligibility& a, const data::Eligibility& b) {
          a.kyc_required == b.kyc_required;
 }
 
+bool SameContactPolicy(const std::optional<data::ContactPolicy>& a,
+                       const std::optional<data::ContactPolicy>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a.has_value() ||
+         (a->max_declines == b->max_declines &&
+          a->max_impressions == b->max_impressions &&
+          a->suppression_days == b->suppression_days && a->scope == b->scope);
+}
+
 bool SameProducts(const std::vector<Product>& a,
                   const std::vector<Product>& b) {
   if (a.size() != b.size()) return false;
@@ -99,7 +111,9 @@ bool SameProducts(const std::vector<Product>& a,
     if (a[i].product_id != b[i].product_id || a[i].name != b[i].name ||
         a[i].category != b[i].category ||
         a[i].business_value != b[i].business_value ||
-        !SameEligibility(a[i].eligibility, b[i].eligibility)) {
+        !SameEligibility(a[i].eligibility, b[i].eligibility) ||
+        a[i].offer_type != b[i].offer_type ||
+        !SameContactPolicy(a[i].contact_policy, b[i].contact_policy)) {
       return false;
     }
   }
@@ -180,18 +194,10 @@ void CheckData(const BankDataOptions& options, const BankData& data) {
 }
 
 void CheckProductsAgree(const std::string& path, const BankData& data) {
-  // ReadProductsCsv checks less (identity columns only): whatever the
-  // bank data reader accepts, it accepts with the same identities.
   absl::StatusOr<std::vector<Product>> catalog = data::ReadProductsCsv(path);
   Check(catalog.ok(), "ReadProductsCsv accepts what ReadBankData accepts");
-  Check(catalog->size() == data.products.size(),
-        "both readers read the same number of products");
-  for (size_t i = 0; i < catalog->size(); ++i) {
-    Check((*catalog)[i].product_id == data.products[i].product_id &&
-              (*catalog)[i].name == data.products[i].name &&
-              (*catalog)[i].category == data.products[i].category,
-          "both readers read the same product identities");
-  }
+  Check(SameProducts(*catalog, data.products),
+        "both readers read the same products");
 
   // The catalog written back reads the same (nboctl datagen writes
   // products.csv this way).
@@ -251,6 +257,14 @@ void FuzzBankData(BankFile file, const uint8_t* bytes, size_t size) {
   } else {
     CheckFailure(loose.status(), "a lenient read fails with INVALID_ARGUMENT");
     Check(!strict.ok(), "a lenient read succeeds when the strict one does");
+  }
+  if (!strict.ok() && file == BankFile::kProducts) {
+    // The other files are valid: the catalog is what the strict read
+    // refused, and the strict catalog reader refuses it in the same words.
+    absl::StatusOr<std::vector<Product>> catalog =
+        data::ReadProductsCsv(options.products_path);
+    Check(!catalog.ok() && catalog.status() == strict.status(),
+          "ReadProductsCsv fails as a strict ReadBankData does");
   }
   if (strict.ok()) {
     Check(loose.ok() && SameData(*strict, *loose),

@@ -8,8 +8,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/data/bank_data.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "services/common/catalog_proto.h"
 
 namespace nbo::nboctl {
 namespace {
@@ -43,7 +45,7 @@ TEST_F(CatalogCsvTest, ReadsIdentityValueAndEligibility) {
   EXPECT_EQ(catalog[0].business_value(), 1.0);
   EXPECT_FALSE(catalog[0].eligibility().has_min_age());
   EXPECT_FALSE(catalog[0].has_contact_policy());
-  EXPECT_EQ(catalog[0].offer_type(), v1::OFFER_TYPE_UNSPECIFIED);
+  EXPECT_EQ(catalog[0].offer_type(), v1::OFFER_TYPE_DEFAULT);
   const v1::Product& card = catalog[1];
   EXPECT_EQ(card.name(), "Gold Card, no fee");
   EXPECT_EQ(card.category(), "cards");
@@ -109,6 +111,36 @@ TEST_F(CatalogCsvTest, PassesOnLibDatasErrors) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("category")));
   EXPECT_THAT(ReadCatalogCsv(dir_.Sub("missing.csv")),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// nbo-trainer reads products.csv through ReadBankData and publishes it with
+// the same conversion: `catalog update` and a training run send the same
+// catalog for the same file.
+TEST_F(CatalogCsvTest, AgreesWithTheBankDataReaderOnEveryColumn) {
+  const std::string path = Write(
+      "product_id,name,category,business_value,min_age,max_age,min_income,"
+      "segments,min_credit_score,kyc_required,offer_type,max_declines,"
+      "max_impressions,suppression_days,contact_scope\n"
+      "P01,Saver,savings,,,,,,,,,,,,\n"
+      "P02,Card,cards,2.5,21,70,15000,mass;affluent,620,true,mandatory,2,5,"
+      "30,category\n");
+  const std::string transactions = dir_.Sub("transactions.csv");
+  std::ofstream(transactions) << "customer_id,product_id,event,timestamp\n";
+  data::BankDataOptions options;
+  options.products_path = path;
+  options.transactions_path = transactions;
+  ASSERT_OK_AND_ASSIGN(const data::BankData data, data::ReadBankData(options));
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::Product> catalog, ReadCatalogCsv(path));
+  ASSERT_THAT(catalog, SizeIs(data.products.size()));
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    EXPECT_EQ(catalog[i].DebugString(),
+              services::ToProto(data.products[i]).DebugString());
+  }
+  const v1::Product& card = catalog[1];
+  EXPECT_EQ(card.offer_type(), v1::OFFER_TYPE_MANDATORY);
+  EXPECT_EQ(card.eligibility().min_credit_score(), 620);
+  EXPECT_EQ(card.contact_policy().suppression_days(), 30);
+  EXPECT_EQ(card.contact_policy().scope(), v1::CONTACT_SCOPE_CATEGORY);
 }
 
 }  // namespace
