@@ -300,6 +300,24 @@ absl::StatusOr<std::vector<float>> FoldIn(const model::ModelVersion& version,
   return absl::InternalError("unknown model kind");
 }
 
+std::optional<InteractionRow> RowOfFactor(const model::ModelVersion& version,
+                                          absl::Span<const float> factor) {
+  switch (version.kind()) {
+    case model::ModelKind::kImplicitAls:
+      return std::nullopt;
+    case model::ModelKind::kEase:
+      break;
+  }
+  InteractionRow row;
+  for (size_t j = 0; j < factor.size(); ++j) {
+    if (factor[j] > 0) {
+      row.items.push_back(static_cast<int32_t>(j));
+      row.values.push_back(factor[j]);
+    }
+  }
+  return row;
+}
+
 absl::StatusOr<std::vector<Contribution>> ScoreContributions(
     const model::ModelVersion& version, const FoldInConfig& config,
     const InteractionRow& row, int32_t item) {

@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,15 @@ InteractionRow BuildInteractionRow(const model::ModelVersion& version,
 absl::StatusOr<std::vector<float>> FoldIn(const model::ModelVersion& version,
                                           const FoldInConfig& config,
                                           const InteractionRow& row);
+
+// The row a stored customer factor stands for, when the version's kind can
+// tell. EASE: the factor's positive entries (a customer's EASE factor is
+// their weighted row, so FoldIn of the result is `factor` again and
+// ScoreContributions over it are the terms of the served score). Implicit
+// ALS: nullopt, a factor does not determine a row.
+// REQUIRES: factor.size() == version.rank().
+std::optional<InteractionRow> RowOfFactor(const model::ModelVersion& version,
+                                          absl::Span<const float> factor);
 
 // One product of a customer's row and its share of a score.
 struct Contribution {

@@ -35,6 +35,11 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::vector<std::string>, publish_to, {},
           "train: comma-separated HOST:PORT of the nbo-servers to publish to; "
           "empty means train and evaluate only");
+ABSL_FLAG(std::string, model_kind, kDefaults.model_kind,
+          "implicit_als, or ease (an item-item model for catalogs of up to "
+          "4096 products; the ALS flags do not apply)");
+ABSL_FLAG(double, ease_lambda, kDefaults.ease_lambda,
+          "EASE: L2 penalty lambda added to X^T X's diagonal, > 0");
 ABSL_FLAG(int, factors, kDefaults.factors, "ALS factors (rank)");
 ABSL_FLAG(int, iterations, kDefaults.iterations, "ALS iterations");
 ABSL_FLAG(double, regularization, kDefaults.regularization,
@@ -82,6 +87,7 @@ constexpr char kUsage[] = R"(trains and publishes nbo models.
 
 Usage:
   nbo-trainer train --data_dir=DIR [--publish_to=HOST:PORT,...]
+      [--model_kind=implicit_als|ease] [--ease_lambda=L]
       [--factors=F --iterations=I --regularization=R --alpha=A --cg_steps=S
        --threads=T --seed=S] [--split=nbo|time|random|leave_k_out]
        [--nbo_window_days=90] [--k=7]
@@ -122,6 +128,8 @@ int Train() {
   spec.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (spec.data_dir.empty()) return Usage("train needs --data_dir");
   spec.publish_to = absl::GetFlag(FLAGS_publish_to);
+  spec.model_kind = absl::GetFlag(FLAGS_model_kind);
+  spec.ease_lambda = absl::GetFlag(FLAGS_ease_lambda);
   spec.factors = absl::GetFlag(FLAGS_factors);
   spec.iterations = absl::GetFlag(FLAGS_iterations);
   spec.regularization = absl::GetFlag(FLAGS_regularization);

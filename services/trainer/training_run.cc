@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "lib/als/als.h"
+#include "lib/als/ease.h"
 #include "lib/als/interaction_matrix.h"
 #include "lib/common/api_limits.h"
 #include "lib/common/json.h"
@@ -53,8 +54,10 @@ namespace nbo::trainer {
 namespace {
 
 constexpr char kTrainerVersion[] = "nbo-trainer 0.1.0";
-// Rows per FactorChunk: well under the server's chunk limit at rank 1024.
-constexpr int kChunkRows = 1024;
+// Rows per FactorChunk: at most 1024, and at most 2 MiB of floats, so that
+// a chunk stays under the server's 4 MiB limit at any rank (an EASE rank
+// is its catalog, up to 4096).
+int ChunkRows(int rank) { return std::clamp((512 << 10) / rank, 1, 1024); }
 // Attempts per publish target, and the first backoff (doubled each time).
 constexpr int kPublishAttempts = 4;
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
@@ -119,6 +122,15 @@ using ::nbo::common::JsonString;
 absl::Status ValidateSpec(const TrainingSpec& spec) {
   if (spec.data_dir.empty()) {
     return absl::InvalidArgumentError("no data directory (--data_dir)");
+  }
+  if (spec.model_kind != "implicit_als" && spec.model_kind != "ease") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model_kind must be implicit_als or ease, got '",
+                     spec.model_kind, "'"));
+  }
+  if (!std::isfinite(spec.ease_lambda) || !(spec.ease_lambda > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ease_lambda must be finite and > 0, got ", spec.ease_lambda));
   }
   if (spec.factors < 1 || spec.factors > 1024) {
     return absl::InvalidArgumentError(
@@ -289,11 +301,12 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
                        services::PublishStream::Start(*stub, call_options));
   NBO_RETURN_IF_ERROR(stream->Write(header));
   const int rank = static_cast<int>(items.cols());
-  for (int64_t begin = 0; begin < items.rows(); begin += kChunkRows) {
+  const int chunk_rows = ChunkRows(rank);
+  for (int64_t begin = 0; begin < items.rows(); begin += chunk_rows) {
     v1::PublishModelRequest request;
     auto* rows = request.mutable_item_factors()->mutable_rows();
     for (int64_t p = begin;
-         p < std::min<int64_t>(items.rows(), begin + kChunkRows); ++p) {
+         p < std::min<int64_t>(items.rows(), begin + chunk_rows); ++p) {
       v1::FactorRow* row = rows->Add();
       row->set_id(data.products[p].product_id);
       row->mutable_values()->Add(items.row(p).data(),
@@ -302,10 +315,10 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
     NBO_RETURN_IF_ERROR(stream->Write(request));
   }
   for (size_t begin = 0; begin < published_customers.size();
-       begin += kChunkRows) {
+       begin += chunk_rows) {
     v1::PublishModelRequest request;
     auto* rows = request.mutable_customer_factors()->mutable_rows();
-    const size_t end = std::min(published_customers.size(), begin + kChunkRows);
+    const size_t end = std::min(published_customers.size(), begin + chunk_rows);
     for (size_t i = begin; i < end; ++i) {
       const int32_t u = published_customers[i];
       v1::FactorRow* row = rows->Add();
@@ -343,6 +356,26 @@ bool Retryable(absl::StatusCode code) {
 // with none (nothing in train, or declines only) has no factor worth
 // scoring with, and is left to popularity, as the server leaves customers
 // its model lacks.
+// Trains the spec's model kind. EASE comes back shaped as ALS (its
+// customer vectors are the weighted rows, its product vectors the columns of
+// B), so evaluation, calibration and publishing take either.
+absl::StatusOr<als::AlsModel> TrainKind(const TrainingSpec& spec,
+                                        const als::InteractionMatrix& matrix,
+                                        const als::AlsOptions& als_options) {
+  if (spec.model_kind != "ease") {
+    return als::TrainImplicit(matrix, als_options);
+  }
+  als::EaseOptions options;
+  options.lambda = static_cast<float>(spec.ease_lambda);
+  options.threads = als_options.threads;
+  options.should_cancel = als_options.should_cancel;
+  NBO_ASSIGN_OR_RETURN(als::EaseModel ease, als::TrainEase(matrix, options));
+  als::AlsModel model;
+  model.user_factors = std::move(ease.user_factors);
+  model.item_factors = std::move(ease.item_factors);
+  return model;
+}
+
 bool HasPreference(const als::CsrMatrix& rows, int32_t row) {
   for (float value : rows.RowValues(row)) {
     if (value > 0) return true;
@@ -673,7 +706,7 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   als_options.progress = progress_for("training");
   const absl::Time train_start = absl::Now();
   NBO_ASSIGN_OR_RETURN(als::AlsModel model,
-                       als::TrainImplicit(train_matrix, als_options));
+                       TrainKind(spec, train_matrix, als_options));
   const double train_seconds = absl::ToDoubleSeconds(absl::Now() - train_start);
   const double seconds_per_iteration =
       model.history.empty() ? 0 : train_seconds / model.history.size();
@@ -815,7 +848,7 @@ absl::StatusOr<TrainingOutcome> RunTraining(
                             events.size(), feedback.size(), full_matrix.nnz()));
   als_options.progress = progress_for("retraining");
   NBO_ASSIGN_OR_RETURN(als::AlsModel final_model,
-                       als::TrainImplicit(full_matrix, als_options));
+                       TrainKind(spec, full_matrix, als_options));
   const double total_training_seconds =
       absl::ToDoubleSeconds(absl::Now() - train_start);
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
@@ -836,7 +869,10 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     v1::PublishHeader* header = header_request.mutable_header();
     header->set_model_name(spec.model_name);
     header->set_version(outcome.version);
-    header->set_rank(spec.factors);
+    const bool ease = spec.model_kind == "ease";
+    header->set_rank(static_cast<int32_t>(final_model.item_factors.cols()));
+    header->set_model_kind(ease ? v1::MODEL_KIND_EASE
+                                : v1::MODEL_KIND_IMPLICIT_ALS);
     // Declared, so that the server checks its free space before writing.
     header->set_customer_count(
         static_cast<int64_t>(published_customers.size()));
@@ -872,20 +908,26 @@ absl::StatusOr<TrainingOutcome> RunTraining(
     }
     v1::ModelMetadata* metadata = header->mutable_metadata();
     metadata->set_description(absl::StrFormat(
-        "implicit ALS, %d factors, trained by %s on data from %s .. %s; "
+        "%s, trained by %s on data from %s .. %s; "
         "retrained on all data after evaluation on the %s split",
-        spec.factors, kTrainerVersion, data::FormatTimestamp(min_time),
+        ease ? absl::StrCat("EASE, lambda ", spec.ease_lambda)
+             : absl::StrCat("implicit ALS, ", spec.factors, " factors"),
+        kTrainerVersion, data::FormatTimestamp(min_time),
         data::FormatTimestamp(max_time), spec.split));
     // No label names a local path (data_dir, feedback_path): where the
     // trainer's files live is none of the servers' clients' business.
     auto& labels = *metadata->mutable_labels();
     labels["trainer"] = kTrainerVersion;
-    labels["algorithm"] = "implicit_als";
-    labels["factors"] = absl::StrCat(spec.factors);
-    labels["iterations"] = absl::StrCat(spec.iterations);
-    labels["regularization"] = absl::StrCat(spec.regularization);
-    labels["alpha"] = absl::StrCat(spec.alpha);
-    labels["cg_steps"] = absl::StrCat(spec.cg_steps);
+    labels["algorithm"] = spec.model_kind;
+    if (ease) {
+      labels["ease_lambda"] = absl::StrCat(spec.ease_lambda);
+    } else {
+      labels["factors"] = absl::StrCat(spec.factors);
+      labels["iterations"] = absl::StrCat(spec.iterations);
+      labels["regularization"] = absl::StrCat(spec.regularization);
+      labels["alpha"] = absl::StrCat(spec.alpha);
+      labels["cg_steps"] = absl::StrCat(spec.cg_steps);
+    }
     labels["seed"] = absl::StrCat(spec.seed);
     labels["data_min_time"] = data::FormatTimestamp(min_time);
     labels["data_max_time"] = data::FormatTimestamp(max_time);

@@ -34,6 +34,13 @@ struct TrainingSpec {
   int cg_steps = 3;
   int threads = 2;
   uint64_t seed = 42;
+  // The model kind: "implicit_als" (the hyperparameters above) or "ease"
+  // (lib/als/ease.h: catalogs of up to 4096 products; factors, iterations,
+  // regularization, alpha and cg_steps do not apply). Default:
+  // "implicit_als".
+  std::string model_kind = "implicit_als";
+  // EASE's lambda, finite and > 0. Default: 100 (als::EaseOptions').
+  double ease_lambda = 100;
   // The evaluation protocol: "nbo" (lib/eval/nbo_split.h: candidates are
   // the products a customer does not hold at the cutoff, viewed ones
   // included; positives are those opened or purchased in the window after

@@ -653,6 +653,32 @@ TEST(EaseFoldInTest, ContributionsAreTheScoresTermsAndSumToIt) {
   EXPECT_GT(checked, 0);
 }
 
+TEST(EaseFoldInTest, AStoredFactorGivesBackItsRowOnlyForEase) {
+  const EventLog log = RandomEvents(24, /*declines=*/true);
+  const data::EventWeights weights;
+  const als::InteractionMatrix matrix = TrainerMatrix(log, weights);
+  ASSERT_OK_AND_ASSIGN(const als::EaseModel trained,
+                       als::TrainEase(matrix, als::EaseOptions()));
+  auto version = EaseVersionOf(log, trained.item_factors);
+  int checked = 0;
+  for (int u = 0; u < kCustomers; ++u) {
+    const auto stored = trained.user_factors.row(u);
+    const std::vector<float> factor(stored.data(),
+                                    stored.data() + stored.size());
+    std::optional<InteractionRow> row = RowOfFactor(*version, factor);
+    ASSERT_TRUE(row.has_value());
+    if (row->items.empty()) continue;
+    ASSERT_OK_AND_ASSIGN(std::vector<float> x,
+                         FoldIn(*version, FoldInConfig(), *row));
+    EXPECT_EQ(x, factor) << "customer " << u;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+  auto als_version = HandBuilt({1, 0, 0, 1});
+  const float als_factor[] = {0.5f, 0.5f};
+  EXPECT_FALSE(RowOfFactor(*als_version, als_factor).has_value());
+}
+
 TEST(EaseFoldInTest, AnEmptyRowIsAFailedPrecondition) {
   const EventLog log = RandomEvents(23, /*declines=*/false);
   ASSERT_OK_AND_ASSIGN(const als::EaseModel trained,
