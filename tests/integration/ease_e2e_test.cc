@@ -4,7 +4,8 @@
 // train --model_kind=ease` trains on generated bank data and publishes to a
 // running nbo-server; the version reports its kind, serves a known
 // customer with explanations, folds in a customer it never saw from
-// ingested transactions, and still serves after a restart. And over real
+// ingested transactions, still serves after a restart, and exports as EASE
+// to a replica. And over real
 // gRPC, a kind the server does not know is refused.
 
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/model_stream_client.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_model.h"
 
@@ -212,6 +214,29 @@ TEST_F(EaseEndToEndTest, PublishesServesFoldsInExplainsAndSurvivesARestart) {
     EXPECT_EQ(again.offers(k).score(), folded.offers(k).score());
   }
   EXPECT_EQ(Ask(known).strategy(), nbo::v1::STRATEGY_PERSONALIZED);
+
+  // A replica bootstrapping from this server's export serves EASE too.
+  nbo::v1::ExportModelRequest export_request;
+  export_request.set_version(1);
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<nbo::v1::PublishModelRequest> exported,
+      services::ExportModelMessages(*models_, export_request,
+                                    services::StreamCallOptions()));
+  ASSERT_FALSE(exported.empty());
+  EXPECT_EQ(exported[0].header().model_kind(), nbo::v1::MODEL_KIND_EASE);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> replica,
+                       ServerProcess::Start(dir_.Sub("replica")));
+  auto replica_models = nbo::v1::ModelService::NewStub(replica->channel());
+  ASSERT_THAT(Publish(*replica_models, exported), IsOk());
+  grpc::ClientContext context;
+  nbo::v1::GetModelStatusResponse replica_status;
+  ASSERT_TRUE(replica_models
+                  ->GetModelStatus(&context, nbo::v1::GetModelStatusRequest(),
+                                   &replica_status)
+                  .ok());
+  ASSERT_EQ(replica_status.model().versions_size(), 1);
+  EXPECT_EQ(replica_status.model().versions(0).model_kind(),
+            nbo::v1::MODEL_KIND_EASE);
 }
 
 TEST_F(EaseEndToEndTest, RefusesAModelKindItDoesNotKnowOverGrpc) {
