@@ -31,18 +31,50 @@ std::vector<ScoredProduct> TakeTop(std::vector<ScoredProduct> all, int n) {
   return all;
 }
 
+// Rank and gramian size by kind; REQUIRES a non-empty catalog.
+absl::Status CheckShape(const ModelVersionParams& params) {
+  switch (params.kind) {
+    case ModelKind::kImplicitAls: {
+      if (params.rank < 1 || params.rank > kMaxRank) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rank ", params.rank, " is outside [1, ", kMaxRank, "]"));
+      }
+      const size_t size = static_cast<size_t>(params.rank) * params.rank;
+      if (!params.gramian.empty() && params.gramian.size() != size) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "gramian holds ", params.gramian.size(), " values; rank ",
+            params.rank, " needs ", size, " or none"));
+      }
+      return absl::OkStatus();
+    }
+    case ModelKind::kEase:
+      if (params.catalog.size() > static_cast<size_t>(kMaxEaseRank)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("an EASE version has at most ", kMaxEaseRank,
+                         " products, got ", params.catalog.size()));
+      }
+      if (static_cast<size_t>(params.rank) != params.catalog.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("an EASE version's rank must be its catalog size ",
+                         params.catalog.size(), ", got ", params.rank));
+      }
+      if (!params.gramian.empty()) {
+        return absl::InvalidArgumentError("an EASE version has no gramian");
+      }
+      return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError("unknown model kind");
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
     ModelVersionParams params) {
-  if (params.rank < 1 || params.rank > kMaxRank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("rank ", params.rank, " is outside [1, ", kMaxRank, "]"));
-  }
   if (params.catalog.empty()) {
     return absl::InvalidArgumentError("catalog is empty");
   }
   const size_t products = params.catalog.size();
+  if (absl::Status s = CheckShape(params); !s.ok()) return s;
   if (params.item_factors.size() != products * params.rank) {
     return absl::InvalidArgumentError(absl::StrCat(
         "item factors hold ", params.item_factors.size(), " values; ", products,
@@ -54,12 +86,6 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
           "item factor of product '", params.catalog[i / params.rank].id,
           "' has a non-finite value"));
     }
-  }
-  const size_t gramian_size = static_cast<size_t>(params.rank) * params.rank;
-  if (!params.gramian.empty() && params.gramian.size() != gramian_size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("gramian holds ", params.gramian.size(), " values; rank ",
-                     params.rank, " needs ", gramian_size, " or none"));
   }
   for (float g : params.gramian) {
     if (!std::isfinite(g)) {
@@ -99,7 +125,10 @@ ModelVersion::ModelVersion(ModelVersionParams params)
     : params_(std::move(params)),
       items_(Eigen::Map<const FactorMatrix>(
           params_.item_factors.data(), params_.catalog.size(), params_.rank)) {
-  if (params_.gramian.empty()) {
+  // Only implicit ALS's fold-in solves against Y^T Y.
+  if (params_.kind != ModelKind::kImplicitAls) {
+    gramian_.resize(0, 0);
+  } else if (params_.gramian.empty()) {
     // The lower triangle by one rank update, mirrored: the way
     // als::ComputeGramian sums a chunk of rows.
     Eigen::MatrixXf lower = Eigen::MatrixXf::Zero(params_.rank, params_.rank);

@@ -23,8 +23,23 @@ struct Product {
   std::string category;
 };
 
-// Largest rank a version may have.
+// What kind of model a version is (nbo.v1.ModelKind). Scoring is the same
+// dot product for every kind; fold-in and explanations differ
+// (lib/serving/fold_in.h).
+enum class ModelKind {
+  // Implicit-feedback ALS: rank is the factor length.
+  kImplicitAls,
+  // EASE (lib/als/ease.h): rank is the catalog size, a customer's vector
+  // their weighted interaction row, product j's vector column j of B.
+  kEase,
+};
+
+// Largest rank an implicit-ALS version may have.
 inline constexpr int32_t kMaxRank = 1024;
+
+// Largest catalog, and so rank, of an EASE version: B is catalog^2 floats
+// (64 MiB at 4096). The same bound as als::kEaseMaxItems.
+inline constexpr int32_t kMaxEaseRank = 4096;
 
 // Item factors, one row per catalog product; the same type as
 // als::FactorMatrix, so that a version's factors go to lib/als unconverted.
@@ -39,6 +54,8 @@ struct ScoredProduct {
 
 // Everything needed to build a ModelVersion.
 struct ModelVersionParams {
+  // Default: ModelKind::kImplicitAls.
+  ModelKind kind = ModelKind::kImplicitAls;
   std::string model_name;
   int64_t version = 0;
   int32_t rank = 0;
@@ -55,10 +72,12 @@ struct ModelVersionParams {
   // hyperparameters from them.
   // Default: none.
   std::map<std::string, std::string> labels;
-  // Y^T Y of item_factors, rank * rank floats (row-major, symmetric), or
-  // empty to have Create() compute it. The server passes the trainer's own
-  // (als::ComputeGramian) so that fold-in solves exactly what training did.
-  // Default: empty (computed).
+  // Implicit ALS: Y^T Y of item_factors, rank * rank floats (row-major,
+  // symmetric), or empty to have Create() compute it. The server passes the
+  // trainer's own (als::ComputeGramian) so that fold-in solves exactly what
+  // training did. EASE has no use for it: it must be empty and none is
+  // computed (at rank 4096 it would cost 7 * 10^10 flops).
+  // Default: empty (computed for implicit ALS).
   std::vector<float> gramian;
 };
 
@@ -71,14 +90,17 @@ struct ModelVersionParams {
 // in-flight requests after it stops being routed to.
 class ModelVersion {
  public:
-  // Validates and builds a version. INVALID_ARGUMENT when rank is not in
-  // [1, kMaxRank], the catalog is empty or has empty/duplicate ids,
-  // item_factors does not hold catalog.size() * rank values, gramian is neither
-  // empty nor rank * rank values, any value is NaN/Inf, or popularity does not
-  // have one finite value per product.
+  // Validates and builds a version. INVALID_ARGUMENT when the catalog is
+  // empty or has empty/duplicate ids; for implicit ALS when rank is not in
+  // [1, kMaxRank] or gramian is neither empty nor rank * rank values; for
+  // EASE when rank is not the catalog size, the catalog has more than
+  // kMaxEaseRank products, or gramian is not empty; when item_factors does
+  // not hold catalog.size() * rank values, any value is NaN/Inf, or
+  // popularity does not have one finite value per product.
   static absl::StatusOr<std::shared_ptr<const ModelVersion>> Create(
       ModelVersionParams params);
 
+  ModelKind kind() const { return params_.kind; }
   const std::string& model_name() const { return params_.model_name; }
   int64_t version() const { return params_.version; }
   int32_t rank() const { return params_.rank; }
@@ -88,8 +110,8 @@ class ModelVersion {
   }
   // catalog().size() x rank(): row i is catalog()[i]'s item factor.
   const FactorMatrix& item_matrix() const { return items_; }
-  // rank() x rank(): Y^T Y of item_matrix(), as given in the params or
-  // computed by Create().
+  // Implicit ALS: rank() x rank(), Y^T Y of item_matrix(), as given in the
+  // params or computed by Create(). EASE: empty (0 x 0).
   const FactorMatrix& gramian() const { return gramian_; }
   // Catalog position of `product_id`, or -1.
   int32_t ProductIndex(absl::string_view product_id) const;

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/als/als.h"
+#include "lib/als/ease.h"
 #include "lib/common/status_macros.h"
 
 namespace nbo::serving {
@@ -115,6 +116,92 @@ bool Better(const model::ScoredProduct& a, const model::ScoredProduct& b) {
   return a.index < b.index;
 }
 
+// Implicit ALS's fold-in. REQUIRES: ValidateRow(version, row) is OK.
+absl::StatusOr<std::vector<float>> AlsFoldIn(const model::ModelVersion& version,
+                                             const FoldInConfig& config,
+                                             const InteractionRow& row) {
+  NBO_RETURN_IF_ERROR(ValidateConfig(config));
+  als::AlsOptions options;
+  options.factors = version.rank();
+  options.regularization = config.regularization;
+  options.alpha = config.alpha;
+  options.solver = als::Solver::kCholesky;
+  options.threads = 1;
+  NBO_ASSIGN_OR_RETURN(
+      const Eigen::VectorXf x,
+      als::SolveUserRow(version.item_matrix(), version.gramian(), row.items,
+                        row.values, options));
+  if (!x.allFinite()) {
+    return absl::FailedPreconditionError(
+        "fold-in has no finite solution (singular normal equations)");
+  }
+  return std::vector<float>(x.data(), x.data() + x.size());
+}
+
+// EASE's fold-in: the weighted row. REQUIRES: ValidateRow(version, row) is
+// OK (so the items are distinct catalog indices).
+std::vector<float> EaseFoldIn(const model::ModelVersion& version,
+                              const InteractionRow& row) {
+  std::vector<float> x(version.rank());
+  als::EaseUserVector(row.items, row.values, absl::MakeSpan(x));
+  return x;
+}
+
+// Implicit ALS's contributions (see ScoreContributions). REQUIRES:
+// ValidateRow(version, row) is OK and item is a catalog index.
+absl::StatusOr<std::vector<Contribution>> AlsContributions(
+    const model::ModelVersion& version, const FoldInConfig& config,
+    const InteractionRow& row, int32_t item) {
+  NBO_RETURN_IF_ERROR(ValidateConfig(config));
+  const model::FactorMatrix& items = version.item_matrix();
+  Scratch& s = ThreadScratch();
+  // W = YtY + lambda I + sum_j alpha |r_j| y_j y_j^T (lower triangle), in
+  // double so that the contributions add up to the score.
+  s.w = version.gramian().cast<double>();
+  s.w.diagonal().array() += static_cast<double>(config.regularization);
+  for (size_t k = 0; k < row.items.size(); ++k) {
+    s.y = items.row(row.items[k]).transpose().cast<double>();
+    s.w.selfadjointView<Eigen::Lower>().rankUpdate(
+        s.y, static_cast<double>(config.alpha) * std::fabs(row.values[k]));
+  }
+  s.ldlt.compute(s.w);
+  s.y = items.row(item).transpose().cast<double>();
+  s.z = s.ldlt.solve(s.y);
+  if (!s.z.allFinite()) {
+    return absl::FailedPreconditionError(
+        "fold-in has no finite solution (singular normal equations)");
+  }
+  std::vector<Contribution> contributions(row.items.size());
+  for (size_t k = 0; k < row.items.size(); ++k) {
+    contributions[k].item = row.items[k];
+    // c_j p_j: a refusal (p_j = 0) adds nothing to the right-hand side.
+    if (!(row.values[k] > 0)) continue;
+    const double confidence =
+        1.0 + static_cast<double>(config.alpha) * row.values[k];
+    contributions[k].weight =
+        confidence *
+        s.z.dot(items.row(row.items[k]).transpose().cast<double>());
+  }
+  return contributions;
+}
+
+// EASE's contributions: x_uj B[j][item], where B[j][item] is entry j of
+// the item's factor (its column of B). REQUIRES: as AlsContributions.
+std::vector<Contribution> EaseContributions(const model::ModelVersion& version,
+                                            const InteractionRow& row,
+                                            int32_t item) {
+  const auto column = version.item_matrix().row(item);
+  std::vector<Contribution> contributions(row.items.size());
+  for (size_t k = 0; k < row.items.size(); ++k) {
+    const int32_t j = row.items[k];
+    contributions[k].item = j;
+    contributions[k].weight =
+        static_cast<double>(als::EaseWeight(row.values[k])) *
+        static_cast<double>(column[j]);
+  }
+  return contributions;
+}
+
 }  // namespace
 
 absl::StatusOr<FoldInConfig> FoldInConfigFromLabels(
@@ -204,22 +291,31 @@ absl::StatusOr<std::vector<float>> FoldIn(const model::ModelVersion& version,
                                           const FoldInConfig& config,
                                           const InteractionRow& row) {
   NBO_RETURN_IF_ERROR(ValidateRow(version, row));
-  NBO_RETURN_IF_ERROR(ValidateConfig(config));
-  als::AlsOptions options;
-  options.factors = version.rank();
-  options.regularization = config.regularization;
-  options.alpha = config.alpha;
-  options.solver = als::Solver::kCholesky;
-  options.threads = 1;
-  NBO_ASSIGN_OR_RETURN(
-      const Eigen::VectorXf x,
-      als::SolveUserRow(version.item_matrix(), version.gramian(), row.items,
-                        row.values, options));
-  if (!x.allFinite()) {
-    return absl::FailedPreconditionError(
-        "fold-in has no finite solution (singular normal equations)");
+  switch (version.kind()) {
+    case model::ModelKind::kImplicitAls:
+      return AlsFoldIn(version, config, row);
+    case model::ModelKind::kEase:
+      return EaseFoldIn(version, row);
   }
-  return std::vector<float>(x.data(), x.data() + x.size());
+  return absl::InternalError("unknown model kind");
+}
+
+std::optional<InteractionRow> RowOfFactor(const model::ModelVersion& version,
+                                          absl::Span<const float> factor) {
+  switch (version.kind()) {
+    case model::ModelKind::kImplicitAls:
+      return std::nullopt;
+    case model::ModelKind::kEase:
+      break;
+  }
+  InteractionRow row;
+  for (size_t j = 0; j < factor.size(); ++j) {
+    if (factor[j] > 0) {
+      row.items.push_back(static_cast<int32_t>(j));
+      row.values.push_back(factor[j]);
+    }
+  }
+  return row;
 }
 
 absl::StatusOr<std::vector<Contribution>> ScoreContributions(
@@ -231,37 +327,13 @@ absl::StatusOr<std::vector<Contribution>> ScoreContributions(
         absl::StrCat("item ", item, " is out of range [0, ", products, ")"));
   }
   NBO_RETURN_IF_ERROR(ValidateRow(version, row));
-  NBO_RETURN_IF_ERROR(ValidateConfig(config));
-  const model::FactorMatrix& items = version.item_matrix();
-  Scratch& s = ThreadScratch();
-  // W = YtY + lambda I + sum_j alpha |r_j| y_j y_j^T (lower triangle), in
-  // double so that the contributions add up to the score.
-  s.w = version.gramian().cast<double>();
-  s.w.diagonal().array() += static_cast<double>(config.regularization);
-  for (size_t k = 0; k < row.items.size(); ++k) {
-    s.y = items.row(row.items[k]).transpose().cast<double>();
-    s.w.selfadjointView<Eigen::Lower>().rankUpdate(
-        s.y, static_cast<double>(config.alpha) * std::fabs(row.values[k]));
+  switch (version.kind()) {
+    case model::ModelKind::kImplicitAls:
+      return AlsContributions(version, config, row, item);
+    case model::ModelKind::kEase:
+      return EaseContributions(version, row, item);
   }
-  s.ldlt.compute(s.w);
-  s.y = items.row(item).transpose().cast<double>();
-  s.z = s.ldlt.solve(s.y);
-  if (!s.z.allFinite()) {
-    return absl::FailedPreconditionError(
-        "fold-in has no finite solution (singular normal equations)");
-  }
-  std::vector<Contribution> contributions(row.items.size());
-  for (size_t k = 0; k < row.items.size(); ++k) {
-    contributions[k].item = row.items[k];
-    // c_j p_j: a refusal (p_j = 0) adds nothing to the right-hand side.
-    if (!(row.values[k] > 0)) continue;
-    const double confidence =
-        1.0 + static_cast<double>(config.alpha) * row.values[k];
-    contributions[k].weight =
-        confidence *
-        s.z.dot(items.row(row.items[k]).transpose().cast<double>());
-  }
-  return contributions;
+  return absl::InternalError("unknown model kind");
 }
 
 absl::StatusOr<std::vector<Contribution>> ExplainScore(

@@ -1,11 +1,20 @@
 // Copyright (c) 2026 The nbo Authors. MIT License.
 //
 // Real-time fold-in: a customer factor for someone the version was not
-// trained on (or whose events changed since), solved on the request path
-// against the version's fixed item factors, the way the trainer solves every
-// user row. Also the two answers that come from the same algebra: why a
-// product scores what it does (the `implicit` library's explain), and which
-// products sit near a product in factor space.
+// trained on (or whose events changed since), computed on the request path
+// against the version's fixed item factors the way the trainer computed
+// every user row. Also the two answers that come from the same algebra: why
+// a product scores what it does, and which products sit near a product in
+// factor space.
+//
+// What fold-in and explanations compute depends on the version's kind
+// (model::ModelKind), dispatched once per call:
+//   implicit ALS  the customer's normal equations solved against the item
+//                 factors and their gramian (the `implicit` library's
+//                 recalculate_user and explain);
+//   EASE          the customer's weighted row itself (als::EaseUserVector:
+//                 no solve), and product j's share of item i's score is
+//                 x_uj B[j][i].
 //
 //   absl::StatusOr<FoldInConfig> config =
 //       FoldInConfigFromLabels(version->labels());  // Once per version.
@@ -23,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +46,8 @@
 namespace nbo::serving {
 
 // The training hyperparameters fold-in must reuse to solve what the trainer
-// solved, read from a version's labels.
+// solved, read from a version's labels. EASE versions use weights and
+// training_end only (their fold-in has nothing to solve).
 struct FoldInConfig {
   // lambda, label "regularization".
   // Default: 10 (the trainer's default).
@@ -116,24 +127,38 @@ InteractionRow BuildInteractionRow(const model::ModelVersion& version,
                                    absl::Span<const CustomerEvent> events,
                                    const data::EventWeights& weights);
 
-// The customer factor (rank() floats) for `row`: als::SolveUserRow against
-// the version's item factors and gramian with config's regularization and
-// alpha, solved exactly (als::Solver::kCholesky). The trainer solves the
-// same normal equations with a few conjugate-gradient steps per iteration,
-// warm-started from the previous iteration's factor, so its factor is an
-// approximation of this exact solution that improves every iteration; a
-// fold-in has no previous factor to start from, and a few steps from zero
-// would stop far from it. Tens of microseconds at rank 64.
+// The customer factor (rank() floats) for `row`.
+//
+// Implicit ALS: als::SolveUserRow against the version's item factors and
+// gramian with config's regularization and alpha, solved exactly
+// (als::Solver::kCholesky). The trainer solves the same normal equations
+// with a few conjugate-gradient steps per iteration, warm-started from the
+// previous iteration's factor, so its factor is an approximation of this
+// exact solution that improves every iteration; a fold-in has no previous
+// factor to start from, and a few steps from zero would stop far from it.
+// Tens of microseconds at rank 64.
+//
+// EASE: als::EaseUserVector(row), the vector the trainer published for a
+// customer with the same row, bit for bit; config is not used.
 //
 // FAILED_PRECONDITION when the row is empty (nothing to fold in: callers
-// fall back to popularity). INVALID_ARGUMENT when the row or config is
-// malformed (sizes differ, an item out of range, a value not finite,
+// fall back to popularity). INVALID_ARGUMENT when the row or (ALS) config
+// is malformed (sizes differ, an item out of range, a value not finite,
 // regularization or alpha negative or not finite). FAILED_PRECONDITION
-// when the solution is not finite (regularization 0 and a rank-deficient
-// gramian).
+// when the ALS solution is not finite (regularization 0 and a
+// rank-deficient gramian).
 absl::StatusOr<std::vector<float>> FoldIn(const model::ModelVersion& version,
                                           const FoldInConfig& config,
                                           const InteractionRow& row);
+
+// The row a stored customer factor stands for, when the version's kind can
+// tell. EASE: the factor's positive entries (a customer's EASE factor is
+// their weighted row, so FoldIn of the result is `factor` again and
+// ScoreContributions over it are the terms of the served score). Implicit
+// ALS: nullopt, a factor does not determine a row.
+// REQUIRES: factor.size() == version.rank().
+std::optional<InteractionRow> RowOfFactor(const model::ModelVersion& version,
+                                          absl::Span<const float> factor);
 
 // One product of a customer's row and its share of a score.
 struct Contribution {
@@ -141,16 +166,22 @@ struct Contribution {
   double weight = 0;
 };
 
-// The decomposition of `item`'s fold-in score over the row's products
-// (Hu, Koren, Volinsky, section 5; the `implicit` library's explain). With
+// The decomposition of `item`'s fold-in score over the row's products. One
+// contribution per row product, in row order; they sum to
+// y_item . FoldIn(version, config, row) (computed in double, so up to the
+// fold-in's float rounding).
+//
+// EASE: product j contributes x_uj B[j][item] (x_uj = als::EaseWeight of
+// its value): the score's terms themselves. A refused product (x_uj = 0)
+// and the item itself (B[item][item] = 0) contribute 0.
+//
+// Implicit ALS (Hu, Koren, Volinsky, section 5; the `implicit` library's
+// explain): with
 // W = YtY + Y_u^T (C_u - I) Y_u + lambda I the row's normal-equation
 // matrix, x_u = W^-1 sum_j c_j p_j y_j, so
 //   score = y_item . x_u = sum_j c_j p_j (y_item^T W^-1 y_j)
 // and product j contributes c_j p_j y_item^T W^-1 y_j: 0 for a refused
-// product (p_j = 0), whose weight acts through W instead. One contribution
-// per row product, in row order; they sum to
-// y_item . FoldIn(version, config, row) (computed in double, so up to the
-// fold-in's float rounding).
+// product (p_j = 0), whose weight acts through W instead.
 //
 // Codes as FoldIn(), and INVALID_ARGUMENT when item is not a catalog index.
 absl::StatusOr<std::vector<Contribution>> ScoreContributions(
@@ -167,8 +198,11 @@ absl::StatusOr<std::vector<Contribution>> ExplainScore(
 
 // The (at most) k other catalog products most similar to `item`, by cosine
 // similarity of item factors (the score, in [-1, 1]), highest first, ties
-// by catalog order. A zero factor, `item`'s or another's, has similarity 0.
-// Empty when k <= 0 or item is not a catalog index.
+// by catalog order. For both kinds: an EASE item factor is its column of
+// B, the weights with which the other products predict it, so two products
+// are similar when the same products predict them. A zero factor, `item`'s or
+// another's, has similarity 0. Empty when k <= 0 or item is not a catalog
+// index.
 std::vector<model::ScoredProduct> SimilarProducts(
     const model::ModelVersion& version, int32_t item, int k);
 

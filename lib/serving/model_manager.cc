@@ -15,6 +15,7 @@
 #include "lib/common/quote.h"
 #include "lib/common/stable_hash.h"
 #include "lib/common/status_macros.h"
+#include "lib/serving/model_kind.h"
 #include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
 
@@ -141,10 +142,15 @@ absl::StatusOr<nbo::v1::VersionState> ModelManager::LoadVersion(
 
 absl::StatusOr<std::shared_ptr<const model::ModelVersion>>
 ModelManager::BuildServable(const store::VersionRecord& record) const {
+  // First: a kind this server does not know is refused before reading
+  // factors it could not use.
+  NBO_ASSIGN_OR_RETURN(const model::ModelKind kind,
+                       ModelKindFromProto(record.model_kind));
   NBO_ASSIGN_OR_RETURN(
       std::vector<float> items,
       options_.store->ReadItemFactors(record.model_name, record.version));
   model::ModelVersionParams params;
+  params.kind = kind;
   params.model_name = record.model_name;
   params.version = record.version;
   params.rank = record.rank;
@@ -157,9 +163,10 @@ ModelManager::BuildServable(const store::VersionRecord& record) const {
   params.calibration_a = record.calibration_a;
   params.calibration_b = record.calibration_b;
   params.labels = record.labels;
-  // Fold-in solves against YtY; the trainer's own, bit for bit. Factors of
-  // the wrong size are left for Create() to reject.
-  if (record.rank > 0 && record.rank <= model::kMaxRank &&
+  // ALS's fold-in solves against YtY; the trainer's own, bit for bit.
+  // Factors of the wrong size are left for Create() to reject.
+  if (kind == model::ModelKind::kImplicitAls && record.rank > 0 &&
+      record.rank <= model::kMaxRank &&
       params.item_factors.size() == params.catalog.size() * record.rank) {
     const als::FactorMatrix gramian = als::ComputeGramian(
         Eigen::Map<const als::FactorMatrix>(params.item_factors.data(),
@@ -213,7 +220,10 @@ absl::Status ModelManager::LoadLocked(const store::VersionRecord& record) {
       entry.state = nbo::v1::VERSION_STATE_FAILED;
       entry.error = std::string(built.status().message());
     }
-    // A version that cannot serve is of no use on disk either.
+    // A version that cannot serve is of no use on disk either; but one of a
+    // kind this server does not know may serve again after an upgrade (a
+    // newer server wrote it, this one was rolled back), so it stays.
+    if (!ModelKindFromProto(record.model_kind).ok()) return built.status();
     absl::Status deleted = options_.store->DeleteVersion(name, record.version);
     if (!deleted.ok()) {
       Log(absl::StrCat("could not delete failed version ", record.version, ": ",
@@ -624,6 +634,7 @@ nbo::v1::ModelStatus ModelManager::StatusOf(const std::string& name,
     out->set_error_message(v.error);
     const store::VersionRecord& r = v.record;
     out->set_rank(r.rank);
+    out->set_model_kind(ReportedModelKind(r.model_kind));
     out->set_customer_count(r.customer_count);
     out->set_product_count(r.product_count);
     out->mutable_created_time()->set_seconds(r.created_unix_micros / 1000000);

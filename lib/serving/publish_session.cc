@@ -13,6 +13,7 @@
 #include "lib/common/quote.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/catalog_registry.h"
+#include "lib/serving/model_kind.h"
 #include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
 
@@ -167,11 +168,14 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
         "header.version must be in [1, 2^53 = ", common::kMaxVersion, "], got ",
         version_)));
   }
-  if (rank_ < 1 || rank_ > limits_.max_rank) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "header.rank must be in [1, ", limits_.max_rank, "], got ", rank_)));
-  }
+  absl::StatusOr<model::ModelKind> kind =
+      ModelKindFromProto(header.model_kind());
+  if (!kind.ok()) return Fail(kind.status());
   const int products = header.catalog_size();
+  if (absl::Status s = CheckRank(*kind, rank_, products, limits_.max_rank);
+      !s.ok()) {
+    return Fail(s);
+  }
   if (products == 0 || products > limits_.max_products) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("header.catalog must list 1..", limits_.max_products,
@@ -214,6 +218,7 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
   record_.model_name = model_name_;
   record_.version = version_;
   record_.rank = rank_;
+  record_.model_kind = header.model_kind();
   record_.description = meta.description();
   record_.labels.insert(meta.labels().begin(), meta.labels().end());
   record_.metrics.insert(meta.metrics().begin(), meta.metrics().end());

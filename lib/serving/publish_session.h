@@ -24,7 +24,9 @@ struct PublishLimits {
   // Largest serialized FactorChunk message accepted.
   // Default: 4 MiB.
   size_t max_chunk_bytes = 4 << 20;
-  // Largest factor length.
+  // Largest factor length of an implicit-ALS version. An EASE version's
+  // rank is its catalog size, at most model::kMaxEaseRank (CheckRank in
+  // model_kind.h).
   // Default: 1024.
   int32_t max_rank = 1024;
   // Largest catalog.
@@ -59,7 +61,8 @@ class PublishSession {
 
   // Takes the next message of the stream. After an error the session is
   // finished and its partial data deleted. Codes:
-  //   INVALID_ARGUMENT    bad header field (a version outside
+  //   INVALID_ARGUMENT    bad header field (a rank outside the kind's
+  //                       bounds, see CheckRank; a version outside
   //                       [1, common::kMaxVersion], a catalog, popularity
   //                       or metadata outside lib/common/api_limits.h's
   //                       bounds), factor of the wrong length, NaN/Inf or
@@ -70,7 +73,9 @@ class PublishSession {
   //   RESOURCE_EXHAUSTED  (header) the version, as the header sizes it, does
   //                       not fit in limits.free_bytes
   //   FAILED_PRECONDITION a message out of order (no header first, items
-  //                       after customers, anything after the commit)
+  //                       after customers, anything after the commit); a
+  //                       header.model_kind this server does not know
+  //                       (the message names its number)
   absl::Status Add(const nbo::v1::PublishModelRequest& message);
 
   // The client closed the stream: commits (if a commit message arrived),

@@ -404,6 +404,11 @@ absl::Status Recommender::Decide(const Call& call,
   response->set_catalog_revision(config->revision());
   common::ToProtoTime(now, response->mutable_timestamp());
 
+  if (call.explain && strategy == nbo::v1::STRATEGY_PERSONALIZED &&
+      !row.has_value()) {
+    // EASE: the stored factor is the row that was scored.
+    row = RowOfFactor(version, factor);
+  }
   if (call.explain && strategy != nbo::v1::STRATEGY_POPULARITY &&
       !row.has_value() && has_transactions) {
     NBO_ASSIGN_OR_RETURN(
@@ -430,9 +435,12 @@ absl::Status Recommender::Decide(const Call& call,
       r->set_code("POPULAR");
       r->set_detail("ranked by the version's popularity");
     } else if (row.has_value() && !row->items.empty()) {
-      NBO_ASSIGN_OR_RETURN(std::vector<Contribution> contributions,
-                           ExplainScore(version, *fold_in_config, *row, s.index,
-                                        options_.explain_top_products));
+      // A row from the stored factor comes without a config (no
+      // transactions); the kinds that give such rows do not read it.
+      NBO_ASSIGN_OR_RETURN(
+          std::vector<Contribution> contributions,
+          ExplainScore(version, fold_in_config.value_or(FoldInConfig()), *row,
+                       s.index, options_.explain_top_products));
       for (const Contribution& c : contributions) {
         nbo::v1::Reason* r = offer->add_reasons();
         r->set_code("CONTRIBUTING_PRODUCT");

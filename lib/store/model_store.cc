@@ -181,6 +181,7 @@ internal::VersionRecordValue ToValue(const VersionRecord& record) {
   value.set_product_count(record.product_count);
   value.set_created_unix_micros(record.created_unix_micros);
   value.set_factor_encoding(internal::FACTOR_ENCODING_FLOAT32_LE);
+  value.set_model_kind(record.model_kind);
   return value;
 }
 
@@ -203,6 +204,7 @@ VersionRecord FromValue(const internal::VersionRecordValue& value) {
   record.customer_count = value.customer_count();
   record.product_count = value.product_count();
   record.created_unix_micros = value.created_unix_micros();
+  record.model_kind = value.model_kind();
   return record;
 }
 

@@ -55,6 +55,10 @@ struct VersionRecord {
   int64_t product_count = 0;
   // Microseconds since the Unix epoch, set by the caller at commit.
   int64_t created_unix_micros = 0;
+  // The nbo.v1.ModelKind number from the publish header, kept as a number
+  // so that the store neither knows the API nor loses a kind it does not
+  // know; 0 (and every record stored before kinds existed) is implicit ALS.
+  int32_t model_kind = 0;
 };
 
 // One arm of a traffic split: either a version (label empty) or a label.

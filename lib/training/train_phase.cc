@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lib/als/ease.h"
 #include "lib/common/status_macros.h"
 
 namespace nbo::training {
@@ -33,6 +34,24 @@ absl::StatusOr<TrainedModel> TrainAls(const als::InteractionMatrix& matrix,
   model.user_factors = std::move(als_model.user_factors);
   model.item_factors = std::move(als_model.item_factors);
   model.history = std::move(als_model.history);
+  return model;
+}
+
+// EASE comes back shaped as ALS: its customer vectors are the weighted rows,
+// its product vectors the columns of B.
+absl::StatusOr<TrainedModel> TrainEase(const als::InteractionMatrix& matrix,
+                                       const ModelConfig& config,
+                                       const TrainOptions& options) {
+  als::EaseOptions ease_options;
+  ease_options.lambda = static_cast<float>(config.ease_lambda);
+  ease_options.threads = options.threads;
+  ease_options.should_cancel = options.cancelled;
+  NBO_ASSIGN_OR_RETURN(als::EaseModel ease,
+                       als::TrainEase(matrix, ease_options));
+  TrainedModel model;
+  model.config = config;
+  model.user_factors = std::move(ease.user_factors);
+  model.item_factors = std::move(ease.item_factors);
   return model;
 }
 
@@ -95,7 +114,7 @@ absl::StatusOr<TrainedModel> TrainModel(const als::InteractionMatrix& matrix,
       model = TrainAls(matrix, config, options);
       break;
     case ModelKind::kEase:
-      model = absl::UnimplementedError("EASE is not in this build yet");
+      model = TrainEase(matrix, config, options);
       break;
   }
   if (model.ok()) model->seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -104,8 +104,8 @@ absl::StatusOr<als::InteractionMatrix> BuildInteractionMatrix(
     absl::Span<const eval::Interaction> answers);
 
 // Trains `config` on `matrix`. INVALID_ARGUMENT for hyperparameters out of
-// range (the kind's trainer names which); CANCELLED when options.cancelled
-// fires; UNIMPLEMENTED for a kind this build cannot train.
+// range (the kind's trainer names which; for EASE also a catalog above
+// als::kEaseMaxItems); CANCELLED when options.cancelled fires.
 absl::StatusOr<TrainedModel> TrainModel(const als::InteractionMatrix& matrix,
                                         const ModelConfig& config,
                                         const TrainOptions& options);

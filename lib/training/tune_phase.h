@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "lib/als/ease.h"
 #include "lib/als/interaction_matrix.h"
 #include "lib/eval/evaluator.h"
 #include "lib/eval/split.h"
@@ -48,9 +49,10 @@ namespace nbo::training {
 std::vector<ModelConfig> DefaultGrid(const ModelConfig& base,
                                      int32_t num_items);
 
-// Largest catalog DefaultGrid puts EASE in the grid for: its item-item
-// matrix is products^2 doubles and its vectors one float per product.
-inline constexpr int32_t kMaxEaseProducts = 4096;
+// Largest catalog DefaultGrid puts EASE in the grid for: EASE's own limit
+// (its item-item matrix is products^2 doubles, its vectors one float per
+// product).
+inline constexpr int32_t kMaxEaseProducts = als::kEaseMaxItems;
 
 // One configuration's result.
 struct TuneTrial {

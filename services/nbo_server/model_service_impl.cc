@@ -182,6 +182,9 @@ grpc::Status ModelServiceImpl::DoExport(
   header->set_model_name(name);
   header->set_version(record->version);
   header->set_rank(record->rank);
+  // As stored: a replica bootstrapping from this export serves the same
+  // kind (or refuses it, if it is older than the kind).
+  header->set_model_kind(static_cast<nbo::v1::ModelKind>(record->model_kind));
   // header.customer_count stays undeclared: a version published before
   // duplicate customer rows were refused counted them twice, so its record
   // may count more rows than the export carries.

@@ -55,8 +55,10 @@ namespace nbo::trainer {
 namespace {
 
 constexpr char kTrainerVersion[] = "nbo-trainer 0.1.0";
-// Rows per FactorChunk: well under the server's chunk limit at rank 1024.
-constexpr int kChunkRows = 1024;
+// Rows per FactorChunk: at most 1024, and at most 2 MiB of floats, so that
+// a chunk stays under the server's 4 MiB limit at any rank (an EASE rank
+// is its catalog, up to 4096).
+int ChunkRows(int rank) { return std::clamp((512 << 10) / rank, 1, 1024); }
 // Attempts per publish target, and the first backoff (doubled each time).
 constexpr int kPublishAttempts = 4;
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
@@ -301,11 +303,12 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
                        services::PublishStream::Start(*stub, call_options));
   NBO_RETURN_IF_ERROR(stream->Write(header));
   const int rank = static_cast<int>(items.cols());
-  for (int64_t begin = 0; begin < items.rows(); begin += kChunkRows) {
+  const int chunk_rows = ChunkRows(rank);
+  for (int64_t begin = 0; begin < items.rows(); begin += chunk_rows) {
     v1::PublishModelRequest request;
     auto* rows = request.mutable_item_factors()->mutable_rows();
     for (int64_t p = begin;
-         p < std::min<int64_t>(items.rows(), begin + kChunkRows); ++p) {
+         p < std::min<int64_t>(items.rows(), begin + chunk_rows); ++p) {
       v1::FactorRow* row = rows->Add();
       row->set_id(data.products[p].product_id);
       row->mutable_values()->Add(items.row(p).data(),
@@ -314,10 +317,10 @@ absl::StatusOr<v1::PublishModelResponse> PublishOnce(
     NBO_RETURN_IF_ERROR(stream->Write(request));
   }
   for (size_t begin = 0; begin < published_customers.size();
-       begin += kChunkRows) {
+       begin += chunk_rows) {
     v1::PublishModelRequest request;
     auto* rows = request.mutable_customer_factors()->mutable_rows();
-    const size_t end = std::min(published_customers.size(), begin + kChunkRows);
+    const size_t end = std::min(published_customers.size(), begin + chunk_rows);
     for (size_t i = begin; i < end; ++i) {
       const int32_t u = published_customers[i];
       v1::FactorRow* row = rows->Add();
@@ -876,6 +879,9 @@ v1::PublishModelRequest MakePublishHeader(const RunState& run,
   header->set_model_name(spec.model_name);
   header->set_version(run.plan.version);
   header->set_rank(config.Rank(num_items));
+  header->set_model_kind(config.kind == training::ModelKind::kEase
+                             ? v1::MODEL_KIND_EASE
+                             : v1::MODEL_KIND_IMPLICIT_ALS);
   // Declared, so that the server checks its free space before writing.
   header->set_customer_count(customer_count);
   AddCatalog(input.bank.products, header);

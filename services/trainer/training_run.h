@@ -34,8 +34,9 @@ struct TrainingSpec {
   // Default: 3 minutes, sized for 1M customers of the santander24 catalog
   // on 2 cores.
   absl::Duration tune_budget = absl::Minutes(3);
-  // The model kind with tuning off: "implicit_als" or "ease".
-  // Default: "implicit_als".
+  // The model kind with tuning off: "implicit_als" (the ALS hyperparameters
+  // below) or "ease" (lib/als/ease.h: catalogs of up to 4096 products; the
+  // ALS hyperparameters do not apply). Default: "implicit_als".
   std::string model_kind = "implicit_als";
   // EASE's L2 penalty with tuning off; > 0. Default: 100.
   double ease_lambda = 100;

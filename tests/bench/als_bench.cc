@@ -6,12 +6,17 @@
 // achieved GFLOP/s (flops counted by nbo::als::ImplicitIterationFlops, i.e.
 // assuming every row runs all its CG steps) and peak RSS (VmHWM).
 //
-//   als_bench [--shape=demo|santander|movielens|all] [--iterations=5]
-//             [--factors=64] [--threads=2] [--cg_steps=3] [--loss=1]
+//   als_bench [--shape=demo|santander|movielens|catalog1k|catalog4k|all]
+//             [--iterations=5] [--factors=64] [--threads=2] [--cg_steps=3]
+//             [--loss=1] [--model=als|ease]
 //
 // Shapes: demo 10k users x 8 items x ~60k nnz; santander 1M x 24 x ~10M;
 // movielens (MovieLens-20M's shape) 138k x 27k x ~10M (20M ratings, about
-// half of them positive).
+// half of them positive); catalog1k 50k x 1024 x ~1M and catalog4k
+// 10k x 4096 x ~500k, bank catalogs at EASE's scale.
+//
+// --model=ease times EASE (lib/als/ease.h) instead, on the shapes within
+// its catalog limit: wall time of X^T X and of the inverse, and peak RSS.
 
 #include <algorithm>
 #include <cmath>
@@ -24,9 +29,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/als/als.h"
+#include "lib/als/ease.h"
 #include "lib/als/interaction_matrix.h"
 
 namespace {
@@ -42,6 +49,8 @@ constexpr Shape kShapes[] = {
     {"demo", 10'000, 8, 60'000},
     {"santander", 1'000'000, 24, 10'000'000},
     {"movielens", 138'000, 27'000, 10'000'000},
+    {"catalog1k", 50'000, 1024, 1'000'000},
+    {"catalog4k", 10'000, 4096, 500'000},
 };
 
 std::string PeakRss() {
@@ -179,6 +188,49 @@ int Run(const Shape& shape, const nbo::als::AlsOptions& base) {
   return 0;
 }
 
+int RunEase(const Shape& shape, int threads) {
+  if (shape.items > nbo::als::kEaseMaxItems) {
+    std::printf("[%s] skipped: %lld items is above EASE's limit of %lld\n\n",
+                shape.name, static_cast<long long>(shape.items),
+                static_cast<long long>(nbo::als::kEaseMaxItems));
+    return 0;
+  }
+  const std::vector<nbo::als::Interaction> cells = Generate(shape, 1);
+  absl::StatusOr<nbo::als::InteractionMatrix> matrix =
+      nbo::als::InteractionMatrix::Create(shape.users, shape.items, cells);
+  if (!matrix.ok()) {
+    std::fprintf(stderr, "%s\n", matrix.status().ToString().c_str());
+    return 1;
+  }
+  nbo::als::EaseOptions options;
+  options.threads = threads;
+  double gramian_s = 0;
+  options.progress = [&](const nbo::als::EaseProgress& p) {
+    if (p.stage == "gramian") gramian_s = p.seconds;
+  };
+  const absl::Time start = absl::Now();
+  const double cpu_start = ProcessCpuSeconds();
+  absl::StatusOr<nbo::als::EaseModel> model =
+      nbo::als::TrainEase(*matrix, options);
+  const double train_s = absl::ToDoubleSeconds(absl::Now() - start);
+  const double cpu_s = ProcessCpuSeconds() - cpu_start;
+  if (!model.ok()) {
+    std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "[%s] EASE %lld users x %lld items, %lld nnz, threads %d: %.3f s wall "
+      "(X^T X %s), %.3f CPU-s; peak RSS %s\n\n",
+      shape.name, static_cast<long long>(matrix->num_users()),
+      static_cast<long long>(matrix->num_items()),
+      static_cast<long long>(matrix->nnz()), threads, train_s,
+      shape.items >= nbo::als::kEaseProgressMinItems
+          ? absl::StrFormat("%.3f s", gramian_s).c_str()
+          : "not reported",
+      cpu_s, PeakRss().c_str());
+  return 0;
+}
+
 bool Flag(const std::string& arg, const char* name, std::string* value) {
   const std::string prefix = std::string("--") + name + "=";
   if (arg.rfind(prefix, 0) != 0) return false;
@@ -190,6 +242,7 @@ bool Flag(const std::string& arg, const char* name, std::string* value) {
 
 int main(int argc, char** argv) {
   std::string shape = "all";
+  bool ease = false;
   nbo::als::AlsOptions options;
   options.iterations = 5;
   for (int k = 1; k < argc; ++k) {
@@ -207,11 +260,14 @@ int main(int argc, char** argv) {
       options.cg_steps = std::atoi(v.c_str());
     } else if (Flag(arg, "loss", &v)) {
       options.compute_loss = v != "0";
+    } else if (Flag(arg, "model", &v) && (v == "als" || v == "ease")) {
+      ease = v == "ease";
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--shape=demo|santander|movielens|all] "
-                   "[--iterations=N] [--factors=N] [--threads=N] "
-                   "[--cg_steps=N] [--loss=0|1]\n",
+                   "usage: %s [--shape=demo|santander|movielens|catalog1k|"
+                   "catalog4k|all] [--iterations=N] [--factors=N] "
+                   "[--threads=N] [--cg_steps=N] [--loss=0|1] "
+                   "[--model=als|ease]\n",
                    argv[0]);
       return 2;
     }
@@ -219,7 +275,9 @@ int main(int argc, char** argv) {
   bool ran = false;
   for (const Shape& s : kShapes) {
     if (shape == "all" || shape == s.name) {
-      if (Run(s, options) != 0) return 1;
+      if ((ease ? RunEase(s, options.threads) : Run(s, options)) != 0) {
+        return 1;
+      }
       ran = true;
     }
   }

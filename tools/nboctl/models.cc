@@ -66,6 +66,19 @@ std::string FormatArm(const v1::TrafficArm& arm) {
   return absl::StrCat(target, ":", arm.weight());
 }
 
+// "als", "ease", or a kind this nboctl does not know by its number.
+std::string KindName(v1::ModelKind kind) {
+  switch (kind) {
+    case v1::MODEL_KIND_UNSPECIFIED:
+    case v1::MODEL_KIND_IMPLICIT_ALS:
+      return "als";
+    case v1::MODEL_KIND_EASE:
+      return "ease";
+    default:
+      return absl::StrCat("kind ", static_cast<int>(kind));
+  }
+}
+
 // Appends one table row per version of `model` to `rows`.
 void AddVersionRows(const v1::ModelStatus& model,
                     std::vector<std::vector<std::string>>* rows) {
@@ -76,7 +89,8 @@ void AddVersionRows(const v1::ModelStatus& model,
     }
     rows->push_back(
         {ModelName(model.model_name()), absl::StrCat(version.version()), state,
-         absl::StrCat(version.rank()), absl::StrCat(version.customer_count()),
+         KindName(version.model_kind()), absl::StrCat(version.rank()),
+         absl::StrCat(version.customer_count()),
          absl::StrCat(version.product_count()),
          version.labels().empty() ? "-" : absl::StrJoin(version.labels(), ","),
          FormatTimestamp(version.created_time())});
@@ -84,7 +98,7 @@ void AddVersionRows(const v1::ModelStatus& model,
 }
 
 std::vector<std::string> VersionHeader() {
-  return {"MODEL",     "VERSION",  "STATE",  "RANK",
+  return {"MODEL",     "VERSION",  "STATE",  "KIND",         "RANK",
           "CUSTOMERS", "PRODUCTS", "LABELS", "CREATED (UTC)"};
 }
 

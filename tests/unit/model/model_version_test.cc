@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
@@ -146,6 +147,66 @@ TEST(ModelVersionTest, RejectsMalformedParamsWithInvalidArgument) {
   p.item_factors[3] = nan;
   EXPECT_THAT(ModelVersion::Create(p),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'B'")));
+}
+
+// An EASE version of `products` products: rank = catalog size, item row j
+// (column j of B) all 0.5 but 0 at j.
+ModelVersionParams EaseProducts(int products) {
+  ModelVersionParams p;
+  p.kind = ModelKind::kEase;
+  p.model_name = "nbo";
+  p.version = 1;
+  p.rank = products;
+  for (int i = 0; i < products; ++i) {
+    p.catalog.push_back({absl::StrCat("P", i), "name", "cards"});
+    for (int j = 0; j < products; ++j) {
+      p.item_factors.push_back(i == j ? 0.0f : 0.5f);
+    }
+  }
+  p.popularity.assign(products, 0.0);
+  return p;
+}
+
+TEST(ModelVersionTest, AnEaseVersionScoresItsRowsAndHasNoGramian) {
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(EaseProducts(3)));
+  EXPECT_EQ(v->kind(), ModelKind::kEase);
+  EXPECT_EQ(v->gramian().size(), 0);
+  // The customer took product 0 (weight 2): products 1 and 2 score
+  // 2 * 0.5, product 0 itself 0 (diag(B) = 0).
+  const float u[] = {2.0f, 0.0f, 0.0f};
+  auto top = v->TopN(u, 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].index, 1);
+  EXPECT_DOUBLE_EQ(top[0].score, 1.0);
+  EXPECT_EQ(top[2].index, 0);
+  EXPECT_DOUBLE_EQ(top[2].score, 0.0);
+}
+
+TEST(ModelVersionTest, AnEaseVersionsRankIsItsCatalogUpToTheEaseLimit) {
+  // Above the ALS limit: allowed for EASE.
+  ASSERT_OK_AND_ASSIGN(auto v, ModelVersion::Create(EaseProducts(1100)));
+  EXPECT_EQ(v->rank(), 1100);
+
+  ModelVersionParams wrong_rank = EaseProducts(3);
+  wrong_rank.rank = 2;
+  wrong_rank.item_factors.resize(6);
+  EXPECT_THAT(ModelVersion::Create(wrong_rank),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must be its catalog size 3")));
+  ModelVersionParams with_gramian = EaseProducts(2);
+  with_gramian.gramian = {1, 0, 0, 1};
+  EXPECT_THAT(
+      ModelVersion::Create(with_gramian),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no gramian")));
+  ModelVersionParams too_big;
+  too_big.kind = ModelKind::kEase;
+  too_big.rank = kMaxEaseRank + 1;
+  for (int i = 0; i <= kMaxEaseRank; ++i) {
+    too_big.catalog.push_back({absl::StrCat("P", i), "", ""});
+  }
+  EXPECT_THAT(ModelVersion::Create(too_big),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("at most 4096 products")));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/als/als.h"
+#include "lib/als/ease.h"
 #include "lib/als/interaction_matrix.h"
 #include "lib/testing/status_matchers.h"
 #include "tests/unit/serving/test_model.h"
@@ -542,6 +543,155 @@ TEST(ExplainScoreTest, ContributionsSumToTheFoldInScore) {
     }
   }
   EXPECT_GT(checked, 0);
+}
+
+// --- EASE ------------------------------------------------------------------
+
+// An EASE version of log's products from a trained model, loaded the way
+// the server loads it (no gramian).
+std::shared_ptr<const model::ModelVersion> EaseVersionOf(
+    const EventLog& log, const als::FactorMatrix& items) {
+  model::ModelVersionParams p;
+  p.kind = model::ModelKind::kEase;
+  p.model_name = "nbo";
+  p.version = 1;
+  p.rank = static_cast<int32_t>(items.cols());
+  for (const std::string& id : log.product_ids) {
+    p.catalog.push_back({id, id, "cards"});
+    p.popularity.push_back(0);
+  }
+  p.item_factors.assign(items.data(), items.data() + items.size());
+  absl::StatusOr<std::shared_ptr<const model::ModelVersion>> v =
+      model::ModelVersion::Create(std::move(p));
+  EXPECT_THAT(v, IsOk());
+  return v.ok() ? *v : nullptr;
+}
+
+TEST(EaseFoldInTest, EqualsTheTrainersVectorAndScoresBitForBit) {
+  const EventLog log = RandomEvents(21, /*declines=*/true);
+  const data::EventWeights weights;
+  ASSERT_OK_AND_ASSIGN(
+      const als::EaseModel trained,
+      als::TrainEase(TrainerMatrix(log, weights), als::EaseOptions()));
+  auto version = EaseVersionOf(log, trained.item_factors);
+  // Labels an ALS fold-in would need are irrelevant: EASE has no solve.
+  FoldInConfig config;
+  config.regularization = -1;
+  InteractionRow row;
+  int folded = 0;
+  for (int u = 0; u < kCustomers; ++u) {
+    BuildInteractionRow(*version, log.events[u], weights, &row);
+    if (row.items.empty()) continue;
+    ASSERT_OK_AND_ASSIGN(std::vector<float> x, FoldIn(*version, config, row));
+    const auto want = trained.user_factors.row(u);
+    ASSERT_EQ(x.size(), static_cast<size_t>(kProducts));
+    for (int j = 0; j < kProducts; ++j) {
+      ASSERT_EQ(x[j], want[j]) << "customer " << u << " product " << j;
+    }
+    const std::vector<float> trainer_vector(want.data(),
+                                            want.data() + want.size());
+    const auto a = version->TopN(x, kProducts);
+    const auto b = version->TopN(trainer_vector, kProducts);
+    for (int k = 0; k < kProducts; ++k) {
+      EXPECT_EQ(a[k].index, b[k].index);
+      EXPECT_EQ(a[k].score, b[k].score);
+    }
+    ++folded;
+  }
+  EXPECT_GT(folded, kCustomers / 2);
+}
+
+TEST(EaseFoldInTest, ContributionsAreTheScoresTermsAndSumToIt) {
+  const EventLog log = RandomEvents(22, /*declines=*/true);
+  const data::EventWeights weights;
+  ASSERT_OK_AND_ASSIGN(
+      const als::EaseModel trained,
+      als::TrainEase(TrainerMatrix(log, weights), als::EaseOptions()));
+  auto version = EaseVersionOf(log, trained.item_factors);
+  InteractionRow row;
+  int checked = 0;
+  for (int u = 0; u < kCustomers; u += 3) {
+    BuildInteractionRow(*version, log.events[u], weights, &row);
+    if (row.items.size() < 2) continue;
+    ASSERT_OK_AND_ASSIGN(std::vector<float> x,
+                         FoldIn(*version, FoldInConfig(), row));
+    const std::vector<model::ScoredProduct> scored =
+        version->TopN(x, kProducts);
+    for (const model::ScoredProduct& s : scored) {
+      ASSERT_OK_AND_ASSIGN(
+          std::vector<Contribution> all,
+          ScoreContributions(*version, FoldInConfig(), row, s.index));
+      ASSERT_EQ(all.size(), row.items.size());
+      double sum = 0;
+      for (size_t k = 0; k < all.size(); ++k) {
+        EXPECT_EQ(all[k].item, row.items[k]);
+        // x_uj B[j][i]; a refused product (net < 0) and the item itself
+        // contribute nothing.
+        const double want =
+            row.values[k] > 0 ? double{row.values[k]} *
+                                    trained.item_factors(s.index, row.items[k])
+                              : 0.0;
+        EXPECT_EQ(all[k].weight, want);
+        if (row.items[k] == s.index) {
+          EXPECT_EQ(all[k].weight, 0.0);
+        }
+        sum += all[k].weight;
+      }
+      EXPECT_NEAR(sum, s.score, 1e-5 * (1 + std::abs(s.score)));
+      ++checked;
+    }
+    // ExplainScore keeps the positive ones, largest first.
+    ASSERT_OK_AND_ASSIGN(
+        std::vector<Contribution> top,
+        ExplainScore(*version, FoldInConfig(), row, scored[0].index, 2));
+    ASSERT_FALSE(top.empty());
+    EXPECT_GT(top[0].weight, 0);
+    if (top.size() == 2) {
+      EXPECT_GE(top[0].weight, top[1].weight);
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST(EaseFoldInTest, AStoredFactorGivesBackItsRowOnlyForEase) {
+  const EventLog log = RandomEvents(24, /*declines=*/true);
+  const data::EventWeights weights;
+  const als::InteractionMatrix matrix = TrainerMatrix(log, weights);
+  ASSERT_OK_AND_ASSIGN(const als::EaseModel trained,
+                       als::TrainEase(matrix, als::EaseOptions()));
+  auto version = EaseVersionOf(log, trained.item_factors);
+  int checked = 0;
+  for (int u = 0; u < kCustomers; ++u) {
+    const auto stored = trained.user_factors.row(u);
+    const std::vector<float> factor(stored.data(),
+                                    stored.data() + stored.size());
+    std::optional<InteractionRow> row = RowOfFactor(*version, factor);
+    ASSERT_TRUE(row.has_value());
+    if (row->items.empty()) continue;
+    ASSERT_OK_AND_ASSIGN(std::vector<float> x,
+                         FoldIn(*version, FoldInConfig(), *row));
+    EXPECT_EQ(x, factor) << "customer " << u;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+  auto als_version = HandBuilt({1, 0, 0, 1});
+  const float als_factor[] = {0.5f, 0.5f};
+  EXPECT_FALSE(RowOfFactor(*als_version, als_factor).has_value());
+}
+
+TEST(EaseFoldInTest, AnEmptyRowIsAFailedPrecondition) {
+  const EventLog log = RandomEvents(23, /*declines=*/false);
+  ASSERT_OK_AND_ASSIGN(const als::EaseModel trained,
+                       als::TrainEase(TrainerMatrix(log, data::EventWeights{}),
+                                      als::EaseOptions()));
+  auto version = EaseVersionOf(log, trained.item_factors);
+  EXPECT_THAT(FoldIn(*version, FoldInConfig(), InteractionRow()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  InteractionRow bad;
+  bad.items = {kProducts};
+  bad.values = {1};
+  EXPECT_THAT(ScoreContributions(*version, FoldInConfig(), bad, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // --- Similar products ---------------------------------------------------

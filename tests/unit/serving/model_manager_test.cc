@@ -289,5 +289,62 @@ TEST_F(ModelManagerTest, RestoresVersionsLabelsAndSplitAfterRestart) {
   EXPECT_EQ(status.labels().at("stable"), 1);
 }
 
+// A version record as a server before model kinds stored it: no kind
+// (0 on reading), implicit-ALS factors.
+TEST_F(ModelManagerTest, AVersionStoredBeforeKindsLoadsAsImplicitAls) {
+  ASSERT_OK_AND_ASSIGN(auto writer, store_->BeginVersion("nbo", 3, 2));
+  const float a[2] = {1, 0};
+  const float b[2] = {0, 2};
+  ASSERT_THAT(writer->PutItemFactor(0, a), IsOk());
+  ASSERT_THAT(writer->PutItemFactor(1, b), IsOk());
+  store::VersionRecord record;
+  record.model_name = "nbo";
+  record.version = 3;
+  record.rank = 2;
+  record.catalog = {{"P01", "a", "c"}, {"P02", "b", "c"}};
+  record.popularity = {0, 0};
+  ASSERT_EQ(record.model_kind, 0);
+  ASSERT_THAT(writer->Commit(record), IsOk());
+  Open();
+  EXPECT_EQ(StateOf(3), nbo::v1::VERSION_STATE_AVAILABLE);
+  ASSERT_OK_AND_ASSIGN(auto route, manager_->Resolve(Version(3), "C1"));
+  EXPECT_EQ(route.version->kind(), model::ModelKind::kImplicitAls);
+  EXPECT_EQ(route.version->gramian()(1, 1), 4.0f);  // ALS's fold-in needs it.
+  ASSERT_OK_AND_ASSIGN(auto status, manager_->GetModelStatus("nbo"));
+  EXPECT_EQ(status.versions(0).model_kind(), nbo::v1::MODEL_KIND_IMPLICIT_ALS);
+}
+
+// A store written by a newer server holding a kind this one does not know
+// (a rollback): the version fails, names the kind, and is kept for the
+// server that can serve it.
+TEST_F(ModelManagerTest, AStoredVersionOfAnUnknownKindFailsButStays) {
+  PublishVersion(1);
+  ASSERT_OK_AND_ASSIGN(auto writer, store_->BeginVersion("nbo", 2, 1));
+  const float a[1] = {1};
+  ASSERT_THAT(writer->PutItemFactor(0, a), IsOk());
+  store::VersionRecord record;
+  record.model_name = "nbo";
+  record.version = 2;
+  record.rank = 1;
+  record.catalog = {{"P01", "a", "c"}};
+  record.popularity = {0};
+  record.model_kind = 7;
+  ASSERT_THAT(writer->Commit(record), IsOk());
+  EXPECT_THAT(manager_->LoadVersion("nbo", 2),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("model kind 7 is unknown")));
+  EXPECT_EQ(StateOf(2), nbo::v1::VERSION_STATE_FAILED);
+  EXPECT_EQ(RoutedVersion(Latest()), 1);
+  EXPECT_THAT(store_->GetVersion("nbo", 2), IsOk());
+  Open();
+  EXPECT_EQ(StateOf(2), nbo::v1::VERSION_STATE_FAILED);
+  ASSERT_OK_AND_ASSIGN(auto status, manager_->GetModelStatus("nbo"));
+  for (const auto& v : status.versions()) {
+    if (v.version() == 2) {
+      EXPECT_EQ(static_cast<int>(v.model_kind()), 7);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nbo::serving

@@ -55,6 +55,41 @@ TEST_F(PublishSessionTest, PublishesAndLoadsACompleteStream) {
   EXPECT_NEAR(record.popularity[5], 6.0 * 3 / 10, 1e-9);  // j=5 -> e_1.
 }
 
+TEST_F(PublishSessionTest,
+       PublishesAnEaseVersionThatKeepsItsKindAcrossRestarts) {
+  TestModel model;
+  model.model_kind = nbo::v1::MODEL_KIND_EASE;
+  model.rank = model.products;  // EASE: one entry per product.
+  ASSERT_OK_AND_ASSIGN(auto response,
+                       Publish(manager_.get(), store_.get(), model.Stream()));
+  EXPECT_EQ(response.state(), nbo::v1::VERSION_STATE_AVAILABLE);
+  for (int reopened = 0; reopened < 2; ++reopened) {
+    ASSERT_OK_AND_ASSIGN(auto status, manager_->GetModelStatus("nbo"));
+    ASSERT_EQ(status.versions_size(), 1);
+    EXPECT_EQ(status.versions(0).model_kind(), nbo::v1::MODEL_KIND_EASE);
+    ASSERT_OK_AND_ASSIGN(auto route,
+                         manager_->Resolve(nbo::v1::ModelSelector(), "C1"));
+    EXPECT_EQ(route.version->kind(), model::ModelKind::kEase);
+    EXPECT_EQ(route.version->gramian().size(), 0);
+    Open();  // A restart: the kind comes back from the store.
+  }
+}
+
+TEST_F(PublishSessionTest, HoldsAnEaseRankToTheCatalogSize) {
+  TestModel model;
+  model.model_kind = nbo::v1::MODEL_KIND_EASE;
+  model.rank = model.products - 1;
+  ExpectRejected(model.Stream(), absl::StatusCode::kInvalidArgument,
+                 "must be its catalog size 6, got 5");
+}
+
+TEST_F(PublishSessionTest, RefusesAKindItDoesNotKnowNamingIt) {
+  TestModel model;
+  model.model_kind = 7;  // A future publisher's kind.
+  ExpectRejected(model.Stream(), absl::StatusCode::kFailedPrecondition,
+                 "model kind 7 is unknown");
+}
+
 TEST_F(PublishSessionTest, RejectsADuplicateVersionWithAlreadyExists) {
   TestModel model;
   ASSERT_THAT(Publish(manager_.get(), store_.get(), model.Stream()), IsOk());

@@ -24,6 +24,7 @@ std::vector<nbo::v1::PublishModelRequest> TestModel::Stream() const {
   header->set_model_name(model_name);
   header->set_version(version);
   header->set_rank(rank);
+  header->set_model_kind(static_cast<nbo::v1::ModelKind>(model_kind));
   header->mutable_metadata()->set_description("test model");
   for (int j = 0; j < products; ++j) {
     nbo::v1::Product* p = header->add_catalog();

@@ -32,6 +32,9 @@ struct TestModel {
   int products = 6;
   int customers = 10;
   int rows_per_chunk = 4;
+  // header.model_kind, a number so that tests can send unknown ones. An
+  // EASE model needs rank == products.
+  int model_kind = nbo::v1::MODEL_KIND_UNSPECIFIED;
 
   std::string CustomerId(int i) const;
   std::string ProductId(int j) const;
