@@ -97,6 +97,38 @@ struct PairInputs {
   PairEvent strongest = PairEvent::kNone;
 };
 
+// A customer's history with one product, folded one interaction at a time
+// in any order: what PairInputs says about recency and the strongest event.
+// Callers map their events the same way, trainer and server alike: view ->
+// kView, apply -> kApply, open, purchase and close -> kHeldBefore (a
+// candidate is not held, so a start seen before it was closed); offer
+// answers (accept, decline) are not interactions here.
+struct PairHistory {
+  std::optional<int64_t> last_unix_seconds;
+  PairEvent strongest = PairEvent::kNone;
+
+  void Add(PairEvent event, int64_t unix_seconds) {
+    if (!last_unix_seconds.has_value() || unix_seconds > *last_unix_seconds) {
+      last_unix_seconds = unix_seconds;
+    }
+    if (event > strongest) strongest = event;
+  }
+  // The pair's inputs at `now_unix_seconds`, with the model score when there
+  // is one. An interaction after `now` counts as just now.
+  PairInputs At(int64_t now_unix_seconds, bool has_score, double score) const {
+    PairInputs in;
+    in.has_score = has_score;
+    in.score = score;
+    if (last_unix_seconds.has_value()) {
+      in.seconds_since_interaction = now_unix_seconds > *last_unix_seconds
+                                         ? now_unix_seconds - *last_unix_seconds
+                                         : 0;
+    }
+    in.strongest = strongest;
+    return in;
+  }
+};
+
 // A customer's active slots (one per block), computed once per request.
 struct CustomerCode {
   std::array<int32_t, 5 + kMaxPropensityAttributes> slots;
