@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/model/propensity_model.h"
 
 namespace nbo::model {
 
@@ -60,6 +61,11 @@ struct ModelVersionParams {
   // (als::ComputeGramian) so that fold-in solves exactly what training did.
   // Default: empty (computed).
   std::vector<float> gramian;
+  // The second stage, when the version has one: it then gives each
+  // candidate's propensity, and calibration_a/_b are not used. Must know
+  // every catalog product.
+  // Default: none (Platt scaling of the raw score).
+  std::shared_ptr<const PropensityModel> propensity;
 };
 
 // One loaded version of a model: its catalog and item factors in memory, the
@@ -74,8 +80,9 @@ class ModelVersion {
   // Validates and builds a version. INVALID_ARGUMENT when rank is not in
   // [1, kMaxRank], the catalog is empty or has empty/duplicate ids,
   // item_factors does not hold catalog.size() * rank values, gramian is neither
-  // empty nor rank * rank values, any value is NaN/Inf, or popularity does not
-  // have one finite value per product.
+  // empty nor rank * rank values, any value is NaN/Inf, popularity does not
+  // have one finite value per product, or a propensity model lacks a catalog
+  // product.
   static absl::StatusOr<std::shared_ptr<const ModelVersion>> Create(
       ModelVersionParams params);
 
@@ -107,6 +114,14 @@ class ModelVersion {
   // calibration.
   double Propensity(double score) const;
 
+  // The second stage, or null when the version has none.
+  const PropensityModel* propensity_model() const {
+    return params_.propensity.get();
+  }
+  // The propensity model's weight row of catalog product `index`.
+  // REQUIRES: propensity_model() != nullptr, 0 <= index < catalog().size().
+  int32_t PropensityRow(int32_t index) const { return propensity_rows_[index]; }
+
  private:
   explicit ModelVersion(ModelVersionParams params);
 
@@ -115,6 +130,7 @@ class ModelVersion {
   FactorMatrix gramian_;
   absl::flat_hash_map<std::string, int32_t> index_;
   std::vector<ScoredProduct> by_popularity_;
+  std::vector<int32_t> propensity_rows_;
 };
 
 }  // namespace nbo::model
