@@ -152,7 +152,9 @@ absl::StatusOr<InteractionRow> CustomerRow(
 }
 
 // What the second stage reads about one customer at one time: the
-// profile's slots and the history with each catalog product. The same
+// profile's slots and the history with each catalog product, from the
+// store's per-product activity summary (or, for customers recorded before
+// the store kept one, from their newest transactions). The same
 // inputs the trainer reads from the bank data (lib/eval/propensity_features)
 // at its cutoff, through the same encoding.
 class SecondStageInputs {
@@ -185,6 +187,23 @@ class SecondStageInputs {
       in.holdings = static_cast<int32_t>(state->holdings.size());
     }
     code_ = model_.EncodeCustomer(in);
+    if (state != nullptr && !state->activity.empty()) {
+      // The store's summary of every transaction: no read.
+      for (const store::ProductActivity& a : state->activity) {
+        const int32_t index = version.ProductIndex(a.product_id);
+        if (index < 0) continue;
+        for (int e = 0; e < 32; ++e) {
+          std::optional<model::PairEvent> event =
+              (a.event_mask >> e) & 1
+                  ? PairEventOf(static_cast<nbo::v1::TransactionEvent>(e))
+                  : std::nullopt;
+          if (event.has_value()) {
+            histories_[index].Add(*event, absl::ToUnixSeconds(a.last));
+          }
+        }
+      }
+      return;
+    }
     for (const nbo::v1::Transaction& t : transactions) {
       std::optional<model::PairEvent> e = PairEventOf(t.event());
       const int32_t index = version.ProductIndex(t.product_id());
@@ -437,7 +456,12 @@ absl::Status Recommender::Decide(const Call& call,
       (!has_transactions ||
        state->newest_transaction <= fold_in_config->training_end ||
        fold_in_config->training_end == absl::InfinitePast());
-  if (has_transactions && (!personalized || second_stage || call.explain)) {
+  // The stage reads the store's per-product summary; only customers whose
+  // transactions predate it need them read.
+  const bool stage_needs_transactions =
+      second_stage && has_transactions && state->activity.empty();
+  if (has_transactions &&
+      (!personalized || stage_needs_transactions || call.explain)) {
     NBO_ASSIGN_OR_RETURN(
         transactions, customers_->TransactionsForFoldIn(
                           call.customer_id, options_.fold_in_max_transactions));

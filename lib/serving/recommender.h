@@ -41,8 +41,8 @@ namespace nbo::serving {
 //
 // Propensity: with a propensity model (ModelMetadata.propensity), each
 // candidate's is the model's output for the customer's profile, holdings,
-// history with the product (the newest fold_in_max_transactions
-// transactions) and the model score (none under PROFILE and POPULARITY);
+// history with the product (the store's per-product activity summary) and
+// the model score (none under PROFILE and POPULARITY);
 // without, Platt scaling of the raw score.
 //
 // Thread-safe and lock-free on the request path.
