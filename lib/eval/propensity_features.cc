@@ -13,6 +13,10 @@
 namespace nbo::eval {
 namespace {
 
+// A customers.csv column beyond data::Customer's fields that nbo-server's
+// CustomerProfile nevertheless has as a field of its own.
+constexpr absl::string_view kTypedProfileColumn = "kyc_verified";
+
 // The most frequent values of `counts` (ties by value), each with at least
 // min_count, at most max_values of them.
 std::vector<std::string> TopValues(
@@ -81,6 +85,10 @@ model::PropensityParams LearnSchema(const data::BankData& data,
   for (size_t a = 0; a < data.attribute_names.size() &&
                      schema.attributes.size() < model::kMaxPropensityAttributes;
        ++a) {
+    // The server keeps kyc_verified as a typed field of the profile, not
+    // among its attributes: encoding it here would be a feature the server
+    // never sees.
+    if (data.attribute_names[a] == kTypedProfileColumn) continue;
     absl::flat_hash_map<absl::string_view, int64_t> counts;
     for (const data::Customer& c : data.customers) {
       if (a < c.attributes.size()) ++counts[c.attributes[a]];

@@ -40,7 +40,8 @@ struct PropensityFeatureOptions {
   int32_t min_category_count = 20;
   // An attribute (customers.csv column beyond the known ones) is encoded
   // only when it has at most this many distinct values: ids, free text and
-  // numbers stay out.
+  // numbers stay out. kyc_verified never is: the server's profile has it as
+  // a field of its own, not among its attributes.
   // Default: 32.
   int32_t max_attribute_cardinality = 32;
 };

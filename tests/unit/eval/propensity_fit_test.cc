@@ -35,7 +35,7 @@ data::Product MakeProduct(std::string id) {
 // region north/south by thirds; products A, B, C.
 data::BankData Customers(int n) {
   data::BankData d;
-  d.attribute_names = {"region", "customer_ref"};
+  d.attribute_names = {"region", "customer_ref", "kyc_verified"};
   for (int i = 0; i < n; ++i) {
     data::Customer c;
     c.customer_id = "C" + std::to_string(i);
@@ -44,7 +44,8 @@ data::BankData Customers(int n) {
     c.credit_score = 500 + i % 300;
     c.segment = i % 2 == 0 ? "student" : "mass";
     // region is categorical; customer_ref is an id (too many values).
-    c.attributes = {i % 3 == 0 ? "north" : "south", c.customer_id};
+    c.attributes = {i % 3 == 0 ? "north" : "south", c.customer_id,
+                    i % 2 == 0 ? "true" : "false"};
     d.customer_ids.push_back(c.customer_id);
     d.customers.push_back(std::move(c));
   }
@@ -101,7 +102,8 @@ TEST(PropensityFeaturesTest, LearnsBinsAndVocabulariesFromTheProfiles) {
   // 75th values (from 0) are 32, 45 and 57.
   EXPECT_THAT(s.age_edges, ElementsAre(32, 45, 57));
   EXPECT_THAT(s.segments, ElementsAre("mass", "student"));
-  // customer_ref has 100 values: not a category.
+  // customer_ref has 100 values: not a category; kyc_verified is a field
+  // of the server's profile, not an attribute.
   ASSERT_EQ(s.attributes.size(), 1u);
   EXPECT_EQ(s.attributes[0].name, "region");
   EXPECT_THAT(s.attributes[0].values, ElementsAre("south", "north"));
