@@ -5,7 +5,9 @@
 // built with -DNBO_BUILD_XGBOOST_BENCH=ON, gradient-boosted trees (Debian's
 // libxgboost-dev C API). Not linked into any server.
 //
-//   propensity_bench DATA_DIR [fit_fraction=0.7]
+//   propensity_bench DATA_DIR [fit_fraction=0.7] [logistic]
+//
+// With "logistic" as the third argument, xgboost is skipped.
 //
 // DATA_DIR holds customers.csv, products.csv and transactions.csv (`nboctl
 // datagen`). The protocol is the NBO split's: cutoff 90 days before the end
@@ -261,10 +263,17 @@ void ReportProfileOnly(const Bench& b, const eval::PropensityFeatures& f,
       popularity[i] = offered[item] > 0 ? taken[item] / offered[item] : 0;
     }
   }
+  std::vector<double> score(profile.size());
+  for (size_t i = 0; i < score.size(); ++i) {
+    score[i] = side.examples[i].has_score ? side.examples[i].score : -1e30;
+  }
   std::printf(
+      "baselines on the same held-out customers: MAP@7 ALS score %.4f, "
+      "popularity %.4f\n"
       "cold start (held-out customers as profile only): MAP@7 profile %.4f "
       "vs popularity %.4f\n",
-      MapAt7(side, profile), MapAt7(side, popularity));
+      MapAt7(side, score), MapAt7(side, popularity), MapAt7(side, profile),
+      MapAt7(side, popularity));
 }
 
 // Fits the logistic model, predicts every held-out pair the way the server
@@ -453,6 +462,7 @@ int Main(int argc, char** argv) {
       Seconds(start));
   RunLogistic(b, *features);
 #ifdef NBO_WITH_XGBOOST
+  if (argc > 3 && std::string(argv[3]) == "logistic") return 0;
   RunXgboost(b, *features);
 #else
   std::printf("xgboost    not built (-DNBO_BUILD_XGBOOST_BENCH=ON)\n");
