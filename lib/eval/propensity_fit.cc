@@ -181,6 +181,32 @@ absl::StatusOr<model::PropensityModel> FitPropensity(
   return model::PropensityModel::Create(std::move(params));
 }
 
+absl::StatusOr<std::vector<PropensityExample>> PropensityExamplesFromSplit(
+    const Split& split,
+    const std::function<std::optional<float>(int32_t user, int32_t item)>&
+        score) {
+  if (split.population.size() != static_cast<size_t>(split.num_users) ||
+      split.excluded.size() != static_cast<size_t>(split.num_users) ||
+      split.test.size() != static_cast<size_t>(split.num_users)) {
+    return absl::FailedPreconditionError(
+        "propensity examples need an NBO split (population and excluded "
+        "items per customer)");
+  }
+  std::vector<PropensityExample> examples;
+  for (int32_t u = 0; u < split.num_users; ++u) {
+    if (!split.population[u]) continue;
+    const std::vector<int32_t>& held = split.excluded[u];
+    const std::vector<int32_t>& taken = split.test[u];
+    for (int32_t i = 0; i < split.num_items; ++i) {
+      if (std::binary_search(held.begin(), held.end(), i)) continue;
+      const std::optional<float> s = score(u, i);
+      examples.push_back({u, i, s.value_or(0.0f), s.has_value(),
+                          std::binary_search(taken.begin(), taken.end(), i)});
+    }
+  }
+  return examples;
+}
+
 double PredictPropensity(const model::PropensityModel& model,
                          const PropensityFeatures& features,
                          const PropensityExample& example) {

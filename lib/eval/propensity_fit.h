@@ -18,10 +18,14 @@
 #define NBO_LIB_EVAL_PROPENSITY_FIT_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "lib/eval/propensity_features.h"
+#include "lib/eval/split.h"
 #include "lib/model/propensity_model.h"
 
 namespace nbo::eval {
@@ -59,6 +63,18 @@ struct FitOptions {
   // Default: 1e-6.
   double tolerance = 1e-6;
 };
+
+// The examples of an NBO split (eval::SplitForNbo): for every customer u
+// with split.population[u], one pair per item not in split.excluded[u] (the
+// products u does not hold at the cutoff), positive when the item is in
+// split.test[u]. `score(u, i)` is the model's raw score of the pair, or
+// nullopt when u has no vector. Customers in order, items ascending.
+// FAILED_PRECONDITION when `split` is not an NBO split (no population or
+// excluded lists).
+absl::StatusOr<std::vector<PropensityExample>> PropensityExamplesFromSplit(
+    const Split& split,
+    const std::function<std::optional<float>(int32_t user, int32_t item)>&
+        score);
 
 // The fitted model over features.schema()'s products (every product of the
 // bank data, in order), score edges from `examples`.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/eval/calibration_metrics.h"
@@ -196,6 +197,34 @@ TEST(PropensityFitTest, IsCalibratedOnHeldOutCustomers) {
         << "bin of " << bin.count << " pairs";
   }
   EXPECT_LT(c->ece, 0.02);
+}
+
+TEST(PropensityFitTest, ExamplesAreTheNboCandidatesWithTheirOutcomes) {
+  Split split;
+  split.num_users = 3;
+  split.num_items = 4;
+  split.population = {1, 0, 1};
+  split.excluded = {{1}, {}, {0, 3}};
+  split.test = {{2}, {0}, {}};
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<PropensityExample> examples,
+      PropensityExamplesFromSplit(
+          split, [](int32_t user, int32_t item) -> std::optional<float> {
+            if (user == 2) return std::nullopt;
+            return 10.0f * user + item;
+          }));
+  std::vector<std::string> got;
+  for (const PropensityExample& e : examples) {
+    got.push_back(absl::StrCat(e.user, ":", e.item, " ",
+                               e.has_score ? absl::StrCat(e.score) : "-",
+                               e.positive ? " +" : ""));
+  }
+  // Customer 1 is outside the population; held items are no candidates.
+  EXPECT_THAT(got, ElementsAre("0:0 0", "0:2 2 +", "0:3 3", "2:1 -", "2:2 -"));
+  split.population.clear();
+  EXPECT_THAT(PropensityExamplesFromSplit(
+                  split, [](int32_t, int32_t) { return std::nullopt; }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(PropensityFitTest, RejectsExamplesItCannotLearnFrom) {
