@@ -245,6 +245,37 @@ class SecondStageInputs {
   absl::InlinedVector<model::PairHistory, 32> histories_;
 };
 
+// The answer's suppressions (not those only below the top N) and
+// no-action, moved out of `decision`; `candidates` products were scored.
+void AddWhyNot(decision::Decision* decision, size_t candidates,
+               nbo::v1::RecommendResponse* response) {
+  for (decision::Suppression& s : decision->suppressions) {
+    if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
+    nbo::v1::Suppression* out = response->add_suppressions();
+    out->set_product_id(std::string(s.product_id));
+    out->set_reason(ToApiReason(s.reason));
+    if (s.rule.has_value()) {
+      out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
+    } else if (s.fatigue_cause.has_value()) {
+      out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
+      common::ToProtoTime(s.suppressed_until, out->mutable_until());
+    }
+    out->set_detail(std::move(s.detail));
+  }
+  if (decision->no_action.has_value()) {
+    nbo::v1::NoAction* no_action = response->mutable_no_action();
+    no_action->set_reason(
+        std::string(decision::NoActionReasonName(decision->no_action->reason)));
+    no_action->set_count(decision->no_action->count);
+    no_action->set_message(
+        decision->no_action->reason == decision::NoActionReason::kNoCandidates
+            ? "the model scored no products"
+            : absl::StrCat(
+                  "no product can be offered: ", decision->no_action->count,
+                  " of ", candidates, " are ", no_action->reason()));
+  }
+}
+
 // The catalog ranked by the profile-only propensity (STRATEGY_PROFILE), the
 // propensity as the score; ties by catalog order.
 std::vector<model::ScoredProduct> RankByProfile(
@@ -600,32 +631,7 @@ absl::Status Recommender::Decide(const Call& call,
                                  config->levers->Get(o.product_id)));
     }
   }
-  for (decision::Suppression& s : decision.suppressions) {
-    if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
-    nbo::v1::Suppression* out = response->add_suppressions();
-    out->set_product_id(std::string(s.product_id));
-    out->set_reason(ToApiReason(s.reason));
-    if (s.rule.has_value()) {
-      out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
-    } else if (s.fatigue_cause.has_value()) {
-      out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
-      common::ToProtoTime(s.suppressed_until, out->mutable_until());
-    }
-    out->set_detail(std::move(s.detail));
-  }
-  if (decision.no_action.has_value()) {
-    nbo::v1::NoAction* no_action = response->mutable_no_action();
-    no_action->set_reason(
-        std::string(decision::NoActionReasonName(decision.no_action->reason)));
-    no_action->set_count(decision.no_action->count);
-    no_action->set_message(
-        decision.no_action->reason == decision::NoActionReason::kNoCandidates
-            ? "the model scored no products"
-            : absl::StrCat(
-                  "no product can be offered: ", decision.no_action->count,
-                  " of ", request.candidates.size(), " are ",
-                  no_action->reason()));
-  }
+  AddWhyNot(&decision, request.candidates.size(), response);
 
   LogAnswer(call, n, response);
   return absl::OkStatus();
