@@ -123,29 +123,32 @@ absl::Status TrainAls(Bench* b) {
   return absl::OkStatus();
 }
 
-void MakeExamples(double fit_fraction, Bench* b) {
+// The NBO split's examples (eval::PropensityExamplesFromSplit, what the
+// training pipeline uses), each customer's sent to one side.
+absl::Status MakeExamples(double fit_fraction, Bench* b) {
   std::vector<char> has_vector(b->split.num_users, 0);
   for (const eval::Interaction& in : b->split.train) has_vector[in.user] = 1;
-  for (int32_t u = 0; u < b->split.num_users; ++u) {
-    if (!b->split.population[u]) continue;
+  absl::StatusOr<std::vector<eval::PropensityExample>> all =
+      eval::PropensityExamplesFromSplit(
+          b->split, [&](int32_t u, int32_t i) -> std::optional<float> {
+            if (!has_vector[u]) return std::nullopt;
+            return b->als.user_factors.row(u).dot(b->als.item_factors.row(i));
+          });
+  if (!all.ok()) return all.status();
+  for (size_t begin = 0; begin < all->size();) {
+    const int32_t u = (*all)[begin].user;
+    size_t end = begin;
+    while (end < all->size() && (*all)[end].user == u) ++end;
     // A fixed hash of the index: the same customers on every run.
     const uint64_t h =
         (uint64_t{static_cast<uint32_t>(u)} * 0x9E3779B97F4A7C15u) >> 11;
     Side& side = (h % 1000) < fit_fraction * 1000 ? b->fit : b->held_out;
-    const std::vector<int32_t>& held = b->split.excluded[u];
-    const std::vector<int32_t>& taken = b->split.test[u];
-    for (int32_t i = 0; i < b->split.num_items; ++i) {
-      if (std::binary_search(held.begin(), held.end(), i)) continue;
-      const float score =
-          has_vector[u]
-              ? b->als.user_factors.row(u).dot(b->als.item_factors.row(i))
-              : 0.0f;
-      side.examples.push_back(
-          {u, i, score, has_vector[u] != 0,
-           std::binary_search(taken.begin(), taken.end(), i)});
-    }
+    side.examples.insert(side.examples.end(), all->begin() + begin,
+                         all->begin() + end);
     side.starts.push_back(side.examples.size());
+    begin = end;
   }
+  return absl::OkStatus();
 }
 
 struct Quality {
@@ -447,7 +450,7 @@ int Main(int argc, char** argv) {
   Clock::time_point start = Clock::now();
   if (absl::Status s = ReadAndSplit(argv[1], &b); !s.ok()) Die(s);
   if (absl::Status s = TrainAls(&b); !s.ok()) Die(s);
-  MakeExamples(fit_fraction, &b);
+  if (absl::Status s = MakeExamples(fit_fraction, &b); !s.ok()) Die(s);
   absl::StatusOr<eval::PropensityFeatures> features =
       eval::PropensityFeatures::Create(b.data, b.split.cutoff_unix_seconds, {});
   if (!features.ok()) Die(features.status());
