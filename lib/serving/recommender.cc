@@ -690,13 +690,25 @@ absl::Status Recommender::Score(
   } else {
     return found;
   }
+  // With a second stage, the propensity it gives the customer as stored
+  // (profile, holdings, activity), the model score when there is a factor.
+  std::optional<SecondStageInputs> second;
+  std::shared_ptr<const store::CustomerState> state;
+  if (version.propensity_model() != nullptr) {
+    NBO_ASSIGN_OR_RETURN(state,
+                         customers_->GetSharedState(request.customer_id()));
+    second.emplace(version, state.get(),
+                   absl::Span<const nbo::v1::Transaction>(), now_());
+  }
   response->set_model_name(version.model_name());
   response->set_model_version(version.version());
   for (const model::ScoredProduct& s : top) {
     nbo::v1::ProductScore* out = response->add_scores();
     out->set_product_id(version.catalog()[s.index].id);
     out->set_score(s.score);
-    out->set_propensity(AnswerPropensity(version.Propensity(s.score)));
+    out->set_propensity(AnswerPropensity(
+        second.has_value() ? second->Propensity(s.index, found.ok(), s.score)
+                           : version.Propensity(s.score)));
   }
   return absl::OkStatus();
 }

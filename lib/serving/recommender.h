@@ -91,7 +91,9 @@ class Recommender {
                             nbo::v1::RecommendResponse* response) const;
 
   // Bare scoring (ModelService.ScoreCustomer): the stored factor or the
-  // popularity ranking, no decisioning, nothing logged.
+  // popularity ranking, no decisioning, nothing logged. With a propensity
+  // model, the propensities are its output for the customer's stored
+  // profile, holdings and activity summary (one more point read).
   absl::Status Score(const nbo::v1::ScoreCustomerRequest& request,
                      nbo::v1::ScoreCustomerResponse* response) const;
 

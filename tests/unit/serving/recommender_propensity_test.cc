@@ -188,6 +188,21 @@ TEST_F(RecommenderPropensityTest,
   }
 }
 
+TEST_F(RecommenderPropensityTest, ScoreCustomerShowsTheModelsPropensity) {
+  ASSERT_THAT(PublishVersion(true), IsOk());
+  Profile("C0000002", "student");
+  nbo::v1::ScoreCustomerRequest request;
+  request.set_customer_id("C0000002");
+  nbo::v1::ScoreCustomerResponse response;
+  ASSERT_THAT(recommender_->Score(request, &response), IsOk());
+  ASSERT_EQ(response.scores_size(), 6);
+  for (const nbo::v1::ProductScore& s : response.scores()) {
+    EXPECT_DOUBLE_EQ(s.propensity(), Rounded(Expected(s.product_id(), "student",
+                                                      true, s.score())))
+        << s.product_id();
+  }
+}
+
 TEST_F(RecommenderPropensityTest, AVersionWithoutTheModelKeepsTheOldBehaviour) {
   ASSERT_THAT(PublishVersion(false), IsOk());
   Profile("N0000001", "student");
@@ -240,7 +255,7 @@ TEST_F(RecommenderPropensityTest, PublishRejectsAModelThatDoesNotFit) {
   EXPECT_THAT(with([](nbo::v1::PropensityModel* p) { p->add_age_edges(10); }),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("metadata.propensity.age_edges[1]")));
-  EXPECT_THAT(with([](nbo::v1::PropensityModel* p) {}), IsOk());
+  EXPECT_THAT(with([](nbo::v1::PropensityModel*) {}), IsOk());
 }
 
 }  // namespace
