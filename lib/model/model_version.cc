@@ -118,6 +118,17 @@ absl::StatusOr<std::shared_ptr<const ModelVersion>> ModelVersion::Create(
           absl::StrCat("catalog lists product '", id, "' twice"));
     }
   }
+  if (const PropensityModel* m = version->params_.propensity.get()) {
+    for (size_t i = 0; i < products; ++i) {
+      const int32_t row = m->ProductRow(version->params_.catalog[i].id);
+      if (row < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the propensity model lacks catalog product '",
+                         version->params_.catalog[i].id, "'"));
+      }
+      version->propensity_rows_.push_back(row);
+    }
+  }
   return std::shared_ptr<const ModelVersion>(std::move(version));
 }
 

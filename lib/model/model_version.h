@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/model/propensity_model.h"
 
 namespace nbo::model {
 
@@ -79,6 +80,11 @@ struct ModelVersionParams {
   // computed (at rank 4096 it would cost 7 * 10^10 flops).
   // Default: empty (computed for implicit ALS).
   std::vector<float> gramian;
+  // The second stage, when the version has one: it then gives each
+  // candidate's propensity, and calibration_a/_b are not used. Must know
+  // every catalog product.
+  // Default: none (Platt scaling of the raw score).
+  std::shared_ptr<const PropensityModel> propensity;
 };
 
 // One loaded version of a model: its catalog and item factors in memory, the
@@ -96,7 +102,8 @@ class ModelVersion {
   // EASE when rank is not the catalog size, the catalog has more than
   // kMaxEaseRank products, or gramian is not empty; when item_factors does
   // not hold catalog.size() * rank values, any value is NaN/Inf, or
-  // popularity does not have one finite value per product.
+  // popularity does not have one finite value per product, or a propensity
+  // model lacks a catalog product.
   static absl::StatusOr<std::shared_ptr<const ModelVersion>> Create(
       ModelVersionParams params);
 
@@ -129,6 +136,14 @@ class ModelVersion {
   // calibration.
   double Propensity(double score) const;
 
+  // The second stage, or null when the version has none.
+  const PropensityModel* propensity_model() const {
+    return params_.propensity.get();
+  }
+  // The propensity model's weight row of catalog product `index`.
+  // REQUIRES: propensity_model() != nullptr, 0 <= index < catalog().size().
+  int32_t PropensityRow(int32_t index) const { return propensity_rows_[index]; }
+
  private:
   explicit ModelVersion(ModelVersionParams params);
 
@@ -137,6 +152,7 @@ class ModelVersion {
   FactorMatrix gramian_;
   absl::flat_hash_map<std::string, int32_t> index_;
   std::vector<ScoredProduct> by_popularity_;
+  std::vector<int32_t> propensity_rows_;
 };
 
 }  // namespace nbo::model

@@ -18,6 +18,7 @@
 #include "lib/serving/model_kind.h"
 #include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
+#include "lib/serving/propensity_proto.h"
 
 namespace nbo::serving {
 namespace {
@@ -162,6 +163,18 @@ ModelManager::BuildServable(const store::VersionRecord& record) const {
   params.popularity = record.popularity;
   params.calibration_a = record.calibration_a;
   params.calibration_b = record.calibration_b;
+  if (!record.propensity_model.empty()) {
+    nbo::v1::PropensityModel proto;
+    if (!proto.ParseFromString(record.propensity_model)) {
+      return absl::InternalError(absl::StrCat(
+          "version ", record.version, " of model '", record.model_name,
+          "' has an unreadable propensity model"));
+    }
+    NBO_ASSIGN_OR_RETURN(model::PropensityModel propensity,
+                         PropensityFromProto(proto, params.catalog));
+    params.propensity =
+        std::make_shared<const model::PropensityModel>(std::move(propensity));
+  }
   params.labels = record.labels;
   // ALS's fold-in solves against YtY; the trainer's own, bit for bit.
   // Factors of the wrong size are left for Create() to reject.

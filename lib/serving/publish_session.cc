@@ -16,6 +16,7 @@
 #include "lib/serving/model_kind.h"
 #include "lib/serving/model_metadata.h"
 #include "lib/serving/names.h"
+#include "lib/serving/propensity_proto.h"
 
 namespace nbo::serving {
 namespace {
@@ -224,6 +225,18 @@ absl::Status PublishSession::AddHeader(const nbo::v1::PublishHeader& header) {
   record_.metrics.insert(meta.metrics().begin(), meta.metrics().end());
   record_.calibration_a = meta.calibration_a();
   record_.calibration_b = meta.calibration_b();
+  if (meta.has_propensity()) {
+    std::vector<std::string> ids;
+    ids.reserve(header.catalog_size());
+    for (const nbo::v1::Product& p : header.catalog()) {
+      ids.push_back(p.product_id());
+    }
+    if (absl::Status s = PropensityFromProto(meta.propensity(), ids).status();
+        !s.ok()) {
+      return Fail(s);
+    }
+    record_.propensity_model = meta.propensity().SerializeAsString();
+  }
 
   if (absl::Status s = manager_->CheckNewVersion(model_name_, version_);
       !s.ok()) {

@@ -3,6 +3,7 @@
 #include "lib/serving/recommender.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/api_limits.h"
 #include "lib/common/proto_time.h"
@@ -126,14 +128,12 @@ bool TrainedWithFeedback(const model::ModelVersion& version) {
 }
 
 // The customer's interaction row for `version`, as the trainer would build
-// it: their stored transactions and, when the version learnt from feedback,
-// their declines.
+// it: their stored `transactions` and, when the version learnt from
+// feedback, their declines.
 absl::StatusOr<InteractionRow> CustomerRow(
-    const store::CustomerStore& customers, absl::string_view customer_id,
+    absl::Span<const nbo::v1::Transaction> transactions,
     const store::CustomerState& state, const model::ModelVersion& version,
-    const FoldInConfig& config, int limit) {
-  NBO_ASSIGN_OR_RETURN(std::vector<nbo::v1::Transaction> transactions,
-                       customers.TransactionsForFoldIn(customer_id, limit));
+    const FoldInConfig& config) {
   std::vector<CustomerEvent> events;
   events.reserve(transactions.size());
   for (const nbo::v1::Transaction& t : transactions) {
@@ -149,6 +149,148 @@ absl::StatusOr<InteractionRow> CustomerRow(
     }
   }
   return BuildInteractionRow(version, events, config.weights);
+}
+
+// What the second stage reads about one customer at one time: the
+// profile's slots and the history with each catalog product, from the
+// store's per-product activity summary (or, for customers recorded before
+// the store kept one, from their newest transactions). The same
+// inputs the trainer reads from the bank data (lib/eval/propensity_features)
+// at its cutoff, through the same encoding.
+class SecondStageInputs {
+ public:
+  SecondStageInputs(const model::ModelVersion& version,
+                    const store::CustomerState* state,
+                    absl::Span<const nbo::v1::Transaction> transactions,
+                    absl::Time now)
+      : version_(version),
+        model_(*version.propensity_model()),
+        now_(absl::ToUnixSeconds(now)),
+        histories_(version.catalog().size()) {
+    std::array<absl::string_view, model::kMaxPropensityAttributes> attributes;
+    model::CustomerInputs in;
+    const std::vector<model::PropensityAttribute>& names =
+        model_.params().attributes;
+    if (state != nullptr && state->profile.has_value()) {
+      const nbo::v1::CustomerProfile& p = *state->profile;
+      if (p.has_age()) in.age = p.age();
+      if (p.has_income()) in.income = p.income();
+      if (p.has_credit_score()) in.credit_score = p.credit_score();
+      if (p.has_segment()) in.segment = p.segment();
+      for (size_t a = 0; a < names.size() && a < attributes.size(); ++a) {
+        auto it = p.attributes().find(names[a].name);
+        if (it != p.attributes().end()) attributes[a] = it->second;
+      }
+      in.attributes = absl::MakeConstSpan(attributes.data(), names.size());
+    }
+    if (state != nullptr) {
+      in.holdings = static_cast<int32_t>(state->holdings.size());
+    }
+    code_ = model_.EncodeCustomer(in);
+    if (state != nullptr && !state->activity.empty()) {
+      // The store's summary of every transaction: no read.
+      for (const store::ProductActivity& a : state->activity) {
+        const int32_t index = version.ProductIndex(a.product_id);
+        if (index < 0) continue;
+        for (int e = 0; e < 32; ++e) {
+          std::optional<model::PairEvent> event =
+              (a.event_mask >> e) & 1
+                  ? PairEventOf(static_cast<nbo::v1::TransactionEvent>(e))
+                  : std::nullopt;
+          if (event.has_value()) {
+            histories_[index].Add(*event, absl::ToUnixSeconds(a.last));
+          }
+        }
+      }
+      return;
+    }
+    for (const nbo::v1::Transaction& t : transactions) {
+      std::optional<model::PairEvent> e = PairEventOf(t.event());
+      const int32_t index = version.ProductIndex(t.product_id());
+      if (e.has_value() && index >= 0) {
+        histories_[index].Add(*e, t.timestamp().seconds());
+      }
+    }
+  }
+
+  // The propensity of catalog product `index`, with the model score when
+  // there is one.
+  double Propensity(int32_t index, bool has_score, double score) const {
+    return model_.Propensity(version_.PropensityRow(index), code_,
+                             histories_[index].At(now_, has_score, score));
+  }
+
+ private:
+  // The mapping of model::PairHistory, for the server's transactions.
+  static std::optional<model::PairEvent> PairEventOf(
+      nbo::v1::TransactionEvent event) {
+    switch (event) {
+      case nbo::v1::TRANSACTION_EVENT_VIEW:
+        return model::PairEvent::kView;
+      case nbo::v1::TRANSACTION_EVENT_APPLY:
+        return model::PairEvent::kApply;
+      case nbo::v1::TRANSACTION_EVENT_PURCHASE:
+      case nbo::v1::TRANSACTION_EVENT_OPEN:
+      case nbo::v1::TRANSACTION_EVENT_CLOSE:
+        return model::PairEvent::kHeldBefore;
+      default:
+        return std::nullopt;
+    }
+  }
+
+  const model::ModelVersion& version_;
+  const model::PropensityModel& model_;
+  const int64_t now_;
+  model::CustomerCode code_;
+  absl::InlinedVector<model::PairHistory, 32> histories_;
+};
+
+// The answer's suppressions (not those only below the top N) and
+// no-action, moved out of `decision`; `candidates` products were scored.
+void AddWhyNot(decision::Decision* decision, size_t candidates,
+               nbo::v1::RecommendResponse* response) {
+  for (decision::Suppression& s : decision->suppressions) {
+    if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
+    nbo::v1::Suppression* out = response->add_suppressions();
+    out->set_product_id(std::string(s.product_id));
+    out->set_reason(ToApiReason(s.reason));
+    if (s.rule.has_value()) {
+      out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
+    } else if (s.fatigue_cause.has_value()) {
+      out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
+      common::ToProtoTime(s.suppressed_until, out->mutable_until());
+    }
+    out->set_detail(std::move(s.detail));
+  }
+  if (decision->no_action.has_value()) {
+    nbo::v1::NoAction* no_action = response->mutable_no_action();
+    no_action->set_reason(
+        std::string(decision::NoActionReasonName(decision->no_action->reason)));
+    no_action->set_count(decision->no_action->count);
+    no_action->set_message(
+        decision->no_action->reason == decision::NoActionReason::kNoCandidates
+            ? "the model scored no products"
+            : absl::StrCat(
+                  "no product can be offered: ", decision->no_action->count,
+                  " of ", candidates, " are ", no_action->reason()));
+  }
+}
+
+// The catalog ranked by the profile-only propensity (STRATEGY_PROFILE), the
+// propensity as the score; ties by catalog order.
+std::vector<model::ScoredProduct> RankByProfile(
+    const model::ModelVersion& version, const SecondStageInputs& inputs) {
+  std::vector<model::ScoredProduct> ranked(version.catalog().size());
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const int32_t index = static_cast<int32_t>(i);
+    ranked[i] = {index, inputs.Propensity(index, /*has_score=*/false, 0)};
+  }
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const model::ScoredProduct& a, const model::ScoredProduct& b) {
+        return a.score > b.score;
+      });
+  return ranked;
 }
 
 // The decision record of an answer, built without copying the answer's
@@ -332,19 +474,34 @@ absl::Status Recommender::Decide(const Call& call,
 
   std::optional<FoldInConfig> fold_in_config;
   std::optional<InteractionRow> row;
+  // The customer's newest transactions, read once for fold-in, the second
+  // stage's recency and explanations.
+  std::vector<nbo::v1::Transaction> transactions;
   nbo::v1::Strategy strategy = nbo::v1::STRATEGY_POPULARITY;
+  const bool second_stage = version.propensity_model() != nullptr;
   if (has_transactions) {
     NBO_ASSIGN_OR_RETURN(fold_in_config, ConfigOf(route.version));
   }
-  if (found.ok() &&
+  const bool personalized =
+      found.ok() &&
       (!has_transactions ||
        state->newest_transaction <= fold_in_config->training_end ||
-       fold_in_config->training_end == absl::InfinitePast())) {
+       fold_in_config->training_end == absl::InfinitePast());
+  // The stage reads the store's per-product summary; only customers whose
+  // transactions predate it need them read.
+  const bool stage_needs_transactions =
+      second_stage && has_transactions && state->activity.empty();
+  if (has_transactions &&
+      (!personalized || stage_needs_transactions || call.explain)) {
+    NBO_ASSIGN_OR_RETURN(
+        transactions, customers_->TransactionsForFoldIn(
+                          call.customer_id, options_.fold_in_max_transactions));
+  }
+  if (personalized) {
     strategy = nbo::v1::STRATEGY_PERSONALIZED;
   } else if (has_transactions) {
     NBO_ASSIGN_OR_RETURN(
-        row, CustomerRow(*customers_, call.customer_id, *state, version,
-                         *fold_in_config, options_.fold_in_max_transactions));
+        row, CustomerRow(transactions, *state, version, *fold_in_config));
     // Only declines say what the customer does not want, not what they
     // do: a row without a positive value folds into the zero vector.
     if (absl::c_any_of(row->values, [](float v) { return v > 0; })) {
@@ -356,11 +513,21 @@ absl::Status Recommender::Decide(const Call& call,
       strategy = nbo::v1::STRATEGY_PERSONALIZED;
     }
   }
+  const absl::Time now = now_();
+  std::optional<SecondStageInputs> second;
+  if (second_stage) second.emplace(version, state.get(), transactions, now);
+  if (strategy == nbo::v1::STRATEGY_POPULARITY && second.has_value() &&
+      state != nullptr && state->profile.has_value()) {
+    strategy = nbo::v1::STRATEGY_PROFILE;
+  }
+  const bool model_scored = strategy == nbo::v1::STRATEGY_PERSONALIZED ||
+                            strategy == nbo::v1::STRATEGY_FOLD_IN;
   const int catalog_size = static_cast<int>(version.catalog().size());
   const std::vector<model::ScoredProduct> scored =
-      strategy == nbo::v1::STRATEGY_POPULARITY
-          ? version.MostPopular(catalog_size)
-          : version.TopN(factor, catalog_size);
+      model_scored ? version.TopN(factor, catalog_size)
+      : strategy == nbo::v1::STRATEGY_PROFILE
+          ? RankByProfile(version, *second)
+          : version.MostPopular(catalog_size);
 
   // Decisioning.
   decision::DecisionRequest request;
@@ -380,12 +547,17 @@ absl::Status Recommender::Decide(const Call& call,
   }
   request.candidates.reserve(scored.size());
   for (const model::ScoredProduct& s : scored) {
-    request.candidates.push_back(
-        {version.catalog()[s.index].id, version.Propensity(s.score)});
+    // The second stage when the version has one (without a model score
+    // under PROFILE and POPULARITY), else Platt over the raw score.
+    const double propensity =
+        !second.has_value() ? version.Propensity(s.score)
+        : strategy == nbo::v1::STRATEGY_PROFILE
+            ? s.score
+            : second->Propensity(s.index, model_scored, s.score);
+    request.candidates.push_back({version.catalog()[s.index].id, propensity});
   }
   request.num_offers = n;
   request.excluded_products.insert(call.exclude->begin(), call.exclude->end());
-  const absl::Time now = now_();
   request.now = now;
   request.levers = config->levers;
   request.list_below_top_n = false;
@@ -409,11 +581,9 @@ absl::Status Recommender::Decide(const Call& call,
     // EASE: the stored factor is the row that was scored.
     row = RowOfFactor(version, factor);
   }
-  if (call.explain && strategy != nbo::v1::STRATEGY_POPULARITY &&
-      !row.has_value() && has_transactions) {
+  if (call.explain && model_scored && !row.has_value() && has_transactions) {
     NBO_ASSIGN_OR_RETURN(
-        row, CustomerRow(*customers_, call.customer_id, *state, version,
-                         *fold_in_config, options_.fold_in_max_transactions));
+        row, CustomerRow(transactions, *state, version, *fold_in_config));
   }
   for (const decision::Offer& o : decision.offers) {
     const model::ScoredProduct& s = scored[o.candidate_index];
@@ -434,6 +604,10 @@ absl::Status Recommender::Decide(const Call& call,
       nbo::v1::Reason* r = offer->add_reasons();
       r->set_code("POPULAR");
       r->set_detail("ranked by the version's popularity");
+    } else if (strategy == nbo::v1::STRATEGY_PROFILE) {
+      nbo::v1::Reason* r = offer->add_reasons();
+      r->set_code("PROFILE");
+      r->set_detail("ranked by the propensity of customers with this profile");
     } else if (row.has_value() && !row->items.empty()) {
       // A row from the stored factor comes without a config (no
       // transactions); the kinds that give such rows do not read it.
@@ -465,32 +639,7 @@ absl::Status Recommender::Decide(const Call& call,
                                  config->levers->Get(o.product_id)));
     }
   }
-  for (decision::Suppression& s : decision.suppressions) {
-    if (s.reason == decision::SuppressionReason::kBelowTopN) continue;
-    nbo::v1::Suppression* out = response->add_suppressions();
-    out->set_product_id(std::string(s.product_id));
-    out->set_reason(ToApiReason(s.reason));
-    if (s.rule.has_value()) {
-      out->set_rule(std::string(decision::EligibilityRuleName(*s.rule)));
-    } else if (s.fatigue_cause.has_value()) {
-      out->set_rule(std::string(decision::FatigueCauseName(*s.fatigue_cause)));
-      common::ToProtoTime(s.suppressed_until, out->mutable_until());
-    }
-    out->set_detail(std::move(s.detail));
-  }
-  if (decision.no_action.has_value()) {
-    nbo::v1::NoAction* no_action = response->mutable_no_action();
-    no_action->set_reason(
-        std::string(decision::NoActionReasonName(decision.no_action->reason)));
-    no_action->set_count(decision.no_action->count);
-    no_action->set_message(
-        decision.no_action->reason == decision::NoActionReason::kNoCandidates
-            ? "the model scored no products"
-            : absl::StrCat(
-                  "no product can be offered: ", decision.no_action->count,
-                  " of ", request.candidates.size(), " are ",
-                  no_action->reason()));
-  }
+  AddWhyNot(&decision, request.candidates.size(), response);
 
   LogAnswer(call, n, response);
   return absl::OkStatus();
@@ -549,13 +698,25 @@ absl::Status Recommender::Score(
   } else {
     return found;
   }
+  // With a second stage, the propensity it gives the customer as stored
+  // (profile, holdings, activity), the model score when there is a factor.
+  std::optional<SecondStageInputs> second;
+  std::shared_ptr<const store::CustomerState> state;
+  if (version.propensity_model() != nullptr) {
+    NBO_ASSIGN_OR_RETURN(state,
+                         customers_->GetSharedState(request.customer_id()));
+    second.emplace(version, state.get(),
+                   absl::Span<const nbo::v1::Transaction>(), now_());
+  }
   response->set_model_name(version.model_name());
   response->set_model_version(version.version());
   for (const model::ScoredProduct& s : top) {
     nbo::v1::ProductScore* out = response->add_scores();
     out->set_product_id(version.catalog()[s.index].id);
     out->set_score(s.score);
-    out->set_propensity(AnswerPropensity(version.Propensity(s.score)));
+    out->set_propensity(AnswerPropensity(
+        second.has_value() ? second->Propensity(s.index, found.ok(), s.score)
+                           : version.Propensity(s.score)));
   }
   return absl::OkStatus();
 }

@@ -34,7 +34,16 @@ namespace nbo::serving {
 //   FOLD_IN       the customer has transactions (and no factor, or newer
 //                 ones): a factor is solved on the fly from them against the
 //                 version's item factors (fold_in.h);
+//   PROFILE       nothing to personalize with, but the customer has a
+//                 profile and the version a propensity model: the catalog
+//                 ranked by the profile-only propensity;
 //   POPULARITY    nothing to personalize with.
+//
+// Propensity: with a propensity model (ModelMetadata.propensity), each
+// candidate's is the model's output for the customer's profile, holdings,
+// history with the product (the store's per-product activity summary) and
+// the model score (none under PROFILE and POPULARITY);
+// without, Platt scaling of the raw score.
 //
 // Thread-safe and lock-free on the request path.
 class Recommender {
@@ -82,7 +91,9 @@ class Recommender {
                             nbo::v1::RecommendResponse* response) const;
 
   // Bare scoring (ModelService.ScoreCustomer): the stored factor or the
-  // popularity ranking, no decisioning, nothing logged.
+  // popularity ranking, no decisioning, nothing logged. With a propensity
+  // model, the propensities are its output for the customer's stored
+  // profile, holdings and activity summary (one more point read).
   absl::Status Score(const nbo::v1::ScoreCustomerRequest& request,
                      nbo::v1::ScoreCustomerResponse* response) const;
 

@@ -321,6 +321,14 @@ void ApplyTransaction(const Transaction& t, int64_t micros, uint64_t seq,
       micros > state->newest_transaction_unix_micros()) {
     state->set_newest_transaction_unix_micros(micros);
   }
+  internal::ProductActivityValue* a =
+      FindOrAddProduct(state->mutable_activity(), t.product_id());
+  if (micros > a->last_unix_micros() || a->event_mask() == 0) {
+    a->set_last_unix_micros(micros);
+  }
+  if (t.event() >= 0 && t.event() < 32) {
+    a->set_event_mask(a->event_mask() | (1u << t.event()));
+  }
   const bool start = t.event() == nbo::v1::TRANSACTION_EVENT_OPEN ||
                      t.event() == nbo::v1::TRANSACTION_EVENT_PURCHASE;
   const bool close = t.event() == nbo::v1::TRANSACTION_EVENT_CLOSE;
@@ -379,6 +387,11 @@ absl::StatusOr<CustomerState> ToCustomerState(
       history.declines.push_back(absl::FromUnixMicros(micros));
     }
   }
+  for (const internal::ProductActivityValue& a : value.activity()) {
+    state.activity.push_back({a.product_id(),
+                              absl::FromUnixMicros(a.last_unix_micros()),
+                              a.event_mask()});
+  }
   state.transaction_count = value.transaction_count();
   if (value.has_newest_transaction_unix_micros()) {
     state.newest_transaction =
@@ -404,6 +417,9 @@ size_t ApproximateBytes(absl::string_view customer_id,
   for (const ContactHistory& c : state->contacts) {
     bytes += sizeof(c) + c.product_id.capacity() +
              sizeof(absl::Time) * (c.impressions.size() + c.declines.size());
+  }
+  for (const ProductActivity& a : state->activity) {
+    bytes += sizeof(a) + a.product_id.capacity();
   }
   return bytes;
 }

@@ -80,6 +80,17 @@ struct ContactHistory {
   std::vector<absl::Time> declines;
 };
 
+// What the customer did with one product, summarized from every
+// transaction recorded (retention does not remove it).
+struct ProductActivity {
+  std::string product_id;
+  // The newest transaction's time.
+  absl::Time last = absl::InfinitePast();
+  // Bit (1 << e) is set when a transaction with nbo::v1::TransactionEvent e
+  // was recorded.
+  uint32_t event_mask = 0;
+};
+
 // Everything the request path needs about a customer, from one point read.
 struct CustomerState {
   // Unset when the bank never upserted a profile.
@@ -92,6 +103,9 @@ struct CustomerState {
   // newest transaction's time (InfinitePast when none).
   int64_t transaction_count = 0;
   absl::Time newest_transaction = absl::InfinitePast();
+  // Sorted by product id. Empty for customers whose transactions were all
+  // recorded before the store kept it (then only the transactions tell).
+  std::vector<ProductActivity> activity;
 };
 
 // What AppendTransactions did with a batch.

@@ -177,6 +177,7 @@ internal::VersionRecordValue ToValue(const VersionRecord& record) {
   value.mutable_metrics()->insert(record.metrics.begin(), record.metrics.end());
   value.set_calibration_a(record.calibration_a);
   value.set_calibration_b(record.calibration_b);
+  value.set_propensity_model(record.propensity_model);
   value.set_customer_count(record.customer_count);
   value.set_product_count(record.product_count);
   value.set_created_unix_micros(record.created_unix_micros);
@@ -201,6 +202,7 @@ VersionRecord FromValue(const internal::VersionRecordValue& value) {
   record.metrics.insert(value.metrics().begin(), value.metrics().end());
   record.calibration_a = value.calibration_a();
   record.calibration_b = value.calibration_b();
+  record.propensity_model = value.propensity_model();
   record.customer_count = value.customer_count();
   record.product_count = value.product_count();
   record.created_unix_micros = value.created_unix_micros();

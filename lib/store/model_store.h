@@ -51,6 +51,9 @@ struct VersionRecord {
   std::map<std::string, double> metrics;
   double calibration_a = 0;
   double calibration_b = 0;
+  // The version's nbo.v1.PropensityModel, serialized; empty when it has
+  // none. Validated at publish, before it is stored.
+  std::string propensity_model;
   int64_t customer_count = 0;
   int64_t product_count = 0;
   // Microseconds since the Unix epoch, set by the caller at commit.

@@ -211,6 +211,11 @@ grpc::Status ModelServiceImpl::DoExport(
                                   record->metrics.end());
   meta->set_calibration_a(record->calibration_a);
   meta->set_calibration_b(record->calibration_b);
+  if (!record->propensity_model.empty() &&
+      !meta->mutable_propensity()->ParseFromString(record->propensity_model)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "the version's propensity model is unreadable");
+  }
   if (!writer->Write(message)) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   }

@@ -133,6 +133,7 @@ ServerMetrics::ServerMetrics()
   strategy_[1] = &strategy.Add({{"strategy", "personalized"}});
   strategy_[2] = &strategy.Add({{"strategy", "popularity"}});
   strategy_[3] = &strategy.Add({{"strategy", "fold_in"}});
+  strategy_[4] = &strategy.Add({{"strategy", "profile"}});
   auto& decisions = prometheus::BuildCounter()
                         .Name("nbo_decisions_total")
                         .Help(

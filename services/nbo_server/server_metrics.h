@@ -105,7 +105,7 @@ class ServerMetrics {
   std::shared_ptr<prometheus::Collectable> process_;
   std::array<std::array<prometheus::Counter*, kCodes>, kMethods> requests_;
   std::array<prometheus::Histogram*, kMethods> latency_;
-  std::array<prometheus::Counter*, 4> strategy_;
+  std::array<prometheus::Counter*, 5> strategy_;
   std::array<prometheus::Counter*, 2> decisions_;
   prometheus::Counter* unlogged_;
   // By StorageKind.

@@ -497,6 +497,7 @@ std::string ToJson(const BenchReport& report) {
   json.AddInt("personalized_count", report.tally.personalized);
   json.AddInt("popularity_count", report.tally.popularity);
   json.AddInt("fold_in_count", report.tally.fold_in);
+  json.AddInt("profile_count", report.tally.profile);
   json.AddDouble("popularity_fraction", report.tally.PopularityFraction());
   json.AddInt("failed", report.TotalFailed());
   if (report.rss_under_load) {
@@ -587,6 +588,9 @@ void PrintTable(const BenchReport& report) {
               100 * report.tally.PopularityFraction());
   if (report.tally.fold_in > 0) {
     std::printf(", %lld fold-in", static_cast<long long>(report.tally.fold_in));
+  }
+  if (report.tally.profile > 0) {
+    std::printf(", %lld profile", static_cast<long long>(report.tally.profile));
   }
   std::printf("\n");
   if (report.swaps) {

@@ -218,6 +218,9 @@ void RecommendTally::Note(v1::Strategy strategy, int64_t model_version) {
     case v1::STRATEGY_FOLD_IN:
       ++fold_in;
       break;
+    case v1::STRATEGY_PROFILE:
+      ++profile;
+      break;
     default:
       ++unspecified;
       break;
@@ -237,6 +240,7 @@ void RecommendTally::Merge(const RecommendTally& other) {
   personalized += other.personalized;
   popularity += other.popularity;
   fold_in += other.fold_in;
+  profile += other.profile;
   unspecified += other.unspecified;
   for (const auto& [version, count] : other.versions) {
     versions[version] += count;

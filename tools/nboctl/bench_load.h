@@ -274,12 +274,13 @@ struct RecommendTally {
   int64_t personalized = 0;
   int64_t popularity = 0;
   int64_t fold_in = 0;
+  int64_t profile = 0;
   int64_t unspecified = 0;
   // Answers per model_version.
   std::map<int64_t, int64_t> versions;
 
   int64_t answered() const {
-    return personalized + popularity + fold_in + unspecified;
+    return personalized + popularity + fold_in + profile + unspecified;
   }
 
   double PopularityFraction() const { return Fraction(popularity); }

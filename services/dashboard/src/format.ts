@@ -62,6 +62,8 @@ export function strategyName(strategy: string | undefined): string {
       return "popularity";
     case "STRATEGY_FOLD_IN":
       return "fold-in";
+    case "STRATEGY_PROFILE":
+      return "profile";
     default:
       return "unknown";
   }

@@ -530,6 +530,26 @@ TEST(CustomerStoreTest, PurchaseStartsAHoldingAndViewsDoNot) {
   EXPECT_THAT(HeldProducts(state), ElementsAre("insurance"));
 }
 
+TEST(CustomerStoreTest, SummarizesEachProductsNewestTimeAndEvents) {
+  TempDir dir;
+  std::unique_ptr<CustomerStore> store = OpenStore(StoreOptions(dir));
+  ASSERT_NE(store, nullptr);
+  // Out of time order on purpose: the newest time wins, not the last sent.
+  ASSERT_THAT(
+      store->AppendTransactions(
+          {Txn("C1", "loan", kApply, At(5)), Txn("C1", "loan", kView, At(4)),
+           Txn("C1", "card", kOpen, At(6)), Txn("C1", "card", kClose, At(7))}),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(CustomerState state, store->GetState("C1"));
+  ASSERT_EQ(state.activity.size(), 2u);
+  EXPECT_EQ(state.activity[0].product_id, "card");
+  EXPECT_EQ(state.activity[0].last, At(7));
+  EXPECT_EQ(state.activity[0].event_mask, (1u << kOpen) | (1u << kClose));
+  EXPECT_EQ(state.activity[1].product_id, "loan");
+  EXPECT_EQ(state.activity[1].last, At(5));
+  EXPECT_EQ(state.activity[1].event_mask, (1u << kView) | (1u << kApply));
+}
+
 TEST(CustomerStoreTest, ReopenedProductIsHeldSinceTheReopening) {
   TempDir dir;
   std::unique_ptr<CustomerStore> store = OpenStore(StoreOptions(dir));
