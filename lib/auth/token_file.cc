@@ -108,6 +108,16 @@ TokenHash HashToken(absl::string_view token) {
   return hash;
 }
 
+std::string TokenFileLine(absl::string_view name, absl::string_view roles,
+                          absl::string_view token) {
+  std::string line = absl::StrCat(name, " ", roles, " ", kHashPrefix);
+  for (uint8_t byte : HashToken(token)) {
+    absl::StrAppend(&line, absl::Hex(byte, absl::kZeroPad2));
+  }
+  line.push_back('\n');
+  return line;
+}
+
 absl::StatusOr<std::vector<TokenEntry>> ParseTokenFile(
     absl::string_view contents, absl::string_view file_name) {
   std::vector<TokenEntry> entries;

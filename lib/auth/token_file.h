@@ -40,6 +40,11 @@ struct TokenEntry {
 // The SHA-256 of `token`.
 TokenHash HashToken(absl::string_view token);
 
+// The file's line, with its '\n', that gives `token` to `name` with `roles`
+// ("read,act"): for tools that issue tokens, and tests. Not validated.
+std::string TokenFileLine(absl::string_view name, absl::string_view roles,
+                          absl::string_view token);
+
 // The entries of a token file's `contents`; `file_name` only names the file
 // in errors. INVALID_ARGUMENT "FILE:LINE: what is wrong" for the first bad
 // line (wrong number of fields, a bad name, an unknown or empty role, a hash

@@ -166,11 +166,13 @@ std::optional<Principal> TokenRegistry::Authenticate(absl::string_view token) {
   const std::shared_ptr<const Snapshot> current = snapshot();
   const TokenEntry* match = nullptr;
   // Every entry is compared, whatever matched before, so the time taken
-  // does not depend on where (or whether) the token is in the file.
+  // does not depend on where (or whether) the token is in the file. The
+  // first match wins: a file line (the name an operator chose) over the
+  // --admin_token entry appended after them, when both hold one token.
   for (const TokenEntry& entry : current->entries) {
     const bool equal = CRYPTO_memcmp(entry.hash.data(), presented.data(),
                                      presented.size()) == 0;
-    if (equal) match = &entry;
+    if (equal && match == nullptr) match = &entry;
   }
   if (match == nullptr) return std::nullopt;
   return Principal{match->name, RoleSet::WithImplied(match->roles)};

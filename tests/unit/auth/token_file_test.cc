@@ -25,7 +25,9 @@ std::string HexOf(const TokenHash& hash) {
 
 std::string Line(absl::string_view name, absl::string_view roles,
                  absl::string_view token) {
-  return absl::StrCat(name, " ", roles, " sha256:", HexOf(HashToken(token)));
+  std::string line = TokenFileLine(name, roles, token);
+  line.pop_back();  // the '\n'
+  return line;
 }
 
 TEST(HashTokenTest, IsSha256OfTheTokenBytes) {
@@ -33,6 +35,14 @@ TEST(HashTokenTest, IsSha256OfTheTokenBytes) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(HexOf(HashToken("")),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(TokenFileLineTest, IsNameRolesAndTheHashInHex) {
+  EXPECT_EQ(
+      TokenFileLine("desk", "read,act", "abc"),
+      "desk read,act "
+      "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+      "\n");
 }
 
 TEST(ParseTokenFileTest, ReadsNamesRolesAndHashes) {

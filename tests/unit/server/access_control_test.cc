@@ -141,11 +141,7 @@ std::vector<std::string> ListServices(grpc::Channel* channel) {
 
 std::string HashLine(const std::string& name, const std::string& roles,
                      const std::string& token) {
-  std::string hex;
-  for (uint8_t b : auth::HashToken(token)) {
-    absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
-  }
-  return absl::StrCat(name, " ", roles, " sha256:", hex, "\n");
+  return auth::TokenFileLine(name, roles, token);
 }
 
 // One token per role, and one with two.

@@ -706,11 +706,7 @@ TEST_F(TrainerServiceTest, EveryRpcNeedsRoleAdminAndIsAudited) {
        {std::tuple<const char*, const char*, const char*>{
             "desk", "read,act,ingest,customer", "t-desk"},
         {"ops", "admin", "t-ops"}}) {
-    std::string hex;
-    for (uint8_t b : auth::HashToken(token)) {
-      absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
-    }
-    absl::StrAppend(&file, name, " ", roles, " sha256:", hex, "\n");
+    file += auth::TokenFileLine(name, roles, token);
   }
   ASSERT_TRUE(common::WriteFileAtomically(dir.Sub("tokens"), file).ok());
   StartServer("", dir.Sub("tokens"));
