@@ -50,6 +50,11 @@ class IngestServiceImpl;
 // leaves Recommend and every read working, so a readiness probe on ""
 // keeps the replica in service while alerts watch "nbo.storage" or
 // nbo_storage_writable.
+//
+// Access: with tokens_file or admin_token, every NBOService, ModelService
+// and IngestService call needs a bearer token of the role
+// services/common/method_roles.cc names (services/common/access_control.h);
+// health and reflection stay open. With neither, every call is open.
 // main() turns flags into Options; tests start it in-process on port 0.
 //
 // Start() once, then Shutdown() (or destroy) from any thread.
