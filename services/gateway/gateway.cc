@@ -81,6 +81,10 @@ HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", kJson);
+  // RFC 7235 section 3.1: a 401 says which scheme would do (RFC 6750's).
+  if (status == 401) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"nbo\"");
+  }
   response.body = std::move(body);
   return response;
 }

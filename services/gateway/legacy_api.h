@@ -37,7 +37,9 @@ absl::StatusOr<std::string> LegacyRecommendRequest(absl::string_view query);
 // a customer nbo knows nothing of; INTERNAL if the bytes do not parse.
 absl::StatusOr<std::string> LegacyRecommendJson(absl::string_view response);
 
-// The HTTP status the demo used for `code`: 400, 404, or 500.
+// The HTTP status the demo used for `code`: 400, 404, or 500; and, as the
+// demo had no tokens, 401 and 403 for UNAUTHENTICATED and
+// PERMISSION_DENIED, as every other route answers them.
 int LegacyHttpStatus(absl::StatusCode code);
 
 }  // namespace nbo::gateway

@@ -70,10 +70,15 @@ class TransactionStream final
 }  // namespace
 
 grpc::Status IngestServiceImpl::UpsertCustomers(
-    grpc::ServerContext* /*context*/,
+    grpc::ServerContext* context,
     const nbo::v1::UpsertCustomersRequest* request,
     nbo::v1::UpsertCustomersResponse* response) {
   CallRecorder call(metrics_, Method::kUpsertCustomers);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.IngestService/UpsertCustomers");
+      !access.ok()) {
+    return call.Done(access);
+  }
   const absl::Status status = customers_->UpsertCustomers(*request, response);
   if (status.ok()) {
     metrics_->RecordIngest(Method::kUpsertCustomers, response->accepted(), 0,
@@ -83,10 +88,15 @@ grpc::Status IngestServiceImpl::UpsertCustomers(
 }
 
 grpc::Status IngestServiceImpl::RecordTransactions(
-    grpc::ServerContext* /*context*/,
+    grpc::ServerContext* context,
     const nbo::v1::RecordTransactionsRequest* request,
     nbo::v1::RecordTransactionsResponse* response) {
   CallRecorder call(metrics_, Method::kRecordTransactions);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.IngestService/RecordTransactions");
+      !access.ok()) {
+    return call.Done(access);
+  }
   const absl::Status status =
       customers_->RecordTransactions(*request, /*index_base=*/0, response);
   if (status.ok()) {
@@ -99,6 +109,12 @@ grpc::Status IngestServiceImpl::RecordTransactions(
 grpc::ServerReadReactor<grpc::ByteBuffer>*
 IngestServiceImpl::StreamTransactions(grpc::CallbackServerContext* context,
                                       grpc::ByteBuffer* response) {
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.IngestService/StreamTransactions");
+      !access.ok()) {
+    CallRecorder call(metrics_, Method::kStreamTransactions);
+    return RejectClientStream(call.Done(access));
+  }
   return ClientStreamReactor::Start(
       context, response,
       std::make_unique<TransactionStream>(customers_, metrics_),

@@ -5,6 +5,7 @@
 
 #include "lib/serving/customer_service.h"
 #include "nbo/v1/ingest_service.grpc.pb.h"
+#include "services/common/access_control.h"
 #include "services/nbo_server/server_metrics.h"
 
 namespace nbo::server {
@@ -16,13 +17,16 @@ namespace nbo::server {
 // with INVALID_ARGUMENT naming it instead of ending the stream silently; its
 // batches are applied on the stream's own worker thread.
 //
+// Every call first needs a token with role `ingest` (AccessControl).
+//
 // Thread-safe. The pointers are not owned.
 class IngestServiceImpl final
     : public nbo::v1::IngestService::WithRawCallbackMethod_StreamTransactions<
           nbo::v1::IngestService::Service> {
  public:
-  IngestServiceImpl(serving::CustomerService* customers, ServerMetrics* metrics)
-      : customers_(customers), metrics_(metrics) {}
+  IngestServiceImpl(serving::CustomerService* customers, ServerMetrics* metrics,
+                    const services::AccessControl* access)
+      : customers_(customers), metrics_(metrics), access_(access) {}
 
   grpc::Status UpsertCustomers(
       grpc::ServerContext* context,
@@ -42,6 +46,7 @@ class IngestServiceImpl final
  private:
   serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
+  const services::AccessControl* const access_;
 };
 
 }  // namespace nbo::server

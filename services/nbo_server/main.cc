@@ -61,10 +61,17 @@ ABSL_FLAG(int, max_offers, kDefaults.max_offers,
           "Most offers one request may ask for");
 ABSL_FLAG(int, max_batch_customers, kDefaults.max_batch_customers,
           "Most customers in one BatchRecommend");
+ABSL_FLAG(std::string, tokens_file, "",
+          "Bearer tokens by role, one per line 'NAME ROLE[,ROLE...] "
+          "sha256:HEX' (roles read, act, ingest, customer, admin); re-read "
+          "when it changes. With it (or --admin_token) every RPC but health "
+          "and reflection needs a token");
 ABSL_FLAG(std::string, admin_token, "",
-          "Bearer token required by ModelService writes and ExportModel; "
-          "empty disables authentication (use NBO_ADMIN_TOKEN to keep it out "
-          "of the process list)");
+          "One more token, with role admin, in the clear (shorthand for a "
+          "one-line --tokens_file; use NBO_ADMIN_TOKEN to keep it out of the "
+          "process list). With neither flag every RPC is open");
+ABSL_FLAG(bool, reflection, kDefaults.reflection,
+          "Serve gRPC server reflection (for grpcurl); it needs no token");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache, MiB");
 ABSL_FLAG(int64_t, customer_cache_mb, 128,
           "Decoded customer states kept in memory for Recommend (an LRU over "
@@ -146,7 +153,9 @@ int main(int argc, char** argv) {
   options.default_offers = absl::GetFlag(FLAGS_default_offers);
   options.max_offers = absl::GetFlag(FLAGS_max_offers);
   options.max_batch_customers = absl::GetFlag(FLAGS_max_batch_customers);
+  options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.admin_token = absl::GetFlag(FLAGS_admin_token);
+  options.reflection = absl::GetFlag(FLAGS_reflection);
   options.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   options.customer_state_cache_bytes =
@@ -171,10 +180,16 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "nbo: serving gRPC on port %d, metrics on port %d\n",
                (*server)->grpc_port(), (*server)->metrics_port());
-  if (options.admin_token.empty()) {
-    std::fprintf(stderr,
-                 "nbo: WARNING: no --admin_token; ModelService writes are "
-                 "open to any client\n");
+  if ((*server)->open_access()) {
+    std::fprintf(
+        stderr,
+        "nbo: WARNING: ************************************************\n"
+        "nbo: WARNING: OPEN MODE: no --tokens_file and no --admin_token.\n"
+        "nbo: WARNING: Any client that reaches the gRPC port can read\n"
+        "nbo: WARNING: customers' personal data, write transactions and\n"
+        "nbo: WARNING: feedback, and publish or delete models. Use this\n"
+        "nbo: WARNING: for a local demo only.\n"
+        "nbo: WARNING: ************************************************\n");
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {

@@ -9,7 +9,7 @@
 #include "absl/time/clock.h"
 #include "lib/common/quote.h"
 #include "lib/serving/names.h"
-#include "services/common/bearer_auth.h"
+#include "services/common/access_control.h"
 #include "services/common/grpc_status.h"
 #include "services/nbo_server/client_stream_reactor.h"
 #include "services/nbo_server/publish_stream.h"
@@ -37,14 +37,15 @@ ModelServiceImpl::ModelServiceImpl(serving::ModelManager* manager,
       options_(std::move(options)),
       publishes_(options_.max_concurrent_publishes) {}
 
-grpc::Status ModelServiceImpl::Authorize(
-    const grpc::ServerContextBase* context) const {
-  return services::CheckBearerToken(*context, options_.admin_token);
+grpc::Status ModelServiceImpl::Authorize(const grpc::ServerContextBase* context,
+                                         absl::string_view method) const {
+  return options_.access->Check(*context, method);
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* ModelServiceImpl::PublishModel(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
-  grpc::Status refused = Authorize(context);
+  grpc::Status refused =
+      Authorize(context, "/nbo.v1.ModelService/PublishModel");
   std::unique_ptr<ConcurrencyLimit::Permit> permit;
   if (refused.ok()) {
     permit = publishes_.TryAcquire();
@@ -70,10 +71,13 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* ModelServiceImpl::PublishModel(
 }
 
 grpc::Status ModelServiceImpl::ListModels(
-    grpc::ServerContext* /*context*/,
-    const nbo::v1::ListModelsRequest* /*request*/,
+    grpc::ServerContext* context, const nbo::v1::ListModelsRequest* /*request*/,
     nbo::v1::ListModelsResponse* response) {
   CallRecorder call(metrics_, Method::kListModels);
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.ModelService/ListModels");
+      !auth.ok()) {
+    return call.Done(auth);
+  }
   for (nbo::v1::ModelStatus& model : manager_->ListModels()) {
     *response->add_models() = std::move(model);
   }
@@ -81,10 +85,14 @@ grpc::Status ModelServiceImpl::ListModels(
 }
 
 grpc::Status ModelServiceImpl::GetModelStatus(
-    grpc::ServerContext* /*context*/,
-    const nbo::v1::GetModelStatusRequest* request,
+    grpc::ServerContext* context, const nbo::v1::GetModelStatusRequest* request,
     nbo::v1::GetModelStatusResponse* response) {
   CallRecorder call(metrics_, Method::kGetModelStatus);
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/GetModelStatus");
+      !auth.ok()) {
+    return call.Done(auth);
+  }
   absl::StatusOr<nbo::v1::ModelStatus> status =
       manager_->GetModelStatus(manager_->ResolveName(request->model_name()));
   if (!status.ok()) return call.Done(services::ToGrpcStatus(status.status()));
@@ -97,7 +105,9 @@ grpc::Status ModelServiceImpl::SetVersionLabel(
     const nbo::v1::SetVersionLabelRequest* request,
     nbo::v1::SetVersionLabelResponse* response) {
   CallRecorder call(metrics_, Method::kSetVersionLabel);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/SetVersionLabel");
+      !auth.ok()) {
     return call.Done(auth);
   }
   absl::StatusOr<nbo::v1::ModelStatus> status =
@@ -113,7 +123,9 @@ grpc::Status ModelServiceImpl::SetTrafficSplit(
     const nbo::v1::SetTrafficSplitRequest* request,
     nbo::v1::SetTrafficSplitResponse* response) {
   CallRecorder call(metrics_, Method::kSetTrafficSplit);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/SetTrafficSplit");
+      !auth.ok()) {
     return call.Done(auth);
   }
   std::vector<store::SplitArm> arms;
@@ -141,7 +153,9 @@ grpc::Status ModelServiceImpl::DeleteVersion(
     grpc::ServerContext* context, const nbo::v1::DeleteVersionRequest* request,
     nbo::v1::DeleteVersionResponse* /*response*/) {
   CallRecorder call(metrics_, Method::kDeleteVersion);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/DeleteVersion");
+      !auth.ok()) {
     return call.Done(auth);
   }
   return call.Done(services::ToGrpcStatus(manager_->DeleteVersion(
@@ -152,7 +166,9 @@ grpc::Status ModelServiceImpl::ExportModel(
     grpc::ServerContext* context, const nbo::v1::ExportModelRequest* request,
     grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer) {
   CallRecorder call(metrics_, Method::kExportModel);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/ExportModel");
+      !auth.ok()) {
     return call.Done(auth);
   }
   return call.Done(DoExport(*request, writer));
@@ -268,7 +284,9 @@ grpc::Status ModelServiceImpl::UpdateCatalog(
     grpc::ServerContext* context, const nbo::v1::UpdateCatalogRequest* request,
     nbo::v1::UpdateCatalogResponse* response) {
   CallRecorder call(metrics_, Method::kUpdateCatalog);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/UpdateCatalog");
+      !auth.ok()) {
     return call.Done(auth);
   }
   const std::string name = manager_->ResolveName(request->model_name());
@@ -283,9 +301,13 @@ grpc::Status ModelServiceImpl::UpdateCatalog(
 }
 
 grpc::Status ModelServiceImpl::GetCatalog(
-    grpc::ServerContext* /*context*/, const nbo::v1::GetCatalogRequest* request,
+    grpc::ServerContext* context, const nbo::v1::GetCatalogRequest* request,
     nbo::v1::GetCatalogResponse* response) {
   CallRecorder call(metrics_, Method::kGetCatalog);
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.ModelService/GetCatalog");
+      !auth.ok()) {
+    return call.Done(auth);
+  }
   const std::string name = manager_->ResolveName(request->model_name());
   std::shared_ptr<const serving::DecisionConfig> config = catalogs_->Get(name);
   if (config == nullptr) {
@@ -302,7 +324,8 @@ grpc::Status ModelServiceImpl::SetLevers(
     grpc::ServerContext* context, const nbo::v1::SetLeversRequest* request,
     nbo::v1::SetLeversResponse* response) {
   CallRecorder call(metrics_, Method::kSetLevers);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.ModelService/SetLevers");
+      !auth.ok()) {
     return call.Done(auth);
   }
   const std::string name = manager_->ResolveName(request->model_name());
@@ -313,10 +336,15 @@ grpc::Status ModelServiceImpl::SetLevers(
 }
 
 grpc::Status ModelServiceImpl::GetExperimentStats(
-    grpc::ServerContext* /*context*/,
+    grpc::ServerContext* context,
     const nbo::v1::GetExperimentStatsRequest* request,
     nbo::v1::GetExperimentStatsResponse* response) {
   CallRecorder call(metrics_, Method::kGetExperimentStats);
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/GetExperimentStats");
+      !auth.ok()) {
+    return call.Done(auth);
+  }
   nbo::v1::GetExperimentStatsRequest resolved = *request;
   resolved.set_model_name(manager_->ResolveName(request->model_name()));
   return call.Done(services::ToGrpcStatus(
@@ -330,7 +358,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::ScoreCustomer(
   grpc::Status status;
   {
     CallRecorder call(metrics_, Method::kScoreCustomer);
-    status = Authorize(context);
+    status = Authorize(context, "/nbo.v1.ModelService/ScoreCustomer");
     if (status.ok()) {
       status = services::ToGrpcStatus(recommender_->Score(*request, response));
     }
@@ -345,7 +373,9 @@ grpc::Status ModelServiceImpl::ExportFeedback(
     grpc::ServerContext* context, const nbo::v1::ExportFeedbackRequest* request,
     grpc::ServerWriter<nbo::v1::ExportFeedbackResponse>* writer) {
   CallRecorder call(metrics_, Method::kExportFeedback);
-  if (grpc::Status auth = Authorize(context); !auth.ok()) {
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.ModelService/ExportFeedback");
+      !auth.ok()) {
     return call.Done(auth);
   }
   return call.Done(services::ToGrpcStatus(customers_->ExportFeedback(

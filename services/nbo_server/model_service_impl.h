@@ -13,6 +13,7 @@
 #include "lib/serving/recommender.h"
 #include "lib/store/model_store.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/common/access_control.h"
 #include "services/nbo_server/concurrency_limit.h"
 #include "services/nbo_server/server_metrics.h"
 
@@ -23,9 +24,11 @@ namespace nbo::server {
 // version, waiting for in-flight requests before an unload) that must not
 // occupy the callback threads the request path runs on.
 //
-// When `admin_token` is non-empty, every call except ListModels and
-// GetModelStatus needs `authorization: Bearer <admin_token>`; without it the
-// call fails UNAUTHENTICATED.
+// Every handler first asks `access` whether the call's token may call it:
+// the reads (ListModels, GetModelStatus, GetCatalog, GetExperimentStats)
+// need role `read`, everything else `admin` (method_roles.cc); otherwise the
+// call fails UNAUTHENTICATED or PERMISSION_DENIED before anything is read or
+// written.
 //
 // Thread-safe. The pointers are not owned.
 //
@@ -53,9 +56,9 @@ class ModelServiceImpl final
     // (ABORTED), its partial data deleted and its version number freed.
     // Default: 30 s.
     absl::Duration publish_idle_timeout = absl::Seconds(30);
-    // Bearer token required by the write RPCs and ExportModel.
-    // Default: "" (no authentication).
-    std::string admin_token;
+    // Who may call what. Not owned; must outlive the service.
+    // REQUIRES: not null. Default: null.
+    const services::AccessControl* access = nullptr;
   };
 
   ModelServiceImpl(serving::ModelManager* manager, store::ModelStore* store,
@@ -64,8 +67,8 @@ class ModelServiceImpl final
                    const serving::CustomerService* customers,
                    ServerMetrics* metrics, Options options);
 
-  // UNAUTHENTICATED, then RESOURCE_EXHAUSTED when max_concurrent_publishes
-  // are in progress, then the codes of PublishStream.
+  // UNAUTHENTICATED or PERMISSION_DENIED, then RESOURCE_EXHAUSTED when
+  // max_concurrent_publishes are in progress, then the codes of PublishStream.
   grpc::ServerReadReactor<grpc::ByteBuffer>* PublishModel(
       grpc::CallbackServerContext* context,
       grpc::ByteBuffer* response) override;
@@ -113,8 +116,9 @@ class ModelServiceImpl final
       grpc::ServerWriter<nbo::v1::ExportFeedbackResponse>* writer) override;
 
  private:
-  // UNAUTHENTICATED unless the call carries the admin token (or none is set).
-  grpc::Status Authorize(const grpc::ServerContextBase* context) const;
+  // AccessControl::Check of `method`, the full name of the handler's RPC.
+  grpc::Status Authorize(const grpc::ServerContextBase* context,
+                         absl::string_view method) const;
   grpc::Status DoExport(
       const nbo::v1::ExportModelRequest& request,
       grpc::ServerWriter<nbo::v1::PublishModelRequest>* writer);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/time/clock.h"
+#include "services/common/access_control.h"
 #include "services/common/grpc_status.h"
 
 namespace nbo::server {
@@ -25,12 +26,17 @@ class BatchReactor
  public:
   BatchReactor(grpc::CallbackServerContext* context,
                const nbo::v1::BatchRecommendRequest* request,
-               const serving::Recommender* recommender, ServerMetrics* metrics)
+               const serving::Recommender* recommender, ServerMetrics* metrics,
+               const grpc::Status& access)
       : context_(context),
         request_(request),
         recommender_(recommender),
         metrics_(metrics),
         start_(absl::Now()) {
+    if (!access.ok()) {
+      Complete(access);
+      return;
+    }
     if (DeadlinePassed(context_)) {
       Complete(kDeadlineExceeded);
       return;
@@ -134,10 +140,12 @@ class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
 
 NboServiceImpl::NboServiceImpl(const serving::Recommender* recommender,
                                serving::CustomerService* customers,
-                               ServerMetrics* metrics)
+                               ServerMetrics* metrics,
+                               const services::AccessControl* access)
     : recommender_(recommender),
       customers_(customers),
       metrics_(metrics),
+      access_(access),
       recommend_allocator_(
           std::make_unique<ArenaMessageAllocator<
               nbo::v1::RecommendRequest, nbo::v1::RecommendResponse>>()) {
@@ -149,10 +157,10 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
     const nbo::v1::RecommendRequest* request,
     nbo::v1::RecommendResponse* response) {
   const absl::Time start = absl::Now();
-  grpc::Status status;
-  if (DeadlinePassed(context)) {
-    status = kDeadlineExceeded;
-  } else {
+  grpc::Status status =
+      access_->Check(*context, "/nbo.v1.NBOService/Recommend");
+  if (status.ok() && DeadlinePassed(context)) status = kDeadlineExceeded;
+  if (status.ok()) {
     status =
         services::ToGrpcStatus(recommender_->Recommend(*request, response));
     if (status.ok()) {
@@ -170,14 +178,20 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
 grpc::ServerWriteReactor<nbo::v1::BatchRecommendResponse>*
 NboServiceImpl::BatchRecommend(grpc::CallbackServerContext* context,
                                const nbo::v1::BatchRecommendRequest* request) {
-  return new BatchReactor(context, request, recommender_, metrics_);
+  return new BatchReactor(
+      context, request, recommender_, metrics_,
+      access_->Check(*context, "/nbo.v1.NBOService/BatchRecommend"));
 }
 
 grpc::Status NboServiceImpl::RecordFeedback(
-    grpc::ServerContext* /*context*/,
-    const nbo::v1::RecordFeedbackRequest* request,
+    grpc::ServerContext* context, const nbo::v1::RecordFeedbackRequest* request,
     nbo::v1::RecordFeedbackResponse* response) {
   CallRecorder call(metrics_, Method::kRecordFeedback);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.NBOService/RecordFeedback");
+      !access.ok()) {
+    return call.Done(access);
+  }
   store::FeedbackResult result;
   const absl::Status status =
       customers_->RecordFeedback(*request, response, &result);
@@ -189,28 +203,41 @@ grpc::Status NboServiceImpl::RecordFeedback(
 }
 
 grpc::Status NboServiceImpl::SimilarProducts(
-    grpc::ServerContext* /*context*/,
+    grpc::ServerContext* context,
     const nbo::v1::SimilarProductsRequest* request,
     nbo::v1::SimilarProductsResponse* response) {
   CallRecorder call(metrics_, Method::kSimilarProducts);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.NBOService/SimilarProducts");
+      !access.ok()) {
+    return call.Done(access);
+  }
   return call.Done(
       services::ToGrpcStatus(recommender_->Similar(*request, response)));
 }
 
 grpc::Status NboServiceImpl::GetCustomer(
-    grpc::ServerContext* /*context*/,
-    const nbo::v1::GetCustomerRequest* request,
+    grpc::ServerContext* context, const nbo::v1::GetCustomerRequest* request,
     nbo::v1::GetCustomerResponse* response) {
   CallRecorder call(metrics_, Method::kGetCustomer);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.NBOService/GetCustomer");
+      !access.ok()) {
+    return call.Done(access);
+  }
   return call.Done(
       services::ToGrpcStatus(customers_->GetCustomer(*request, response)));
 }
 
 grpc::Status NboServiceImpl::ListCustomers(
-    grpc::ServerContext* /*context*/,
-    const nbo::v1::ListCustomersRequest* request,
+    grpc::ServerContext* context, const nbo::v1::ListCustomersRequest* request,
     nbo::v1::ListCustomersResponse* response) {
   CallRecorder call(metrics_, Method::kListCustomers);
+  if (grpc::Status access =
+          access_->Check(*context, "/nbo.v1.NBOService/ListCustomers");
+      !access.ok()) {
+    return call.Done(access);
+  }
   return call.Done(
       services::ToGrpcStatus(customers_->ListCustomers(*request, response)));
 }

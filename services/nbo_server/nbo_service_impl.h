@@ -9,6 +9,7 @@
 #include "lib/serving/customer_service.h"
 #include "lib/serving/recommender.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/access_control.h"
 #include "services/nbo_server/server_metrics.h"
 
 namespace nbo::server {
@@ -20,6 +21,9 @@ namespace nbo::server {
 // GetCustomer, ListCustomers and SimilarProducts are rarer reads: they run on
 // the synchronous API's thread pool, where blocking is expected.
 //
+// Every handler first asks `access` whether the call's token may call it
+// (UNAUTHENTICATED or PERMISSION_DENIED otherwise; see AccessControl).
+//
 // Thread-safe. The pointers are not owned.
 class NboServiceImpl final
     : public nbo::v1::NBOService::WithCallbackMethod_Recommend<
@@ -27,7 +31,8 @@ class NboServiceImpl final
               nbo::v1::NBOService::Service>> {
  public:
   NboServiceImpl(const serving::Recommender* recommender,
-                 serving::CustomerService* customers, ServerMetrics* metrics);
+                 serving::CustomerService* customers, ServerMetrics* metrics,
+                 const services::AccessControl* access);
 
   grpc::Status RecordFeedback(
       grpc::ServerContext* context,
@@ -57,6 +62,7 @@ class NboServiceImpl final
   const serving::Recommender* const recommender_;
   serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
+  const services::AccessControl* const access_;
   // Puts each Recommend's request and response on one protobuf arena, so a
   // call costs one allocation instead of one per string and offer.
   std::unique_ptr<grpc::MessageAllocator<nbo::v1::RecommendRequest,

@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/file_util.h"
@@ -21,8 +20,10 @@
 #include "lib/serving/recommender.h"
 #include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
+#include "services/common/access_control.h"
 #include "services/common/malformed_request.h"
 #include "services/common/metrics_http_server.h"
+#include "services/common/server_reflection.h"
 #include "services/nbo_server/ingest_service_impl.h"
 #include "services/nbo_server/model_service_impl.h"
 #include "services/nbo_server/nbo_service_impl.h"
@@ -83,6 +84,13 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   s->options_ = std::move(options);
   const Options& o = s->options_;
   s->metrics_ = std::make_unique<ServerMetrics>();
+  services::AccessControl::Options access_options;
+  access_options.tokens_file = o.tokens_file;
+  access_options.admin_token = o.admin_token;
+  access_options.reload_interval = o.tokens_reload_interval;
+  access_options.audit = o.audit;
+  NBO_ASSIGN_OR_RETURN(s->access_,
+                       services::AccessControl::Create(access_options));
 
   store::ModelStore::Options store_options;
   store_options.path = o.data_dir;
@@ -142,7 +150,8 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   s->customer_service_ = std::make_unique<serving::CustomerService>(
       s->customer_store_.get(), s->catalogs_.get(), customer_service_options);
   s->nbo_service_ = std::make_unique<NboServiceImpl>(
-      s->recommender_.get(), s->customer_service_.get(), s->metrics_.get());
+      s->recommender_.get(), s->customer_service_.get(), s->metrics_.get(),
+      s->access_.get());
   ModelServiceImpl::Options model_options;
   model_options.publish_limits.max_chunk_bytes = o.max_publish_chunk_bytes;
   model_options.publish_limits.free_space_reserve_bytes =
@@ -152,17 +161,17 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
                    : [dir = o.data_dir] { return common::FreeBytes(dir); };
   model_options.max_concurrent_publishes = o.max_concurrent_publishes;
   model_options.publish_idle_timeout = o.publish_idle_timeout;
-  model_options.admin_token = o.admin_token;
+  model_options.access = s->access_.get();
   s->model_service_ = std::make_unique<ModelServiceImpl>(
       s->manager_.get(), s->store_.get(), s->catalogs_.get(),
       s->recommender_.get(), s->customer_service_.get(), s->metrics_.get(),
       model_options);
   s->ingest_service_ = std::make_unique<IngestServiceImpl>(
-      s->customer_service_.get(), s->metrics_.get());
+      s->customer_service_.get(), s->metrics_.get(), s->access_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(services::ServerReflectionOption(o.reflection));
   builder.AddListeningPort(o.grpc_addr, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
   builder.RegisterService(s->nbo_service_.get());
@@ -173,6 +182,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
       interceptors;
   interceptors.push_back(services::MalformedRequestInterceptorFactory(
       {"nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"}));
+  interceptors.push_back(s->access_->AuditInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
@@ -284,6 +294,8 @@ void NboServer::CheckStorage() {
   }
   UpdateHealth();
 }
+
+bool NboServer::open_access() const { return access_->open(); }
 
 NboServer::~NboServer() { Shutdown(absl::ZeroDuration(), absl::Seconds(5)); }
 

@@ -17,6 +17,7 @@
 #include "grpcpp/server.h"
 
 namespace nbo::services {
+class AccessControl;
 class MetricsHttpServer;
 }  // namespace nbo::services
 
@@ -49,6 +50,11 @@ class IngestServiceImpl;
 // leaves Recommend and every read working, so a readiness probe on ""
 // keeps the replica in service while alerts watch "nbo.storage" or
 // nbo_storage_writable.
+//
+// Access: with tokens_file or admin_token, every NBOService, ModelService
+// and IngestService call needs a bearer token of the role
+// services/common/method_roles.cc names (services/common/access_control.h);
+// health and reflection stay open. With neither, every call is open.
 // main() turns flags into Options; tests start it in-process on port 0.
 //
 // Start() once, then Shutdown() (or destroy) from any thread.
@@ -103,9 +109,22 @@ class NboServer {
     int max_offers = 100;
     // Most customers in one BatchRecommend. Default: 1000.
     int max_batch_customers = 1000;
-    // Bearer token for ModelService writes and exports; "" disables auth.
-    // Default: "".
+    // Token file (lib/auth/token_file.h): every RPC then needs a bearer
+    // token whose role services/common/method_roles.cc names; the file is
+    // re-read when it changes. "" for none. Default: "".
+    std::string tokens_file;
+    // One more token, with role admin, given in the clear (a shorthand for
+    // a one-line tokens file); combined with tokens_file. "" for none. With
+    // neither, every RPC is open to any client. Default: "".
     std::string admin_token;
+    // How often a call's check looks at tokens_file for changes.
+    // Default: 1 s.
+    absl::Duration tokens_reload_interval = absl::Seconds(1);
+    // Serve grpc.reflection (for grpcurl). Health, reflection and /metrics
+    // never need a token. Default: true.
+    bool reflection = true;
+    // Where audit lines (one per admin RPC) go. Default: stderr.
+    std::function<void(const std::string& line)> audit;
     // RocksDB block cache. Default: 64 MiB.
     size_t block_cache_bytes = 64 << 20;
     // Decoded customer states kept in memory (CustomerStore's state cache);
@@ -141,8 +160,9 @@ class NboServer {
   };
 
   // Opens the store (removing interrupted publishes), loads the versions it
-  // holds and starts serving. INVALID_ARGUMENT for bad options, UNAVAILABLE
-  // when an address cannot be bound, INTERNAL when the store cannot open.
+  // holds and starts serving. INVALID_ARGUMENT for bad options or a bad
+  // tokens file (NOT_FOUND when it is missing), UNAVAILABLE when an address
+  // cannot be bound, INTERNAL when the store cannot open.
   static absl::StatusOr<std::unique_ptr<NboServer>> Start(Options options);
 
   ~NboServer();
@@ -150,6 +170,8 @@ class NboServer {
   NboServer& operator=(const NboServer&) = delete;
 
   int grpc_port() const { return grpc_port_; }
+  // Whether no token is configured and every RPC is open.
+  bool open_access() const;
   // 0 when metrics are disabled.
   int metrics_port() const { return metrics_port_; }
 
@@ -178,6 +200,7 @@ class NboServer {
 
   Options options_;
   std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<services::AccessControl> access_;
   std::unique_ptr<store::ModelStore> store_;
   std::unique_ptr<store::CustomerStore> customer_store_;
   std::unique_ptr<serving::ModelManager> manager_;

@@ -17,11 +17,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/file_util.h"
+#include "services/common/access_control.h"
 #include "services/common/malformed_request.h"
+#include "services/common/server_reflection.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
 #include "services/trainer/training_run.h"
@@ -32,9 +33,15 @@ ABSL_FLAG(std::string, port_file, "",
           "serve: once listening, write {\"grpc\":PORT} here (for tests "
           "that listen on port 0)");
 ABSL_FLAG(std::string, admin_token, "",
-          "Bearer token: serve requires it on every TrainerService RPC, and "
-          "jobs send it to the servers' ModelService when publishing. "
-          "Default: $NBO_ADMIN_TOKEN");
+          "Bearer token: jobs send it to the servers' ModelService when "
+          "publishing, and serve accepts it as a token with role admin "
+          "(combined with --tokens_file). Default: $NBO_ADMIN_TOKEN");
+ABSL_FLAG(std::string, tokens_file, "",
+          "serve: bearer tokens by role, one per line 'NAME ROLE[,ROLE...] "
+          "sha256:HEX', re-read when it changes; TrainerService needs role "
+          "admin. Default: $NBO_TOKENS_FILE");
+ABSL_FLAG(bool, reflection, true,
+          "serve: serve gRPC server reflection (it needs no token)");
 
 namespace nbo::trainer {
 namespace {
@@ -70,16 +77,34 @@ int RunServe() {
     }
   }
 
+  std::string tokens_file = absl::GetFlag(FLAGS_tokens_file);
+  if (tokens_file.empty()) {
+    if (const char* env = std::getenv("NBO_TOKENS_FILE"); env != nullptr) {
+      tokens_file = env;
+    }
+  }
+  services::AccessControl::Options access_options;
+  access_options.tokens_file = tokens_file;
+  access_options.admin_token = admin_token;
+  absl::StatusOr<std::unique_ptr<services::AccessControl>> access =
+      services::AccessControl::Create(access_options);
+  if (!access.ok()) {
+    std::fprintf(stderr, "nbo-trainer: %s\n",
+                 access.status().ToString().c_str());
+    return 1;
+  }
+
   JobManager manager(RunTraining, JobManager::Options());
   TrainerServiceImpl::Options service_options;
-  service_options.admin_token = admin_token;
+  service_options.access = access->get();
   service_options.publish_token = admin_token;
   TrainerServiceImpl service(&manager, service_options);
 
   const std::string addr = absl::GetFlag(FLAGS_grpc_addr);
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(
+      services::ServerReflectionOption(absl::GetFlag(FLAGS_reflection)));
   int port = 0;
   builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
@@ -88,6 +113,7 @@ int RunServe() {
       interceptors;
   interceptors.push_back(nbo::services::MalformedRequestInterceptorFactory(
       {"nbo.v1.TrainerService"}));
+  interceptors.push_back((*access)->AuditInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -97,10 +123,12 @@ int RunServe() {
   SetHealth(*server, true);
   std::fprintf(stderr, "nbo-trainer: serving TrainerService on port %d\n",
                port);
-  if (admin_token.empty()) {
+  if ((*access)->open()) {
     std::fprintf(stderr,
-                 "nbo-trainer: WARNING: no --admin_token; any client can "
-                 "start training jobs\n");
+                 "nbo-trainer: WARNING: OPEN MODE: no --tokens_file and no "
+                 "--admin_token; any client that reaches this port can start "
+                 "training jobs that read this host's files and publish to "
+                 "production servers. For a local demo only.\n");
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {

@@ -11,7 +11,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "lib/common/api_limits.h"
 #include "lib/common/quote.h"
-#include "services/common/bearer_auth.h"
+#include "services/common/access_control.h"
 #include "services/common/grpc_status.h"
 
 namespace nbo::trainer {
@@ -270,15 +270,18 @@ void JobInfoToProto(const JobInfo& info, nbo::v1::Job* proto) {
 TrainerServiceImpl::TrainerServiceImpl(JobManager* manager, Options options)
     : manager_(manager), options_(std::move(options)) {}
 
-grpc::Status TrainerServiceImpl::Authorize(
-    const grpc::ServerContext* context) const {
-  return services::CheckBearerToken(*context, options_.admin_token);
+grpc::Status TrainerServiceImpl::Authorize(const grpc::ServerContext* context,
+                                           absl::string_view method) const {
+  return options_.access->Check(*context, method);
 }
 
 grpc::Status TrainerServiceImpl::StartTraining(
     grpc::ServerContext* context, const nbo::v1::StartTrainingRequest* request,
     nbo::v1::StartTrainingResponse* response) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.TrainerService/StartTraining");
+      !auth.ok())
+    return auth;
   absl::StatusOr<TrainingSpec> spec = TrainingSpecFromProto(request->spec());
   if (!spec.ok()) return services::ToGrpcStatus(spec.status());
   spec->admin_token = options_.publish_token;
@@ -297,7 +300,9 @@ grpc::Status TrainerServiceImpl::StartTraining(
 grpc::Status TrainerServiceImpl::GetJob(grpc::ServerContext* context,
                                         const nbo::v1::GetJobRequest* request,
                                         nbo::v1::GetJobResponse* response) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.TrainerService/GetJob");
+      !auth.ok())
+    return auth;
   absl::StatusOr<JobInfo> info = manager_->Get(request->job_id());
   if (!info.ok()) return services::ToGrpcStatus(info.status());
   JobInfoToProto(*info, response->mutable_job());
@@ -307,7 +312,9 @@ grpc::Status TrainerServiceImpl::GetJob(grpc::ServerContext* context,
 grpc::Status TrainerServiceImpl::ListJobs(
     grpc::ServerContext* context, const nbo::v1::ListJobsRequest* /*request*/,
     nbo::v1::ListJobsResponse* response) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.TrainerService/ListJobs");
+      !auth.ok())
+    return auth;
   for (const JobInfo& info : manager_->List()) {
     JobInfoToProto(info, response->add_jobs());
   }
@@ -317,7 +324,9 @@ grpc::Status TrainerServiceImpl::ListJobs(
 grpc::Status TrainerServiceImpl::WatchJob(
     grpc::ServerContext* context, const nbo::v1::WatchJobRequest* request,
     grpc::ServerWriter<nbo::v1::WatchJobResponse>* writer) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  if (grpc::Status auth = Authorize(context, "/nbo.v1.TrainerService/WatchJob");
+      !auth.ok())
+    return auth;
   const absl::Status status = manager_->Watch(
       request->job_id(),
       [writer](const JobEvent& event) {
@@ -333,7 +342,10 @@ grpc::Status TrainerServiceImpl::WatchJob(
 grpc::Status TrainerServiceImpl::CancelJob(
     grpc::ServerContext* context, const nbo::v1::CancelJobRequest* request,
     nbo::v1::CancelJobResponse* response) {
-  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  if (grpc::Status auth =
+          Authorize(context, "/nbo.v1.TrainerService/CancelJob");
+      !auth.ok())
+    return auth;
   absl::StatusOr<JobInfo> info = manager_->Cancel(request->job_id());
   if (!info.ok()) return services::ToGrpcStatus(info.status());
   JobInfoToProto(*info, response->mutable_job());

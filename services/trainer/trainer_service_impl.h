@@ -6,7 +6,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nbo/v1/trainer_service.grpc.pb.h"
+#include "services/common/access_control.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/training_run.h"
 
@@ -16,17 +18,17 @@ namespace nbo::trainer {
 // WatchJob blocks its handler thread until the job ends or the client goes
 // away, which the callback API's reactors must never do.
 //
-// When `admin_token` is non-empty, every RPC needs
-// `authorization: Bearer <admin_token>`; without it the call fails
-// UNAUTHENTICATED. (Training reads the trainer host's files and publishes to
-// production servers: nothing here is safe to leave open.)
+// Every RPC needs a token with role `admin` (AccessControl; UNAUTHENTICATED
+// or PERMISSION_DENIED otherwise). Training reads the trainer host's files
+// and publishes to production servers: nothing here is safe to leave open.
 //
 // Thread-safe. The manager is not owned and must outlive the service.
 class TrainerServiceImpl final : public nbo::v1::TrainerService::Service {
  public:
   struct Options {
-    // Bearer token required by every RPC. Default: "" (no authentication).
-    std::string admin_token;
+    // Who may call what. Not owned; must outlive the service.
+    // REQUIRES: not null. Default: null.
+    const services::AccessControl* access = nullptr;
     // Bearer token the jobs use for the servers' ModelService when they
     // publish. Default: "".
     std::string publish_token;
@@ -51,8 +53,9 @@ class TrainerServiceImpl final : public nbo::v1::TrainerService::Service {
                          nbo::v1::CancelJobResponse* response) override;
 
  private:
-  // UNAUTHENTICATED unless the call carries the admin token (or none is set).
-  grpc::Status Authorize(const grpc::ServerContext* context) const;
+  // AccessControl::Check of `method`, the full name of the handler's RPC.
+  grpc::Status Authorize(const grpc::ServerContext* context,
+                         absl::string_view method) const;
 
   JobManager* const manager_;
   const Options options_;

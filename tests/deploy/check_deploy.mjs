@@ -78,8 +78,8 @@ const sourceFlags = {
 // (tokens only without auth.legacyAdminToken, TLS only with
 // tls.internal.enabled). Remove a name here once its flag lands.
 const pendingFlags = {
-  "nbo-server": ["tokens_file", "tls_cert", "tls_key", "tls_client_ca"],
-  "nbo-trainer": ["tokens_file", "tls_cert", "tls_key", "tls_client_ca",
+  "nbo-server": ["tls_cert", "tls_key", "tls_client_ca"],
+  "nbo-trainer": ["tls_cert", "tls_key", "tls_client_ca",
                   "upstream_ca", "upstream_cert", "upstream_key"],
   "nbo-gateway": [],
   nboctl: [],

@@ -23,6 +23,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "lib/auth/token_file.h"
+#include "lib/common/file_util.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/ingest_service.grpc.pb.h"
@@ -51,6 +53,7 @@ constexpr double kTolerance = 1e-4;
 // batch is cheap to build.
 constexpr int kMaxIngestBatch = 20;
 constexpr char kAdminToken[] = "s3cret-token";
+constexpr char kDeskToken[] = "desk-token";
 
 SyntheticModel Model() {
   SyntheticModel::Options options;
@@ -178,14 +181,14 @@ class DecisioningTest : public ::testing::Test {
   absl::StatusOr<nbo::v1::RecordFeedbackResponse> Feedback(
       const std::string& customer, const std::string& decision,
       const std::string& product, nbo::v1::FeedbackOutcome outcome,
-      absl::Time when) {
+      absl::Time when, const std::string& token = "") {
     nbo::v1::RecordFeedbackRequest request;
     request.set_customer_id(customer);
     request.set_decision_id(decision);
     request.set_product_id(product);
     request.set_outcome(outcome);
     *request.mutable_timestamp() = Ts(when);
-    return Unary(*nbo_, &NBOService::Stub::RecordFeedback, request);
+    return Unary(*nbo_, &NBOService::Stub::RecordFeedback, request, token);
   }
 
   absl::StatusOr<nbo::v1::GetCustomerResponse> GetCustomer(
@@ -744,10 +747,16 @@ TEST_F(DecisioningTest, AnswersBadRequestsWithExactCodes) {
 }
 
 TEST_F(DecisioningTest, AdminRpcsNeedTheAdminToken) {
-  // A server of its own, with a token.
+  // A server of its own, with the admin token and a token file holding the
+  // relationship manager's desk (role act).
   server_.reset();
+  ASSERT_THAT(
+      common::WriteFileAtomically(
+          dir_.Sub("tokens"), auth::TokenFileLine("desk", "act", kDeskToken)),
+      IsOk());
   ASSERT_NO_FATAL_FAILURE(
-      StartServer({absl::StrCat("--admin_token=", kAdminToken)}));
+      StartServer({absl::StrCat("--admin_token=", kAdminToken),
+                   absl::StrCat("--tokens_file=", dir_.Sub("tokens"))}));
   ASSERT_NO_FATAL_FAILURE(PublishModel(kAdminToken));
   const auto kUnauthenticated = absl::StatusCode::kUnauthenticated;
   const std::string c = SyntheticModel::CustomerId(0);
@@ -771,10 +780,14 @@ TEST_F(DecisioningTest, AdminRpcsNeedTheAdminToken) {
     EXPECT_THAT(Export(nbo::v1::ExportFeedbackRequest(), token),
                 StatusIs(kUnauthenticated));
   }
-  // Nothing changed.
+  // The desk's token is valid but not an admin's.
+  EXPECT_THAT(
+      Unary(*models_, &ModelService::Stub::SetLevers, levers, kDeskToken),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("'admin'")));
+  // Nothing changed (admin implies read).
   ASSERT_OK_AND_ASSIGN(auto before,
                        Unary(*models_, &ModelService::Stub::GetCatalog,
-                             nbo::v1::GetCatalogRequest()));
+                             nbo::v1::GetCatalogRequest(), kAdminToken));
   EXPECT_THAT(before.levers(), IsEmpty());
   EXPECT_FALSE(before.catalog(0).has_business_value());
 
@@ -791,12 +804,20 @@ TEST_F(DecisioningTest, AdminRpcsNeedTheAdminToken) {
       Unary(*models_, &ModelService::Stub::ScoreCustomer, score, kAdminToken));
   EXPECT_EQ(scored.scores_size(), 12);
 
-  // Deciding and recording feedback need no token.
-  ASSERT_OK_AND_ASSIGN(auto decision, Recommend(*nbo_, c, 1));
+  // Deciding and recording feedback are the desk's (act), not admin's.
+  nbo::v1::RecommendRequest ask;
+  ask.set_customer_id(c);
+  ask.set_num_offers(1);
+  ASSERT_OK_AND_ASSIGN(auto decision, Unary(*nbo_, &NBOService::Stub::Recommend,
+                                            ask, kDeskToken));
   ASSERT_EQ(decision.offers_size(), 1);
+  EXPECT_THAT(
+      Feedback(c, decision.decision_id(), decision.offers(0).product_id(),
+               nbo::v1::FEEDBACK_OUTCOME_ACCEPTED, absl::Now(), kAdminToken),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("'act'")));
   ASSERT_THAT(
       Feedback(c, decision.decision_id(), decision.offers(0).product_id(),
-               nbo::v1::FEEDBACK_OUTCOME_ACCEPTED, absl::Now()),
+               nbo::v1::FEEDBACK_OUTCOME_ACCEPTED, absl::Now(), kDeskToken),
       IsOk());
   ASSERT_OK_AND_ASSIGN(auto exported,
                        Export(nbo::v1::ExportFeedbackRequest(), kAdminToken));

@@ -33,6 +33,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
+#include "lib/auth/token_file.h"
+#include "lib/common/file_util.h"
 #include "lib/data/bank_datagen.h"
 #include "lib/gateway/http_status.h"
 #include "lib/gateway/route_table.h"
@@ -70,6 +72,8 @@ absl::StatusOr<HttpAnswer> CallPort(int port, const std::string& method,
 }
 
 constexpr char kToken[] = "gateway-test-admin-token";
+// A token of role read only, for the 403 path.
+constexpr char kReaderToken[] = "gateway-test-reader-token";
 
 const google::protobuf::DescriptorPool* Pool() {
   return google::protobuf::DescriptorPool::generated_pool();
@@ -229,13 +233,21 @@ std::vector<std::string> RoutedServices() {
 
 class GatewayTest : public ::testing::Test {
  protected:
-  // nbo-server with a published model and an admin token, and the gateway
-  // in front of it (and of `trainer` if given).
+  // nbo-server with a published model and a token file (kToken with every
+  // role, kReaderToken with read), and the gateway in front of it (and of
+  // `trainer` if given, which takes kToken as its admin token).
   void StartAll(bool with_trainer) {
+    ASSERT_THAT(
+        common::WriteFileAtomically(
+            dir_.Sub("tokens"),
+            auth::TokenFileLine("everything", "read,act,ingest,customer,admin",
+                                kToken) +
+                auth::TokenFileLine("reader", "read", kReaderToken)),
+        IsOk());
     ASSERT_OK_AND_ASSIGN(
-        server_,
-        ServerProcess::Start(dir_.Sub("server"),
-                             {absl::StrCat("--admin_token=", kToken)}));
+        server_, ServerProcess::Start(
+                     dir_.Sub("server"),
+                     {absl::StrCat("--tokens_file=", dir_.Sub("tokens"))}));
     ASSERT_OK_AND_ASSIGN(admin_, AdminChannel(*server_));
     models_ = nbo::v1::ModelService::NewStub(admin_);
     nbo_ = nbo::v1::NBOService::NewStub(admin_);
@@ -575,6 +587,8 @@ TEST_F(GatewayTest, ClientMistakesAreJsonErrorsWithCanonicalCodes) {
   for (const Case& c : cases) {
     HttpCallOptions options;
     options.body = c.body;
+    options.headers.emplace_back("Authorization",
+                                 absl::StrCat("Bearer ", kToken));
     if (!c.content_type.empty()) {
       options.headers.emplace_back("Content-Type", c.content_type);
     }
@@ -633,17 +647,54 @@ TEST_F(GatewayTest, SizeLimitsHoldAtTheBoundAndRejectOnePast) {
   EXPECT_EQ(too_big.Header("content-type"), "application/json");
 }
 
-TEST_F(GatewayTest, AdminTokenPassesThrough) {
+TEST_F(GatewayTest, TokensPassThroughAndMapTo401And403) {
   ASSERT_NO_FATAL_FAILURE(StartAll(/*with_trainer=*/false));
   ASSERT_OK_AND_ASSIGN(auto models, ListModels(*models_));
   const std::string levers =
       absl::StrCat("/v1/models/", models.models(0).model_name(), "/levers");
-  ASSERT_OK_AND_ASSIGN(
-      HttpAnswer without,
-      Http("PUT", levers, "{\"levers\":{\"P01\":2}}", /*admin=*/false));
+  const std::string body = "{\"levers\":{\"P01\":2}}";
+  ASSERT_OK_AND_ASSIGN(HttpAnswer without,
+                       Http("PUT", levers, body, /*admin=*/false));
   EXPECT_EQ(without.status, 401) << without.body;
-  ASSERT_OK_AND_ASSIGN(HttpAnswer with,
-                       Http("PUT", levers, "{\"levers\":{\"P01\":2}}"));
+  EXPECT_EQ(without.Header("www-authenticate"), "Bearer realm=\"nbo\"");
+  EXPECT_THAT(ErrorMessage(without), HasSubstr("authorization: Bearer"));
+
+  HttpCallOptions wrong;
+  wrong.body = body;
+  wrong.headers.emplace_back("Authorization", "Bearer not-a-token");
+  ASSERT_OK_AND_ASSIGN(HttpAnswer invalid,
+                       CallPort(gateway_->http_port(), "PUT", levers, wrong));
+  EXPECT_EQ(invalid.status, 401) << invalid.body;
+  EXPECT_THAT(invalid.body, Not(HasSubstr("not-a-token")));
+
+  HttpCallOptions reader;
+  reader.body = body;
+  reader.headers.emplace_back("Authorization",
+                              absl::StrCat("Bearer ", kReaderToken));
+  ASSERT_OK_AND_ASSIGN(HttpAnswer denied,
+                       CallPort(gateway_->http_port(), "PUT", levers, reader));
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  EXPECT_EQ(denied.Header("www-authenticate"), "");
+  EXPECT_THAT(ErrorMessage(denied), HasSubstr("role 'admin'"));
+  EXPECT_THAT(denied.body, Not(HasSubstr(kReaderToken)));
+  // The reader reads offers, not a customer's personal data.
+  reader.body.clear();
+  ASSERT_OK_AND_ASSIGN(HttpAnswer offers,
+                       CallPort(gateway_->http_port(), "GET",
+                                "/v1/customers/C0000001/offers", reader));
+  EXPECT_EQ(offers.status, 200) << offers.body;
+  ASSERT_OK_AND_ASSIGN(
+      HttpAnswer profile,
+      CallPort(gateway_->http_port(), "GET", "/v1/customers/C0000001", reader));
+  EXPECT_EQ(profile.status, 403) << profile.body;
+  EXPECT_THAT(ErrorMessage(profile), HasSubstr("role 'customer'"));
+  // The demo's endpoint too.
+  ASSERT_OK_AND_ASSIGN(
+      HttpAnswer legacy,
+      Http("GET", "/api/recommend?user_id=C0000001", "", /*admin=*/false));
+  EXPECT_EQ(legacy.status, 401) << legacy.body;
+
+  ASSERT_OK_AND_ASSIGN(HttpAnswer with, Http("PUT", levers, body));
   EXPECT_EQ(with.status, 200) << with.body;
 }
 

@@ -12,17 +12,24 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lib/auth/token_file.h"
+#include "lib/common/file_util.h"
 #include "lib/data/bank_datagen.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
 #include "nbo/v1/trainer_service.grpc.pb.h"
+#include "services/common/client_channel.h"
 #include "tests/integration/server_process.h"
 
 namespace nbo::integration {
@@ -32,9 +39,21 @@ using ::nbo::testing::IsOk;
 
 constexpr int kCustomers = 3000;
 
+// Tokens of the closed deployment: the operator's (admin, also the one
+// nbo-trainer presents when it publishes) and a dashboard's (read).
+constexpr char kOpsToken[] = "ops-token";
+constexpr char kReaderToken[] = "reader-token";
+
 class TrainerEndToEndTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Start({}, {})); }
+
+  // Starts nbo-server with `server_flags` and `nbo-trainer serve` with
+  // `trainer_flags`, on fresh data.
+  void Start(std::vector<std::string> server_flags,
+             std::vector<std::string> trainer_flags) {
+    trainer_.reset();
+    server_.reset();
     data::BankDataGenerator::Options options;
     options.customers = kCustomers;
     options.seed = 7;
@@ -42,19 +61,24 @@ class TrainerEndToEndTest : public ::testing::Test {
     ASSERT_THAT(generator, IsOk());
     ASSERT_THAT(data::WriteBankData(**generator, dir_.Sub("bank"), nullptr),
                 IsOk());
-    ASSERT_OK_AND_ASSIGN(server_, ServerProcess::Start(dir_.Sub("server")));
+    ASSERT_OK_AND_ASSIGN(
+        server_,
+        ServerProcess::Start(dir_.Sub(absl::StrCat("server", ++starts_)),
+                             server_flags));
     ServerProcess::Options trainer;
     trainer.binary = NBO_TRAINER_PATH;
     trainer.command = {"serve"};
     trainer.metrics = false;
-    trainer.data_dir = dir_.Sub("trainer");
+    trainer.data_dir = dir_.Sub(absl::StrCat("trainer", starts_));
+    trainer.extra_flags = std::move(trainer_flags);
     ASSERT_OK_AND_ASSIGN(trainer_, ServerProcess::Start(trainer));
     jobs_ = nbo::v1::TrainerService::NewStub(trainer_->channel());
   }
 
   // Starts a job publishing to the server and watches it to the end.
   // Returns the events seen; the job's final state is the last event's.
-  std::vector<nbo::v1::JobEvent> TrainAndWatch(std::string* job_id) {
+  std::vector<nbo::v1::JobEvent> TrainAndWatch(std::string* job_id,
+                                               const std::string& token = "") {
     nbo::v1::StartTrainingRequest start;
     nbo::v1::TrainingSpec* spec = start.mutable_spec();
     spec->set_data_dir(dir_.Sub("bank"));
@@ -69,6 +93,7 @@ class TrainerEndToEndTest : public ::testing::Test {
     spec->set_k(7);
     spec->add_publish_to(server_->grpc_target());
     grpc::ClientContext start_ctx;
+    services::AddBearerToken(token, &start_ctx);
     nbo::v1::StartTrainingResponse started;
     const grpc::Status status =
         jobs_->StartTraining(&start_ctx, start, &started);
@@ -76,6 +101,7 @@ class TrainerEndToEndTest : public ::testing::Test {
     *job_id = started.job().job_id();
 
     grpc::ClientContext watch_ctx;
+    services::AddBearerToken(token, &watch_ctx);
     watch_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
     nbo::v1::WatchJobRequest watch;
     watch.set_job_id(*job_id);
@@ -92,7 +118,64 @@ class TrainerEndToEndTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<ServerProcess> trainer_;
   std::unique_ptr<nbo::v1::TrainerService::Stub> jobs_;
+  int starts_ = 0;
 };
+
+TEST_F(TrainerEndToEndTest, ClosedTrainerNeedsAdminAndPublishesWithItsToken) {
+  const std::string tokens = dir_.Sub("tokens");
+  ASSERT_THAT(
+      common::WriteFileAtomically(
+          tokens, auth::TokenFileLine("ops", "admin", kOpsToken) +
+                      auth::TokenFileLine("dashboard", "read", kReaderToken)),
+      IsOk());
+  ASSERT_NO_FATAL_FAILURE(
+      Start({absl::StrCat("--tokens_file=", tokens)},
+            {absl::StrCat("--tokens_file=", tokens),
+             absl::StrCat("--admin_token=", kOpsToken), "--reflection=false"}));
+
+  auto list = [this](const std::string& token) {
+    grpc::ClientContext context;
+    services::AddBearerToken(token, &context);
+    nbo::v1::ListJobsResponse response;
+    return jobs_->ListJobs(&context, {}, &response);
+  };
+  EXPECT_EQ(list("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const grpc::Status reader = list(kReaderToken);
+  EXPECT_EQ(reader.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(reader.error_message(), "this RPC needs a token with role 'admin'");
+  EXPECT_TRUE(list(kOpsToken).ok());
+
+  // The job publishes to the closed server with --admin_token.
+  std::string job;
+  std::vector<nbo::v1::JobEvent> events = TrainAndWatch(&job, kOpsToken);
+  ASSERT_FALSE(events.empty());
+  ASSERT_EQ(events.back().state(), nbo::v1::JOB_STATE_SUCCEEDED)
+      << events.back().message();
+  auto models = nbo::v1::ModelService::NewStub(server_->channel());
+  grpc::ClientContext status_ctx;
+  services::AddBearerToken(kReaderToken, &status_ctx);
+  nbo::v1::ListModelsResponse listed;
+  ASSERT_TRUE(models->ListModels(&status_ctx, {}, &listed).ok());
+  ASSERT_EQ(listed.models_size(), 1);
+
+  // Health stays open; reflection is off on the trainer.
+  auto health = grpc::health::v1::Health::NewStub(trainer_->channel());
+  grpc::ClientContext health_ctx;
+  grpc::health::v1::HealthCheckResponse serving;
+  EXPECT_TRUE(health->Check(&health_ctx, {}, &serving).ok());
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(trainer_->channel());
+  grpc::ClientContext reflection_ctx;
+  auto stream = reflection->ServerReflectionInfo(&reflection_ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("*");
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  while (stream->Read(&response)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
 
 TEST_F(TrainerEndToEndTest, TrainsPublishesAndSwapsWithoutFailedRequests) {
   // The first job gives the server its first version.

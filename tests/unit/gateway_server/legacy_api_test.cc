@@ -87,6 +87,8 @@ TEST(LegacyApiTest, CustomerNboKnowsNothingOfIsNotFound) {
   EXPECT_EQ(LegacyHttpStatus(absl::StatusCode::kInvalidArgument), 400);
   EXPECT_EQ(LegacyHttpStatus(absl::StatusCode::kNotFound), 404);
   EXPECT_EQ(LegacyHttpStatus(absl::StatusCode::kUnavailable), 500);
+  EXPECT_EQ(LegacyHttpStatus(absl::StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(LegacyHttpStatus(absl::StatusCode::kPermissionDenied), 403);
 }
 
 }  // namespace

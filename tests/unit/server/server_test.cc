@@ -288,10 +288,14 @@ TEST_F(ServerTest, AdminCallsNeedTheBearerToken) {
   nbo::v1::SetVersionLabelResponse label_response;
   EXPECT_EQ(models_->SetVersionLabel(&ctx, label, &label_response).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  // Reads stay open.
+  // With a token configured, reads need one too; admin implies read.
   grpc::ClientContext list_ctx;
   nbo::v1::ListModelsResponse list;
-  EXPECT_TRUE(models_->ListModels(&list_ctx, {}, &list).ok());
+  EXPECT_EQ(models_->ListModels(&list_ctx, {}, &list).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext admin_ctx;
+  admin_ctx.AddMetadata("authorization", "Bearer s3cret");
+  EXPECT_TRUE(models_->ListModels(&admin_ctx, {}, &list).ok());
   EXPECT_EQ(list.models_size(), 1);
 }
 

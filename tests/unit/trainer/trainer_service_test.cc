@@ -10,16 +10,22 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lib/auth/token_file.h"
+#include "lib/common/file_util.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
 #include "nbo/v1/trainer_service.grpc.pb.h"
+#include "services/common/access_control.h"
 #include "services/common/client_channel.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
@@ -343,17 +349,33 @@ TEST(JobManagerTest, ShutdownCancelsQueuedJobsAndLaterStarts) {
 // fake.
 class TrainerServiceTest : public ::testing::Test {
  protected:
-  void StartServer(const std::string& admin_token = "") {
+  void StartServer(const std::string& admin_token = "",
+                   const std::string& tokens_file = "") {
+    services::AccessControl::Options access_options;
+    access_options.admin_token = admin_token;
+    access_options.tokens_file = tokens_file;
+    access_options.audit = [this](const std::string& line) {
+      absl::MutexLock lock(&audit_mu_);
+      audit_.push_back(line);
+    };
+    auto access = services::AccessControl::Create(access_options);
+    ASSERT_TRUE(access.ok()) << access.status();
+    access_ = *std::move(access);
     manager_ =
         std::make_unique<JobManager>(fake_.AsRunFn(), JobManager::Options());
     TrainerServiceImpl::Options options;
-    options.admin_token = admin_token;
+    options.access = access_.get();
     service_ = std::make_unique<TrainerServiceImpl>(manager_.get(), options);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(service_.get());
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(access_->AuditInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
@@ -439,7 +461,10 @@ class TrainerServiceTest : public ::testing::Test {
 
   FakeRun fake_;
   std::unique_ptr<JobManager> manager_;
+  std::unique_ptr<services::AccessControl> access_;
   std::unique_ptr<TrainerServiceImpl> service_;
+  absl::Mutex audit_mu_;
+  std::vector<std::string> audit_ ABSL_GUARDED_BY(audit_mu_);
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<nbo::v1::TrainerService::Stub> stub_;
 };
@@ -672,6 +697,41 @@ TEST_F(TrainerServiceTest, EveryRpcNeedsTheAdminTokenWhenOneIsSet) {
   EXPECT_EQ(job.state(), nbo::v1::JOB_STATE_SUCCEEDED);
   ASSERT_TRUE(List(&list, "s3cret").ok());
   EXPECT_EQ(list.jobs_size(), 1);
+}
+
+TEST_F(TrainerServiceTest, EveryRpcNeedsRoleAdminAndIsAudited) {
+  nbo::testing::TempDir dir;
+  std::string file;
+  for (const auto& [name, roles, token] :
+       {std::tuple<const char*, const char*, const char*>{
+            "desk", "read,act,ingest,customer", "t-desk"},
+        {"ops", "admin", "t-ops"}}) {
+    file += auth::TokenFileLine(name, roles, token);
+  }
+  ASSERT_TRUE(common::WriteFileAtomically(dir.Sub("tokens"), file).ok());
+  StartServer("", dir.Sub("tokens"));
+  std::string id;
+  nbo::v1::Job job;
+  nbo::v1::ListJobsResponse list;
+  std::vector<nbo::v1::JobEvent> events;
+  const grpc::Status statuses[] = {
+      Start(ValidSpec(), &id, "t-desk"), Get("job-00000001", &job, "t-desk"),
+      List(&list, "t-desk"), Watch("job-00000001", &events, "t-desk"),
+      Cancel("job-00000001", &job, "t-desk")};
+  for (const grpc::Status& status : statuses) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(status.error_message(),
+              "this RPC needs a token with role 'admin'");
+  }
+  ASSERT_TRUE(List(&list, "t-ops").ok());
+  absl::MutexLock lock(&audit_mu_);
+  ASSERT_EQ(audit_.size(), 6u);
+  EXPECT_THAT(audit_[0],
+              ::testing::HasSubstr("token=desk method=/nbo.v1.TrainerService/"
+                                   "StartTraining code=PERMISSION_DENIED"));
+  EXPECT_THAT(audit_[5],
+              ::testing::HasSubstr("token=ops method=/nbo.v1.TrainerService/"
+                                   "ListJobs code=OK"));
 }
 
 }  // namespace
