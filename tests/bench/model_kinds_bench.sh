@@ -46,7 +46,7 @@ for catalog in santander24 demo8; do
       start_server "$SERVER_BIN" "$RUN"
       echo "== $catalog, $kind: training and publishing" >&2
       START=$(date +%s.%N)
-      "$TRAINER" train --data_dir="$BANK" --model_kind="$kind" --force \
+      "$TRAINER" train --data_dir="$BANK" --tune=off --model_kind="$kind" --force \
         --publish_to="127.0.0.1:$GRPC" > "$RUN/trainer.txt" 2>&1
       END=$(date +%s.%N)
       python3 -c "print(round($END - $START, 3))" > "$RUN/train_seconds"
