@@ -37,10 +37,13 @@
 #include "lib/eval/evaluator.h"
 #include "lib/eval/platt_scaling.h"
 #include "lib/eval/popularity.h"
+#include "lib/eval/propensity_features.h"
 #include "lib/eval/publish_gate.h"
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
+#include "lib/serving/propensity_proto.h"
 #include "lib/training/evaluate_phase.h"
+#include "lib/training/propensity_phase.h"
 #include "lib/training/read_phase.h"
 #include "lib/training/split_phase.h"
 #include "lib/training/train_phase.h"
@@ -472,43 +475,71 @@ struct ModelChoice {
   std::string tuning_skipped;
 };
 
-// With tuning off, the spec's model. With it on, the best of
-// training::DefaultGrid on the validation split (training::Tune); when the
-// data has no room for a validation split, the spec's model, saying why.
-// The errors of ConfigFromSpec and training::Tune.
-absl::StatusOr<ModelChoice> ChooseModel(
+// The validation split (training::ValidationSplit) and what its models
+// learn from: what tuning and the second stage are fitted on.
+struct Validation {
+  std::optional<eval::Split> split;
+  std::optional<als::InteractionMatrix> matrix;
+  // Why there is none (the data is shorter than two windows...); empty
+  // when there is one.
+  std::string unavailable;
+};
+
+// The validation split when tuning is on or the protocol is NBO (the
+// second stage's), else none. The errors of building its matrix.
+absl::StatusOr<Validation> MakeValidation(
     const TrainingSpec& spec, const training::TrainingData& input,
     const eval::Split& split, const eval::SplitOptions& split_options,
-    const std::vector<eval::Interaction>& train_feedback, const Emit& emit,
+    const std::vector<eval::Interaction>& train_feedback) {
+  Validation validation;
+  if (!spec.tune && split_options.kind != eval::SplitKind::kNbo) {
+    return validation;
+  }
+  absl::StatusOr<eval::Split> carved =
+      training::ValidationSplit(input.inputs, split, split_options);
+  if (!carved.ok()) {
+    validation.unavailable =
+        absl::StrCat("no validation split: ", carved.status().message());
+    return validation;
+  }
+  const std::vector<eval::Interaction> feedback =
+      training::FeedbackBeforeHoldout(train_feedback, *carved,
+                                      split_options.kind);
+  NBO_ASSIGN_OR_RETURN(
+      als::InteractionMatrix matrix,
+      training::BuildInteractionMatrix(carved->num_users, carved->num_items,
+                                       carved->train, feedback));
+  validation.split = *std::move(carved);
+  validation.matrix = std::move(matrix);
+  return validation;
+}
+
+// With tuning off, the spec's model. With it on, the best of
+// training::DefaultGrid on the validation split (training::Tune); without
+// a validation split, the spec's model, saying why. The errors of
+// ConfigFromSpec and training::Tune.
+absl::StatusOr<ModelChoice> ChooseModel(
+    const TrainingSpec& spec, const Validation& validation, const Emit& emit,
     const std::function<bool()>& cancelled) {
   ModelChoice choice;
   NBO_ASSIGN_OR_RETURN(choice.config, ConfigFromSpec(spec));
   if (!spec.tune) return choice;
-  absl::StatusOr<eval::Split> validation =
-      training::ValidationSplit(input.inputs, split, split_options);
-  if (!validation.ok()) {
-    choice.tuning_skipped =
-        absl::StrCat("no validation split: ", validation.status().message());
+  if (!validation.split.has_value()) {
+    choice.tuning_skipped = validation.unavailable;
     EmitPhase(emit, "tuning",
               absl::StrCat(choice.tuning_skipped, "; training ",
                            choice.config.Describe()));
     return choice;
   }
-  const std::vector<eval::Interaction> feedback =
-      training::FeedbackBeforeHoldout(train_feedback, *validation,
-                                      split_options.kind);
-  NBO_ASSIGN_OR_RETURN(const als::InteractionMatrix matrix,
-                       training::BuildInteractionMatrix(
-                           validation->num_users, validation->num_items,
-                           validation->train, feedback));
+  const eval::Split& split = *validation.split;
   NBO_ASSIGN_OR_RETURN(const eval::PopularityScorer popularity,
-                       eval::PopularityScorer::Create(*validation));
+                       eval::PopularityScorer::Create(split));
   const std::vector<training::ModelConfig> grid =
-      training::DefaultGrid(choice.config, validation->num_items);
+      training::DefaultGrid(choice.config, split.num_items);
   EmitPhase(emit, "tuning",
             absl::StrFormat("%d configurations on the validation split "
                             "(%d train interactions), budget %s",
-                            grid.size(), validation->train.size(),
+                            grid.size(), split.train.size(),
                             absl::FormatDuration(spec.tune_budget)));
   training::TuneOptions options;
   options.metric = spec.gate_metric;
@@ -529,8 +560,8 @@ absl::StatusOr<ModelChoice> ChooseModel(
   };
   NBO_ASSIGN_OR_RETURN(
       training::TuneResult tuning,
-      training::Tune(*validation, matrix,
-                     PopularityShares(popularity, validation->num_users), grid,
+      training::Tune(split, *validation.matrix,
+                     PopularityShares(popularity, split.num_users), grid,
                      options));
   TrainingEvent table;
   table.kind = TrainingEvent::Kind::kEvaluation;
@@ -540,6 +571,48 @@ absl::StatusOr<ModelChoice> ChooseModel(
   choice.config = tuning.trials[tuning.best].config;
   choice.tuning = std::move(tuning);
   return choice;
+}
+
+// The second stage of `config`, fitted on the validation split (NBO
+// protocol only): `config` is trained on the validation split's train part
+// and the stage on its outcomes. Never fails: without it (another protocol,
+// no validation split, a fit that cannot be made) the version publishes
+// Platt's curve, and `*skipped` says why. CANCELLED passes through.
+absl::StatusOr<std::optional<training::SecondStage>> FitStage(
+    const TrainingSpec& spec, const training::TrainingData& input,
+    eval::SplitKind split_kind, const Validation& validation,
+    const training::ModelConfig& config, const Emit& emit,
+    const std::function<bool()>& cancelled, std::string* skipped) {
+  if (split_kind != eval::SplitKind::kNbo) {
+    *skipped = "the second stage needs the nbo protocol's candidates";
+    return std::nullopt;
+  }
+  if (!validation.split.has_value()) {
+    *skipped = validation.unavailable;
+    EmitPhase(emit, "second stage", absl::StrCat("none: ", *skipped));
+    return std::nullopt;
+  }
+  EmitPhase(
+      emit, "second stage",
+      absl::StrCat("training ", config.Describe(), " on the validation split"));
+  training::TrainOptions train;
+  train.threads = spec.threads;
+  train.seed = spec.seed;
+  train.cancelled = cancelled;
+  NBO_ASSIGN_OR_RETURN(const training::TrainedModel model,
+                       training::TrainModel(*validation.matrix, config, train));
+  absl::StatusOr<training::SecondStage> stage = training::FitSecondStage(
+      input.bank, *validation.split, model, validation.matrix->by_user(), {});
+  if (!stage.ok()) {
+    *skipped = std::string(stage.status().message());
+    EmitPhase(emit, "second stage", absl::StrCat("none: ", *skipped));
+    return std::nullopt;
+  }
+  EmitPhase(emit, "second stage",
+            absl::StrFormat("logistic propensity on %d validation pairs (%d "
+                            "taken)",
+                            stage->examples, stage->positives));
+  return std::optional<training::SecondStage>(*std::move(stage));
 }
 
 // Iteration events of one training, for `config`'s iterations.
@@ -652,6 +725,9 @@ struct RunState {
   const training::TrainedModel* model = nullptr;
   const eval::PopularityScorer* popularity = nullptr;
   PlattFit platt;
+  // The second stage, when the run has one (see FitStage), or why not.
+  std::optional<training::SecondStage> stage;
+  std::string stage_skipped;
   training::Evaluation evaluation;
   // Why the serving version was not compared; empty when it was or there
   // is none.
@@ -692,10 +768,21 @@ absl::StatusOr<training::Evaluation> EvaluateRun(RunState& run,
   run.serving_skipped = serving.skipped;
   const training::Contender serving_contender =
       training::AsContender(serving.scoring);
+  // With a second stage, the model ranks and answers by its propensity, as
+  // Recommend does (features at the test cutoff).
+  std::optional<eval::PropensityFeatures> features;
+  training::Contender model_contender = training::AsContender(model_scoring);
+  if (run.stage.has_value()) {
+    NBO_ASSIGN_OR_RETURN(
+        features, eval::PropensityFeatures::Create(
+                      run.input->bank, run.split->cutoff_unix_seconds, {}));
+    model_contender = training::SecondStageContender(
+        run.stage->model, *features, *run.model, by_user);
+  }
   NBO_ASSIGN_OR_RETURN(
       training::Evaluation evaluation,
       training::EvaluateContenders(
-          *run.split, training::AsContender(model_scoring),
+          *run.split, model_contender,
           training::PopularityContender(*run.popularity),
           serving.available ? &serving_contender : nullptr, eval_options));
   TrainingEvent event;
@@ -753,6 +840,14 @@ std::string MakeReportJson(const RunState& run,
     absl::StrAppend(
         &json, ",\"tuning_skipped\":", JsonString(run.choice.tuning_skipped));
   }
+  if (run.stage.has_value()) {
+    absl::StrAppend(&json, ",\"second_stage\":{\"kind\":\"logistic\",",
+                    "\"examples\":", run.stage->examples,
+                    ",\"positives\":", run.stage->positives, "}");
+  } else {
+    absl::StrAppend(
+        &json, ",\"second_stage_skipped\":", JsonString(run.stage_skipped));
+  }
   absl::StrAppend(
       &json, ",\"calibration\":{\"a\":", JsonNumber(run.platt.a),
       ",\"b\":", JsonNumber(run.platt.b), ",\"samples\":", run.platt.samples,
@@ -808,6 +903,11 @@ void AddLabels(const RunState& run,
   labels["algorithm"] = training::ModelKindName(config.kind);
   labels["model_config"] = config.Describe();
   labels["tuned"] = run.choice.tuning.has_value() ? "true" : "false";
+  labels["second_stage"] =
+      run.stage.has_value()
+          ? absl::StrFormat("logistic on %d validation pairs (%d taken)",
+                            run.stage->examples, run.stage->positives)
+          : absl::StrCat("none: ", run.stage_skipped);
   if (config.kind == training::ModelKind::kImplicitAls) {
     labels["factors"] = absl::StrCat(config.factors);
     labels["iterations"] = absl::StrCat(config.iterations);
@@ -913,6 +1013,10 @@ v1::PublishModelRequest MakePublishHeader(const RunState& run,
   }
   metadata->set_calibration_a(run.platt.a);
   metadata->set_calibration_b(run.platt.b);
+  if (run.stage.has_value()) {
+    serving::PropensityToProto(run.stage->model,
+                               metadata->mutable_propensity());
+  }
   return request;
 }
 
@@ -1032,11 +1136,18 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   const std::vector<eval::Interaction> train_feedback =
       training::FeedbackBeforeHoldout(input.inputs.feedback, split, split_kind);
 
-  // Choosing the model kind and hyperparameters.
+  // Choosing the model kind and hyperparameters, then the second stage, on
+  // the validation split.
   NBO_ASSIGN_OR_RETURN(
-      run.choice, ChooseModel(spec, input, split, split_options, train_feedback,
-                              emit, cancelled));
+      const Validation validation,
+      MakeValidation(spec, input, split, split_options, train_feedback));
+  NBO_ASSIGN_OR_RETURN(run.choice,
+                       ChooseModel(spec, validation, emit, cancelled));
   const training::ModelConfig& config = run.choice.config;
+  NBO_ASSIGN_OR_RETURN(
+      run.stage, FitStage(spec, input, split_kind, validation, config, emit,
+                          cancelled, &run.stage_skipped));
+  NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
   // Training on the train part.
   training::TrainOptions train_options;

@@ -151,6 +151,9 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   EXPECT_EQ(metadata.labels().at("tuned"), "true");
   EXPECT_THAT(metadata.labels().at("model_config"),
               HasSubstr(metadata.labels().at("algorithm")));
+  // The time split has no candidates for a second stage: Platt serves.
+  EXPECT_THAT(metadata.labels().at("second_stage"),
+              HasSubstr("needs the nbo protocol"));
   EXPECT_EQ(metadata.labels().at("final_model"), "retrained on all data");
   EXPECT_EQ(metadata.labels().at("gate_passed"), "true");
   EXPECT_LT(metadata.labels().at("data_max_time"), "2023-10-01");

@@ -219,10 +219,12 @@ TEST_F(TrainingRunTest, BeatsPopularityOnMapByAtLeastFivePercent) {
 
 // 64 factors with little regularization fit the 8-column matrix exactly and
 // rank the products a customer has not touched by noise: below popularity
-// (about -15% MAP@7 here). The gate refuses it.
+// on the time split (which has no second stage to rescue the ranking with
+// profiles and recency). The gate refuses it.
 TEST_F(TrainingRunTest, GateRefusesAnOverfitModel) {
   TrainingSpec spec;
   spec.data_dir = DataDir();
+  spec.split = "time";
   spec.tune = false;
   spec.factors = 64;
   spec.regularization = 0.01;
@@ -630,6 +632,59 @@ TEST_F(TrainingRunTest, DefaultSpecChoosesTheModelOnAValidationSplit) {
   EXPECT_THAT(outcome->report_json, Not(HasSubstr("\"tuning\"")));
   EXPECT_THAT(outcome->report_json,
               HasSubstr("implicit_als factors=8 regularization=10 alpha=1"));
+}
+
+// Under the NBO protocol the run fits the second stage on the validation
+// split's outcomes and publishes it with the version: one propensity model
+// over the catalog, named in the labels and the report; the evaluation
+// measures it. Other protocols publish Platt's curve and say why.
+TEST_F(TrainingRunTest, NboRunPublishesTheSecondStageFittedOnValidation) {
+  FakeServer server;
+  TrainingSpec spec;
+  spec.data_dir = DataDir();
+  spec.publish_to = {server.target()};
+  std::vector<std::string> stage_lines;
+  ASSERT_OK_AND_ASSIGN(TrainingOutcome outcome,
+                       RunTraining(
+                           spec,
+                           [&](const TrainingEvent& e) {
+                             if (e.phase == "second stage")
+                               stage_lines.push_back(e.message);
+                           },
+                           nullptr));
+  ASSERT_FALSE(stage_lines.empty());
+  EXPECT_THAT(stage_lines.back(), HasSubstr("logistic propensity on"));
+  const v1::PublishHeader header = server.last().header;
+  ASSERT_TRUE(header.metadata().has_propensity());
+  EXPECT_EQ(header.metadata().propensity().products_size(),
+            header.catalog_size());
+  EXPECT_GT(header.metadata().propensity().weights_size(), 0);
+  EXPECT_THAT(header.metadata().labels().at("second_stage"),
+              HasSubstr("validation pairs"));
+  EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage\":{"));
+  // Calibrated on outcomes it never saw: every bin with support within
+  // 0.05 of what was observed.
+  google::protobuf::Struct report;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(outcome.report_json, &report)
+          .ok());
+  const google::protobuf::Struct& model = report.fields()
+                                              .at("evaluation")
+                                              .struct_value()
+                                              .fields()
+                                              .at("model")
+                                              .struct_value();
+  for (const auto& bin : model.fields().at("bins").list_value().values()) {
+    const auto& f = bin.struct_value().fields();
+    if (f.at("count").number_value() < 1000) continue;
+    EXPECT_NEAR(f.at("predicted").number_value(),
+                f.at("observed").number_value(), 0.05);
+  }
+
+  spec.split = "time";
+  ASSERT_OK_AND_ASSIGN(outcome, RunTraining(spec, nullptr, nullptr));
+  EXPECT_FALSE(server.last().header.metadata().has_propensity());
+  EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage_skipped\""));
 }
 
 // A shorter window has fewer customers who open something in it.
