@@ -42,6 +42,10 @@ ABSL_FLAG(std::string, tune, "on",
           "them as given");
 ABSL_FLAG(absl::Duration, tune_budget, kDefaults.tune_budget,
           "wall time the tuning grid may take (e.g. 3m, 90s)");
+ABSL_FLAG(std::string, second_stage, "on",
+          "on: under the nbo protocol, fit the propensity model (profile, "
+          "holdings, recency, score) on the validation split and publish it; "
+          "off: publish Platt's curve over the raw score");
 ABSL_FLAG(std::string, model_kind, kDefaults.model_kind,
           "with --tune=off: implicit_als or ease");
 ABSL_FLAG(double, ease_lambda, kDefaults.ease_lambda,
@@ -94,7 +98,7 @@ constexpr char kUsage[] = R"(trains and publishes nbo models.
 Usage:
   nbo-trainer train --data_dir=DIR [--publish_to=HOST:PORT,...]
       [--tune=on|off] [--tune_budget=3m] [--model_kind=implicit_als|ease]
-      [--ease_lambda=L]
+      [--ease_lambda=L] [--second_stage=on|off]
       [--factors=F --iterations=I --regularization=R --alpha=A --cg_steps=S
        --threads=T --seed=S] [--split=nbo|time|random|leave_k_out]
        [--nbo_window_days=90] [--k=7]
@@ -143,6 +147,12 @@ int Train() {
   }
   spec.tune = tune == "on";
   spec.tune_budget = absl::GetFlag(FLAGS_tune_budget);
+  const std::string second_stage = absl::GetFlag(FLAGS_second_stage);
+  if (second_stage != "on" && second_stage != "off") {
+    return Usage(absl::StrCat("--second_stage must be on or off, got '",
+                              second_stage, "'"));
+  }
+  spec.second_stage = second_stage == "on";
   spec.model_kind = absl::GetFlag(FLAGS_model_kind);
   spec.ease_lambda = absl::GetFlag(FLAGS_ease_lambda);
   spec.factors = absl::GetFlag(FLAGS_factors);

@@ -134,6 +134,8 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
            MaxLength("tune", proto.tune(), common::kMaxSpecWordBytes),
            MaxLength("model_kind", proto.model_kind(),
                      common::kMaxSpecWordBytes),
+           MaxLength("second_stage", proto.second_stage(),
+                     common::kMaxSpecWordBytes),
        }) {
     if (!s.ok()) return s;
   }
@@ -201,6 +203,13 @@ absl::StatusOr<TrainingSpec> TrainingSpecFromProto(
                      common::QuoteForError(spec.model_kind)));
   }
   if (proto.ease_lambda() > 0) spec.ease_lambda = proto.ease_lambda();
+  if (proto.second_stage() != "" && proto.second_stage() != "on" &&
+      proto.second_stage() != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.second_stage must be on, off or empty, got ",
+                     common::QuoteForError(proto.second_stage())));
+  }
+  spec.second_stage = proto.second_stage() != "off";
   return spec;
 }
 
@@ -228,6 +237,7 @@ void TrainingSpecToProto(const TrainingSpec& spec,
   proto->set_tune_budget_seconds(absl::ToDoubleSeconds(spec.tune_budget));
   proto->set_model_kind(spec.model_kind);
   proto->set_ease_lambda(spec.ease_lambda);
+  proto->set_second_stage(spec.second_stage ? "on" : "off");
   proto->set_version(spec.version);
   proto->set_feedback_path(spec.feedback_path);
   proto->set_nbo_window_days(spec.nbo_window_days);

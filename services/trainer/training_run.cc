@@ -583,6 +583,10 @@ absl::StatusOr<std::optional<training::SecondStage>> FitStage(
     eval::SplitKind split_kind, const Validation& validation,
     const training::ModelConfig& config, const Emit& emit,
     const std::function<bool()>& cancelled, std::string* skipped) {
+  if (!spec.second_stage) {
+    *skipped = "turned off (--second_stage=off)";
+    return std::nullopt;
+  }
   if (split_kind != eval::SplitKind::kNbo) {
     *skipped = "the second stage needs the nbo protocol's candidates";
     return std::nullopt;

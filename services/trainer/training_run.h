@@ -34,6 +34,11 @@ struct TrainingSpec {
   // Default: 3 minutes, sized for 1M customers of the santander24 catalog
   // on 2 cores.
   absl::Duration tune_budget = absl::Minutes(3);
+  // The second stage (lib/training/propensity_phase.h): under the NBO
+  // protocol, fit the propensity model on the validation split and publish
+  // it; when false, or under another protocol, the version publishes Platt's
+  // curve over the raw score. Default: true.
+  bool second_stage = true;
   // The model kind with tuning off: "implicit_als" (the ALS hyperparameters
   // below) or "ease" (lib/als/ease.h: catalogs of up to 4096 products; the
   // ALS hyperparameters do not apply). Default: "implicit_als".

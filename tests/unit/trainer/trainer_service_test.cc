@@ -600,6 +600,8 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
        [](nbo::v1::TrainingSpec& s) { s.set_model_kind("xgboost"); });
   with("negative ease_lambda",
        [](nbo::v1::TrainingSpec& s) { s.set_ease_lambda(-1); });
+  with("second_stage maybe",
+       [](nbo::v1::TrainingSpec& s) { s.set_second_stage("maybe"); });
   for (const auto& [name, spec] : cases) {
     grpc::Status status = Start(spec, nullptr);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
@@ -624,6 +626,7 @@ TEST_F(TrainerServiceTest, RejectsBadSpecsWithInvalidArgument) {
   EXPECT_EQ(job.spec().model_kind(), "implicit_als");
   EXPECT_EQ(job.spec().tune_budget_seconds(), 180);
   EXPECT_EQ(job.spec().ease_lambda(), 100);
+  EXPECT_EQ(job.spec().second_stage(), "on");
 
   nbo::v1::TrainingSpec monthly = ValidSpec();
   monthly.clear_split();

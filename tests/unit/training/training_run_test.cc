@@ -685,6 +685,12 @@ TEST_F(TrainingRunTest, NboRunPublishesTheSecondStageFittedOnValidation) {
   ASSERT_OK_AND_ASSIGN(outcome, RunTraining(spec, nullptr, nullptr));
   EXPECT_FALSE(server.last().header.metadata().has_propensity());
   EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage_skipped\""));
+
+  spec.split = "nbo";
+  spec.second_stage = false;
+  ASSERT_OK_AND_ASSIGN(outcome, RunTraining(spec, nullptr, nullptr));
+  EXPECT_FALSE(server.last().header.metadata().has_propensity());
+  EXPECT_THAT(outcome.report_json, HasSubstr("--second_stage=off"));
 }
 
 // A shorter window has fewer customers who open something in it.
