@@ -114,11 +114,12 @@ nbo_log "generating demo bank data (customers, products, transactions)"
 "$NBOCTL" datagen --customers=10000 --catalog=demo8 --seed=42 --out="$DEMO/bank"
 
 nbo_log "training, evaluating and publishing with nbo-trainer"
-# --split=time: under the NBO protocol (nbo-trainer's default) the default
-# ALS loses to popularity on this data (MAP@7 -13%; docs/evaluation.md) and
-# the gate refuses it, until issue 13's model selection lands.
+# The defaults: the NBO protocol, the model kind and hyperparameters chosen
+# on a validation split (a table of the grid is printed), then the second
+# stage that turns scores, profiles, holdings and recency into propensities
+# (docs/evaluation.md).
 "$TRAINER" train --data_dir="$DEMO/bank" --publish_to="$SERVER" \
-  --split=time --report_json="$DEMO/training_report.json"
+  --report_json="$DEMO/training_report.json"
 
 # The steps below print each call before making it: the grpcurl command for
 # the gRPC API, then the nboctl command that makes the same call.

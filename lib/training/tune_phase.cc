@@ -98,7 +98,7 @@ std::vector<ModelConfig> DefaultGrid(const ModelConfig& base,
                                      int32_t num_items) {
   std::vector<ModelConfig> grid;
   if (num_items <= kMaxEaseProducts) {
-    for (double lambda : {1.0, 10.0, 100.0, 1e3, 1e4, 1e5}) {
+    for (double lambda : {1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6}) {
       ModelConfig config = base;
       config.kind = ModelKind::kEase;
       config.ease_lambda = lambda;

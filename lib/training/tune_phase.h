@@ -37,9 +37,10 @@ namespace nbo::training {
 // The grid nbo-trainer tries when tuning is on, in order. `base` gives what
 // the grid does not vary (ALS iterations and CG steps); num_items decides
 // whether EASE is in it (catalogs of at most kMaxEaseProducts products).
-//   1. EASE, lambda in {1, 10, 100, 1000, 10000, 100000}: one closed-form
-//      solve each, cheap for a bank's catalog; lambda's useful range grows
-//      with the number of customers, hence the wide span.
+//   1. EASE, lambda in {1, 10, ..., 10^6}: one closed-form solve each,
+//      cheap for a bank's catalog; lambda's useful range grows with the
+//      number of customers (santander24's best: 10^5 at 100k customers),
+//      hence the wide span.
 //   2. implicit ALS, factors in {8, 16, 32} x regularization in {1, 10, 100}
 //      x alpha in {1, 10}, nbo-trainer's own defaults (8, 10, 1) first, then
 //      the rest most promising first: on demo8, santander24 and basket data

@@ -42,6 +42,7 @@
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
 #include "lib/serving/propensity_proto.h"
+#include "lib/training/calibrate_phase.h"
 #include "lib/training/evaluate_phase.h"
 #include "lib/training/propensity_phase.h"
 #include "lib/training/read_phase.h"
@@ -68,8 +69,6 @@ constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
 // Deadlines of the RPCs to the servers.
 constexpr absl::Duration kStatusDeadline = absl::Seconds(10);
 constexpr absl::Duration kTransferDeadline = absl::Minutes(10);
-// Holdout pairs Platt scaling is fitted on, at most (taken evenly).
-constexpr size_t kMaxCalibrationSamples = 2000000;
 
 using Emit = std::function<void(const TrainingEvent&)>;
 
@@ -357,42 +356,17 @@ bool Retryable(absl::StatusCode code) {
          code == absl::StatusCode::kUnknown;
 }
 
-// The Platt curve of a trained model: a = b = 0 (no calibration) when the
-// fit fails, e.g. when the sample holds one class only.
-struct PlattFit {
-  double a = 0;
-  double b = 0;
-  size_t samples = 0;
-};
-
-// Fits the curve on the model's scores of the split's holdout candidates,
-// only of customers with a preference in `by_user`: the others are answered
-// by popularity, on another scale. Says what it fitted through `emit`.
-PlattFit FitPlatt(const eval::Split& split, const als::CsrMatrix& by_user,
-                  const training::TrainedModel& model, const Emit& emit) {
-  std::vector<char> has_preference(split.num_users);
-  for (int32_t u = 0; u < split.num_users; ++u) {
-    has_preference[u] = training::HasPreference(by_user, u);
-  }
-  auto score = [&](int32_t user, absl::Span<float> scores) {
-    training::ScoreWithFactors(model, user, scores);
-  };
-  const std::vector<eval::CalibrationSample> samples =
-      eval::HoldoutCalibrationSamples(split, score, kMaxCalibrationSamples,
-                                      has_preference);
-  PlattFit fit;
-  fit.samples = samples.size();
-  absl::StatusOr<eval::PlattScaling> platt = eval::PlattScaling::Fit(samples);
-  if (!platt.ok()) {
-    EmitPhase(emit, "calibrating",
-              absl::StrCat("no calibration: ", platt.status().message()));
-    return fit;
-  }
-  fit.a = platt->a();
-  fit.b = platt->b();
+// training::FitPlatt, saying what it fitted through `emit`.
+training::PlattFit FitPlatt(const eval::Split& split,
+                            const als::CsrMatrix& by_user,
+                            const training::TrainedModel& model,
+                            const Emit& emit) {
+  training::PlattFit fit = training::FitPlatt(split, by_user, model);
   EmitPhase(emit, "calibrating",
-            absl::StrFormat("Platt a=%.6g b=%.6g on %d pairs", fit.a, fit.b,
-                            fit.samples));
+            fit.error.empty()
+                ? absl::StrFormat("Platt a=%.6g b=%.6g on %d pairs", fit.a,
+                                  fit.b, fit.samples)
+                : absl::StrCat("no calibration: ", fit.error));
   return fit;
 }
 
@@ -728,7 +702,7 @@ struct RunState {
   ModelChoice choice;
   const training::TrainedModel* model = nullptr;
   const eval::PopularityScorer* popularity = nullptr;
-  PlattFit platt;
+  training::PlattFit platt;
   // The second stage, when the run has one (see FitStage), or why not.
   std::optional<training::SecondStage> stage;
   std::string stage_skipped;

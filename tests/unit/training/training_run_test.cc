@@ -607,7 +607,7 @@ TEST_F(TrainingRunTest, DefaultSpecChoosesTheModelOnAValidationSplit) {
           .ok());
   const google::protobuf::Struct& tuning =
       report.fields().at("tuning").struct_value();
-  EXPECT_EQ(tuning.fields().at("trials").list_value().values_size(), 24);
+  EXPECT_EQ(tuning.fields().at("trials").list_value().values_size(), 25);
   const int best = static_cast<int>(tuning.fields().at("best").number_value());
   const std::string chosen = tuning.fields()
                                  .at("trials")

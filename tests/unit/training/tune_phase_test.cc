@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "lib/eval/split.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/training/calibrate_phase.h"
 #include "lib/training/train_phase.h"
 
 namespace nbo::training {
@@ -160,10 +161,10 @@ TEST(TunePhaseTest, DefaultGridTriesEaseOnlyForCatalogsItCanHold) {
   ModelConfig base;
   base.iterations = 7;
   const std::vector<ModelConfig> grid = DefaultGrid(base, 24);
-  ASSERT_EQ(grid.size(), 24u);
+  ASSERT_EQ(grid.size(), 25u);
   EXPECT_EQ(grid[0].kind, ModelKind::kEase);
   // ALS starts from nbo-trainer's own defaults and keeps the iterations.
-  EXPECT_EQ(grid[6].Describe(),
+  EXPECT_EQ(grid[7].Describe(),
             "implicit_als factors=8 regularization=10 "
             "alpha=1");
   std::set<std::string> distinct;
@@ -179,6 +180,27 @@ TEST(TunePhaseTest, DefaultGridTriesEaseOnlyForCatalogsItCanHold) {
   for (const ModelConfig& config : large) {
     EXPECT_EQ(config.kind, ModelKind::kImplicitAls);
   }
+}
+
+// The Platt fallback on a model that learnt the taste groups: held-out
+// products score high and are taken, so the curve rises with the score;
+// with no held-out product at all there is nothing to fit, and it says so.
+TEST(CalibratePhaseTest, FitsPlattOnTheHoldoutOrSaysWhyNot) {
+  eval::Split split = TasteGroups();
+  ASSERT_OK_AND_ASSIGN(als::InteractionMatrix matrix,
+                       BuildInteractionMatrix(split.num_users, split.num_items,
+                                              split.train, {}));
+  ASSERT_OK_AND_ASSIGN(TrainedModel model,
+                       TrainModel(matrix, Als(1), TrainOptions{}));
+  const PlattFit fit = FitPlatt(split, matrix.by_user(), model);
+  EXPECT_TRUE(fit.error.empty()) << fit.error;
+  EXPECT_GT(fit.a, 0);
+  EXPECT_GT(fit.samples, 0u);
+  for (auto& items : split.test) items.clear();
+  const PlattFit none = FitPlatt(split, matrix.by_user(), model);
+  EXPECT_FALSE(none.error.empty());
+  EXPECT_EQ(none.a, 0);
+  EXPECT_EQ(none.b, 0);
 }
 
 TEST(TrainPhaseTest, ModelKindsByName) {
