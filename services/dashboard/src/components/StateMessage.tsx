@@ -41,7 +41,7 @@ function describe(
     case "unauthenticated":
       return accessToken() === ""
         ? {
-            title: "This server needs an access token",
+            title: "This server needs an access token (401)",
             body:
               "nbo-server is closed to callers without a token, so nothing can " +
               `be shown until this tab has one. Enter the access token you were given. (The server said: ${error.message}.)`,
@@ -96,7 +96,7 @@ function describe(
 
 // The 401 prompt's own field: a token entered here is this tab's access
 // token, as if entered in Settings, and the page loads again with it (App
-// re-mounts the page when the token changes). A group, not a form: the
+// re-mounts the page when the token changes). Not a form of its own: the
 // message may sit inside the label and split forms.
 function TokenPrompt() {
   const id = useId();
@@ -105,8 +105,8 @@ function TokenPrompt() {
     if (text.trim() !== "") setAccessToken(text);
   };
   return (
-    <div class="token-prompt" role="group" aria-labelledby={`${id}-label`}>
-      <label id={`${id}-label`} for={`${id}-input`}>
+    <div class="token-prompt">
+      <label for={`${id}-input`}>
         Access token
       </label>
       <div class="token-prompt-row">
@@ -146,13 +146,13 @@ export function StateMessage({ error, what, notFound, onRetry }: Props) {
       <div role="alert">
         <p class="state-title">{title}</p>
         <p>{body}</p>
+        {onRetry !== undefined && kind !== "unauthenticated" && (
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
+        )}
       </div>
       {kind === "unauthenticated" && <TokenPrompt />}
-      {onRetry !== undefined && kind !== "unauthenticated" && (
-        <button type="button" onClick={onRetry}>
-          Try again
-        </button>
-      )}
     </div>
   );
 }
