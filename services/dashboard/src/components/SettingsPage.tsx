@@ -36,14 +36,17 @@ export function SettingsPage() {
             browsing customers
           </li>
           <li>
-            <code>act</code>: Accept, Decline and impressions
+            <code>act</code>: what <code>read</code> allows, and Accept,
+            Decline and impressions
           </li>
           <li>
-            <code>admin</code>: moving labels and changing the traffic split
+            <code>admin</code>: what <code>read</code> allows, and moving labels
+            and changing the traffic split
           </li>
         </ul>
         <p>
-          A relationship manager's desk token has <code>read,act,customer</code>.
+          A relationship manager's desk token has <code>act,customer</code>;
+          an operator's, <code>admin</code>.
         </p>
         <p data-testid="token-state">
           {token === "" ? "No access token is set." : "An access token is set for this tab."}
