@@ -65,7 +65,7 @@ function describe(
             {role === undefined
               ? "The access token is valid but may not do this. "
               : `The access token is valid but does not have the role '${role}'` +
-                (use === undefined ? ". " : `, which ${use} need. `)}
+                (use === undefined ? ". " : ` (needed for ${use}). `)}
             Ask for a token with that role, or enter another in{" "}
             <a href="#/settings">Settings</a>. (The server said: {error.message}.)
           </>
