@@ -3,13 +3,12 @@
 // and no sideways scrolling at tablet width.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { decisionId, offerCards } from "./lib/pages";
-import { Stack } from "./lib/stack";
+import { decisionId, offerCards, withToken } from "./lib/pages";
+import { kTokens, Stack } from "./lib/stack";
 
-const kToken = "e2e-admin-token";
 let stack: Stack;
 test.beforeAll(async () => {
-  stack = await Stack.start({ customers: 100, adminToken: kToken });
+  stack = await Stack.start({ customers: 100 });
 });
 test.afterAll(async () => {
   await stack?.stop();
@@ -22,17 +21,22 @@ async function seriousViolations(page: Page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-const views: [string, string, (page: Page) => Promise<void>][] = [
+// [name, route, ready, token]: the desk token unless the view is about
+// having none.
+const views: [string, string, (page: Page) => Promise<void>, string?][] = [
   ["find a customer", "#/", async (p) => void (await expect(p.getByRole("heading", { name: "Find a customer" })).toBeVisible())],
   ["customer", "#/customers/C0000042", async (p) => void (await decisionId(p))],
   ["history", "#/customers/C0000042/history", async (p) => void (await expect(p.locator("article.decision").first()).toBeVisible())],
   ["unknown customer", "#/customers/NOPE", async (p) => void (await expect(p.getByRole("alert")).toBeVisible())],
   ["models", "#/models", async (p) => void (await expect(p.getByTestId("serving")).toBeVisible())],
-  ["settings", "#/settings", async (p) => void (await expect(p.getByLabel("Admin token")).toBeVisible())],
+  ["settings", "#/settings", async (p) => void (await expect(p.getByLabel("Access token")).toBeVisible())],
+  ["access token prompt", "#/customers/C0000042", async (p) => void (await expect(p.getByLabel("Access token")).toBeVisible()), ""],
+  ["403", "#/customers/C0000042", async (p) => void (await expect(p.getByRole("alert")).toContainText("403")), kTokens.ops.token],
 ];
 
-for (const [name, hash, ready] of views) {
-  test(`axe finds nothing serious on the ${name} view`, async ({ page }) => {
+for (const [name, hash, ready, token] of views) {
+  test(`axe finds nothing serious on the ${name} view`, async ({ page, context }) => {
+    await withToken(context, token ?? kTokens.desk.token);
     await page.goto(`${stack.url}/${hash}`);
     await ready(page);
     expect(await seriousViolations(page)).toEqual([]);
@@ -41,7 +45,7 @@ for (const [name, hash, ready] of views) {
 
 test("axe finds nothing serious on the models view with the admin controls enabled, nor in the confirmation", async ({ page }) => {
   await page.goto(`${stack.url}/#/settings`);
-  await page.getByLabel("Admin token").fill(kToken);
+  await page.getByLabel("Access token").fill(kTokens.ops.token);
   await page.getByRole("button", { name: "Save token" }).click();
   await page.goto(`${stack.url}/#/models`);
   await expect(page.getByRole("button", { name: "Move label…" })).toBeEnabled();
@@ -53,7 +57,8 @@ test("axe finds nothing serious on the models view with the admin controls enabl
   await expect(page.getByRole("dialog")).toBeHidden();
 });
 
-test("a lookup and an answer work from the keyboard alone", async ({ page }) => {
+test("a lookup and an answer work from the keyboard alone", async ({ page, context }) => {
+  await withToken(context, kTokens.desk.token);
   await page.goto(stack.url);
   // The skip link first, then the search box.
   await page.keyboard.press("Tab");
@@ -80,7 +85,8 @@ for (const [width, height] of [
   [1280, 800],
   [768, 1024],
 ]) {
-  test(`readable at ${width} px: no sideways scrolling`, async ({ page }) => {
+  test(`readable at ${width} px: no sideways scrolling`, async ({ page, context }) => {
+    await withToken(context, kTokens.desk.token);
     await page.setViewportSize({ width, height });
     for (const hash of ["#/customers/C0000042", "#/models", "#/"]) {
       await page.goto(`${stack.url}/${hash}`);

@@ -1,11 +1,13 @@
-// Label and split changes: disabled with the reason until an admin token
-// is entered in Settings (kept in sessionStorage only); 401 with a wrong
-// token; with the right one they work, each after a confirmation, and the
-// server (asked over gRPC) agrees.
-import { expect, test, type Page } from "@playwright/test";
-import { Stack } from "./lib/stack";
+// Label and split changes on a closed server: no token, no models view
+// (the 401 prompt); a wrong token is refused with 401; the desk's token
+// (no admin role) is refused with a 403 that names the role; with the ops
+// token they work, each after a confirmation, and the server (asked over
+// gRPC) agrees. Disabled controls without a token: open.spec.ts.
+import { expect, test } from "@playwright/test";
+import { enterToken, kTokenKey } from "./lib/pages";
+import { kTokens, Stack } from "./lib/stack";
 
-const kToken = "e2e-admin-token";
+const kToken = kTokens.ops.token;
 let stack: Stack;
 
 interface Status {
@@ -15,49 +17,62 @@ interface Status {
   };
 }
 const status = () =>
-  stack.nboctlJson<Status>(["models", "status", `--server=${stack.grpcAddr}`]).model;
+  stack.nboctlJson<Status>(["models", "status", `--server=${stack.grpcAddr}`], "ops").model;
 
 test.beforeAll(async () => {
-  stack = await Stack.start({ customers: 100, adminToken: kToken });
+  stack = await Stack.start({ customers: 100 });
   stack.publishAnotherVersion();
-  stack.nboctl(["models", "label", "--label=stable", "--version=2", `--server=${stack.grpcAddr}`, ...stack.tokenArgs()]);
+  stack.nboctl(["models", "label", "--label=stable", "--version=2", `--server=${stack.grpcAddr}`], "ops");
 });
 test.afterAll(async () => {
   await stack?.stop();
 });
 
-async function enterToken(page: Page, token: string) {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
-  await page.getByLabel("Admin token").fill(token);
-  await page.getByRole("button", { name: "Save token" }).click();
-  await expect(page.getByTestId("token-state")).toHaveText("An admin token is set for this tab.");
-}
-
-test("without a token the controls are disabled, with the reason", async ({ page }) => {
+test("without a token the models view asks for one instead of the controls", async ({ page }) => {
   await page.goto(`${stack.url}/#/models`);
-  const model = page.getByRole("region", { name: "Model nbo" });
-  await expect(model.getByText("These controls need the admin token.")).toBeVisible();
-  await expect(model.getByRole("button", { name: "Move label…" })).toBeDisabled();
-  await expect(model.getByRole("button", { name: "Apply split…" })).toBeDisabled();
-  await expect(model.getByLabel("Label", { exact: true })).toBeDisabled();
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("This server needs an access token");
+  await expect(page.getByLabel("Access token")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Move label…" })).toHaveCount(0);
 });
 
-test("a wrong token is refused with the 401 message", async ({ page }) => {
+test("a wrong token is refused with the 401 message; the right one entered there loads the page", async ({ page }) => {
   await page.goto(`${stack.url}/#/models`);
   await enterToken(page, "not-the-token");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
+  await expect(page.getByRole("alert")).toContainText("The access token was not accepted (401)");
+  await expect(page.getByRole("region", { name: "Model nbo" })).toHaveCount(0);
+
+  await page.getByLabel("Access token").fill(kToken);
+  await page.getByRole("button", { name: "Use this token" }).click();
   const model = page.getByRole("region", { name: "Model nbo" });
+  await expect(model.getByTestId("serving")).toBeVisible();
+  await expect(model.getByRole("button", { name: "Move label…" })).toBeEnabled();
+  expect(await page.evaluate((key) => sessionStorage.getItem(key), kTokenKey)).toBe(kToken);
+});
+
+test("a token without the admin role is refused visibly, with the role it lacks", async ({ page }) => {
+  await page.goto(`${stack.url}/#/models`);
+  await enterToken(page, kTokens.desk.token);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
+  const model = page.getByRole("region", { name: "Model nbo" });
+  // The desk may read the models view (role read) ...
+  await expect(model.getByTestId("serving")).toBeVisible();
+  await model.getByLabel("Version").selectOption("1");
   await model.getByRole("button", { name: "Move label…" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Move label" }).click();
-  await expect(model.getByRole("alert")).toContainText("Unauthorised (401)");
+  // ... but not move a label.
+  const alert = model.getByRole("alert");
+  await expect(alert).toContainText("Not allowed (403): the access token lacks the role 'admin'");
+  await expect(alert).toContainText("this RPC needs a token with role 'admin'");
   expect(status().labels?.["stable"]).toBe("2");
 });
 
-test("with the token: roll the stable label back and change the split, each confirmed", async ({ page, context }) => {
+test("with the ops token: roll the stable label back and change the split, each confirmed", async ({ page, context }) => {
   await page.goto(`${stack.url}/#/models`);
   await enterToken(page, kToken);
   // The token lives in this tab's session storage, nowhere else.
-  expect(await page.evaluate(() => [localStorage.length, sessionStorage.getItem("nbo.adminToken")])).toEqual([0, kToken]);
+  expect(await page.evaluate((key) => [localStorage.length, sessionStorage.getItem(key)], kTokenKey)).toEqual([0, kToken]);
   expect(await context.cookies()).toEqual([]);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
@@ -96,10 +111,10 @@ test("with the token: roll the stable label back and change the split, each conf
   ]);
   await expect(model.getByTestId("serving")).toContainText("version 1 · 90% of traffic · split arm stable");
 
-  // Another tab has no token: the controls are locked there.
+  // Another tab has no token: this server asks it for one.
   const other = await context.newPage();
   await other.goto(`${stack.url}/#/models`);
-  await expect(other.getByText("These controls need the admin token.")).toBeVisible();
+  await expect(other.getByRole("alert")).toContainText("This server needs an access token");
   await other.close();
 
   // Clear it again.

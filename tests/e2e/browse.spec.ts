@@ -3,7 +3,7 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decisionId } from "./lib/pages";
+import { decisionId, withToken } from "./lib/pages";
 import { Stack } from "./lib/stack";
 
 let stack: Stack;
@@ -19,6 +19,10 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await stack?.stop();
+});
+// A relationship manager's desk token in every tab: the server is closed.
+test.beforeEach(async ({ context }) => {
+  await withToken(context, stack.token("desk"));
 });
 
 const listed = (page: import("@playwright/test").Page) =>

@@ -2,7 +2,7 @@
 // gRPC with nboctl, not through the page), optimistic with a visible
 // rollback, and a declined product resting under the contact policy.
 import { expect, test } from "@playwright/test";
-import { decisionId, nextDecisionId, offerCards } from "./lib/pages";
+import { decisionId, nextDecisionId, offerCards, withToken } from "./lib/pages";
 import { feedbackOf } from "./lib/records";
 import { Stack } from "./lib/stack";
 
@@ -12,6 +12,10 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await stack?.stop();
+});
+// A relationship manager's desk token in every tab: the server is closed.
+test.beforeEach(async ({ context }) => {
+  await withToken(context, stack.token("desk"));
 });
 
 test("Accept records the feedback against the decision shown, then asks for a fresh decision", async ({ page }) => {

@@ -2,7 +2,7 @@
 import { expect, test } from "@playwright/test";
 import { join } from "node:path";
 import { outDir, Stack } from "./lib/stack";
-import { lookUp, offerCards } from "./lib/pages";
+import { lookUp, offerCards, withToken } from "./lib/pages";
 
 let stack: Stack;
 test.beforeAll(async () => {
@@ -10,6 +10,10 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await stack?.stop();
+});
+// A relationship manager's desk token in every tab: the server is closed.
+test.beforeEach(async ({ context }) => {
+  await withToken(context, stack.token("desk"));
 });
 
 test("looking a customer up shows offers with reasons people read", async ({ page }) => {

@@ -2,16 +2,20 @@
 // split, and the experiment chart once a split has collected feedback.
 import { expect, test } from "@playwright/test";
 import { join } from "node:path";
+import { withToken } from "./lib/pages";
 import { outDir, Stack } from "./lib/stack";
 
-const kToken = "e2e-admin-token";
 let stack: Stack;
 
 test.beforeAll(async () => {
-  stack = await Stack.start({ adminToken: kToken });
+  stack = await Stack.start();
 });
 test.afterAll(async () => {
   await stack?.stop();
+});
+// The models view is for anyone with `read`: the desk token will do.
+test.beforeEach(async ({ context }) => {
+  await withToken(context, stack.token("desk"));
 });
 
 test("shows the serving version and its training metrics", async ({ page }) => {
@@ -29,22 +33,24 @@ test("shows the serving version and its training metrics", async ({ page }) => {
 test("after a traffic split collects feedback, the experiment chart shows each arm", async ({ page, request }) => {
   // Operator steps over gRPC: a second version, labels, a 50/50 split.
   stack.publishAnotherVersion();
-  const ctl = (args: string[]) => stack.nboctl([...args, `--server=${stack.grpcAddr}`, ...stack.tokenArgs()]);
+  const ctl = (args: string[]) => stack.nboctl([...args, `--server=${stack.grpcAddr}`], "ops");
   ctl(["models", "label", "--label=stable", "--version=1"]);
   ctl(["models", "label", "--label=canary", "--version=2"]);
   ctl(["models", "split", "--arms=stable:50,canary:50"]);
 
   // Decisions and answers through the gateway: canary's offers are taken
-  // more often than stable's.
+  // more often than stable's; with the desk token, as the page sends it.
+  const headers = stack.open ? {} : { Authorization: `Bearer ${stack.token("desk")}` };
   for (let i = 1; i <= 60; i++) {
     const customerId = `C${String(i).padStart(7, "0")}`;
     const decision = await (
-      await request.post(`${stack.url}/v1/recommend`, { data: { customerId, channel: "branch" } })
+      await request.post(`${stack.url}/v1/recommend`, { headers, data: { customerId, channel: "branch" } })
     ).json();
     const offer = decision.offers?.[0];
     if (offer === undefined) continue;
     const take = decision.experimentArm === "canary" ? i % 3 !== 0 : i % 4 === 0;
     const answer = await request.post(`${stack.url}/v1/feedback`, {
+      headers,
       data: {
         decisionId: decision.decisionId,
         customerId,

@@ -9,7 +9,7 @@ import { expect, test } from "@playwright/test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { lookUp } from "./lib/pages";
+import { lookUp, withToken } from "./lib/pages";
 import { dashboardDir, outDir, Stack } from "./lib/stack";
 
 test.skip(process.env.NBO_E2E_PERF !== "1", "a benchmark: NBO_E2E_PERF=1 (tests/bench/dashboard_bench.sh)");
@@ -42,6 +42,7 @@ test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
   let resources: { name: string; transferSize: number; encodedBodySize: number; decodedBodySize: number }[] = [];
   for (let i = 0; i < kColdLoads; i++) {
     const context = await browser.newContext();
+    await withToken(context, stack.token("desk"));
     const page = await context.newPage();
     await page.goto(stack.url);
     await expect(page.getByRole("heading", { name: "Find a customer" })).toBeVisible();
@@ -67,6 +68,7 @@ test("50 lookups, transfer sizes and first paint", async ({ browser }) => {
 
   // 50 lookups of different customers in one session, as an RM works.
   const context = await browser.newContext();
+  await withToken(context, stack.token("desk"));
   const page = await context.newPage();
   await page.goto(stack.url);
   await expect(page.getByRole("heading", { name: "Find a customer" })).toBeVisible();

@@ -1,7 +1,8 @@
 // The states a person must be able to read: loading, empty, unknown
-// customer (404), upstream down (503). Unauthorised (401) is in admin.spec.ts.
+// customer (404), upstream down (503). No token or the wrong role (401,
+// 403) are in access.spec.ts and admin.spec.ts.
 import { expect, test } from "@playwright/test";
-import { decisionId, lookUp, offerCards } from "./lib/pages";
+import { decisionId, lookUp, offerCards, withToken } from "./lib/pages";
 import { Stack } from "./lib/stack";
 
 let stack: Stack;
@@ -10,6 +11,10 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await stack?.stop();
+});
+// A relationship manager's desk token in every tab: the server is closed.
+test.beforeEach(async ({ context }) => {
+  await withToken(context, stack.token("desk"));
 });
 
 test("an unknown customer gets a clear message and no decision is made for it", async ({ page }) => {
@@ -22,7 +27,7 @@ test("an unknown customer gets a clear message and no decision is made for it", 
   await expect(offerCards(page)).toHaveCount(0);
   // Nothing was logged for the mistyped id: the server still knows nothing.
   expect(() =>
-    stack.nboctl(["customer", `--server=${stack.grpcAddr}`, "--customer_id=C9999999"]),
+    stack.nboctl(["customer", `--server=${stack.grpcAddr}`, "--customer_id=C9999999"], "desk"),
   ).toThrow(/NOT_FOUND|no data/);
 });
 

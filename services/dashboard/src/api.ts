@@ -9,7 +9,8 @@
 // {"code":5,"message":"...","details":[]}.
 
 import type { components, paths } from "./generated/openapi";
-import { adminToken } from "./session";
+import { missingRole } from "./roles";
+import { accessToken } from "./session";
 
 export type Schemas = components["schemas"];
 export type RecommendResponse = Schemas["nbo.v1.RecommendResponse"];
@@ -43,7 +44,7 @@ export type ErrorKind =
   | "unavailable" // 503: nbo-server down or not serving yet
   | "not_found" // 404
   | "unauthenticated" // 401: no token, or a token the server refused
-  | "permission_denied" // 403
+  | "permission_denied" // 403: a valid token without the role the call needs
   | "invalid" // 400
   | "timeout" // 504, or no answer within the page's own limit
   | "other";
@@ -59,7 +60,10 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = "ApiError";
+    this.role = kind === "permission_denied" ? missingRole(message) : undefined;
   }
+  // For a 403: the role the server says the token lacks, when it names one.
+  readonly role: string | undefined;
 }
 
 function kindOf(httpStatus: number): ErrorKind {
@@ -133,7 +137,9 @@ async function send(
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  const token = adminToken();
+  // The tab's access token on every call, reads included: a server with
+  // tokens configured closes every RPC (README "Access control").
+  const token = accessToken();
   if (token !== "") headers["Authorization"] = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const timeout = new AbortController();
@@ -278,4 +284,19 @@ export function listCustomers(
   signal?: AbortSignal,
 ): Promise<ListCustomersResponse> {
   return call("get", "/v1/customers", { query, signal });
+}
+
+// A failed call's reason in a few words, for the lines that report a write
+// (an answer, impressions): the server's message, with what to do about a
+// missing or refused token and the role a 403 names.
+export function reasonOf(error: ApiError): string {
+  if (error.kind === "unauthenticated") {
+    return accessToken() === ""
+      ? `this server needs an access token; enter it in Settings (${error.message})`
+      : `the access token was not accepted (${error.message})`;
+  }
+  if (error.kind === "permission_denied" && error.role !== undefined) {
+    return `the access token lacks the role '${error.role}' (${error.message})`;
+  }
+  return error.message;
 }

@@ -11,17 +11,18 @@
 // The server also ignores the same (decision, product, outcome) twice, so a
 // retry can never count double.
 
-import { recordFeedback } from "./api";
+import { ApiError, recordFeedback } from "./api";
 
 const recorded = new Set<string>();
 
 // Records the impressions of `productIds` in `decisionId` not recorded
-// before. Resolves to the number that failed (0 when all were recorded).
+// before. Resolves to the number that failed (0 when all were recorded) and
+// the first failure's error, if any.
 export async function recordImpressions(
   decisionId: string,
   customerId: string,
   productIds: readonly string[],
-): Promise<number> {
+): Promise<{ failed: number; error?: ApiError }> {
   const fresh = productIds.filter((p) => !recorded.has(`${decisionId}/${p}`));
   for (const p of fresh) recorded.add(`${decisionId}/${p}`);
   const results = await Promise.allSettled(
@@ -30,11 +31,13 @@ export async function recordImpressions(
     ),
   );
   let failed = 0;
+  let error: ApiError | undefined;
   results.forEach((r, i) => {
     if (r.status === "rejected") {
       failed++;
+      if (error === undefined && r.reason instanceof ApiError) error = r.reason;
       recorded.delete(`${decisionId}/${fresh[i] ?? ""}`);
     }
   });
-  return failed;
+  return { failed, error };
 }

@@ -6,7 +6,7 @@
 //   #/customers/ID              customer 360, offers and why not
 //   #/customers/ID/history      the customer's decisions (compliance view)
 //   #/models                    models, versions, split, experiment
-//   #/settings                  admin token
+//   #/settings                  access token
 
 import { useEffect, useState } from "preact/hooks";
 

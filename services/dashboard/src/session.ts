@@ -1,11 +1,13 @@
-// The admin token: kept in this tab's sessionStorage only (never
-// localStorage, never a cookie), so it is gone when the tab closes.
-// Listeners hear every change, so that the controls it unlocks follow.
+// The access token: one per browser tab, kept in this tab's sessionStorage
+// only (never localStorage, never a cookie), so it is gone when the tab
+// closes. src/api.ts sends it on every call when one is set; a server with
+// no tokens configured (the local demo) needs none. Listeners hear every
+// change, so that the pages and controls it unlocks follow.
 
-const kKey = "nbo.adminToken";
+const kKey = "nbo.accessToken";
 const listeners = new Set<() => void>();
 
-export function adminToken(): string {
+export function accessToken(): string {
   try {
     return sessionStorage.getItem(kKey) ?? "";
   } catch {
@@ -13,7 +15,7 @@ export function adminToken(): string {
   }
 }
 
-export function setAdminToken(token: string): void {
+export function setAccessToken(token: string): void {
   const trimmed = token.trim();
   if (trimmed === "") sessionStorage.removeItem(kKey);
   else sessionStorage.setItem(kKey, trimmed);
@@ -21,7 +23,7 @@ export function setAdminToken(token: string): void {
 }
 
 // Calls `listener` after each change; returns the unsubscribe function.
-export function onAdminTokenChange(listener: () => void): () => void {
+export function onAccessTokenChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }

@@ -15,7 +15,8 @@ export interface DecisionRecord {
   feedback?: FeedbackRecord[];
 }
 
-// `nboctl customer --json` for `customerId`: its recent decisions.
+// `nboctl customer --json` for `customerId`: its recent decisions (with the
+// desk token: GetCustomer needs the role customer).
 export function decisionsOf(stack: Stack, customerId: string): DecisionRecord[] {
   const answer = stack.nboctlJson<{ decisions?: DecisionRecord[] }>([
     "customer",
@@ -23,7 +24,7 @@ export function decisionsOf(stack: Stack, customerId: string): DecisionRecord[] 
     `--customer_id=${customerId}`,
     "--max_decisions=50",
     "--max_transactions=1",
-  ]);
+  ], "desk");
   return answer.decisions ?? [];
 }
 

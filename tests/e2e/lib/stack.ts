@@ -5,13 +5,20 @@
 // to it over gRPC, `nboctl ingest` loading profiles and transactions, and
 // nbo-gateway on port 0 serving the built dashboard at /.
 //
+// The server is closed, as a bank runs it: a tokens file (README "Access
+// control") in the temp dir with one token per job below, so that every
+// RPC needs a token with its role; `open: true` starts it with no token at
+// all (the local demo's mode). nboctl and nbo-trainer get the token of the
+// role each command needs.
+//
 // Binaries come from NBO_E2E_BUILD_DIR (default: the checkout's build/),
 // the dashboard from NBO_E2E_DASHBOARD (default: build/services/dashboard/
 // dist). Every process is stopped by stop(), and killed if the test worker
 // exits first.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -42,11 +49,22 @@ process.on("exit", () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// The tokens of a closed stack, by name, with their roles: a relationship
+// manager's desk, a desk that may look but not answer, the bank's loader,
+// and the operators.
+export const kTokens = {
+  desk: { token: "e2e-desk-token", roles: "read,act,customer" },
+  viewer: { token: "e2e-viewer-token", roles: "read,customer" },
+  loader: { token: "e2e-loader-token", roles: "ingest" },
+  ops: { token: "e2e-ops-token", roles: "admin" },
+} as const;
+export type TokenName = keyof typeof kTokens;
+
 export interface StackOptions {
   // Demo customers (C0000001..): few keeps set-up around a second.
   customers?: number;
-  // Started with --admin_token: ModelService writes need it.
-  adminToken?: string;
+  // No tokens file: every RPC is open, as in tools/demo.sh. Default: closed.
+  open?: boolean;
 }
 
 function checkBuilt(): void {
@@ -94,7 +112,7 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
 
 export class Stack {
   readonly dir: string;
-  readonly adminToken: string;
+  readonly open: boolean;
   grpcAddr = "";
   url = "";
   private server?: ChildProcess;
@@ -103,7 +121,28 @@ export class Stack {
 
   private constructor(options: StackOptions) {
     this.dir = mkdtempSync(join(tmpdir(), "nbo-e2e-"));
-    this.adminToken = options.adminToken ?? "";
+    this.open = options.open ?? false;
+  }
+
+  // The token called `name`, or "" on an open stack (which needs none).
+  token(name: TokenName): string {
+    return this.open ? "" : kTokens[name].token;
+  }
+
+  // nboctl's --token for `name`; nothing on an open stack.
+  tokenArgs(name: TokenName): string[] {
+    const token = this.token(name);
+    return token === "" ? [] : [`--token=${token}`];
+  }
+
+  // The tokens file nbo-server reads: `NAME ROLES sha256:HEX` per token.
+  private writeTokensFile(): string {
+    const file = join(this.dir, "tokens");
+    const lines = Object.entries(kTokens).map(
+      ([name, { token, roles }]) => `${name} ${roles} sha256:${createHash("sha256").update(token).digest("hex")}`,
+    );
+    writeFileSync(file, `# e2e tokens (tests/e2e/lib/stack.ts)\n${lines.join("\n")}\n`, { mode: 0o600 });
+    return file;
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
@@ -131,7 +170,7 @@ export class Stack {
       "--drain=0s",
       // datagen's transactions are from 2023-2024; keep them.
       "--transaction_retention=87600h",
-      ...(this.adminToken !== "" ? [`--admin_token=${this.adminToken}`] : []),
+      ...(this.open ? [] : [`--tokens_file=${this.writeTokensFile()}`]),
     ]);
     this.server = server.child;
     this.serverLog = server.log;
@@ -139,7 +178,7 @@ export class Stack {
     this.grpcAddr = `127.0.0.1:${grpc}`;
 
     this.train(bank, []);
-    this.nboctl(["ingest", `--server=${this.grpcAddr}`, `--data_dir=${bank}`]);
+    this.nboctl(["ingest", `--server=${this.grpcAddr}`, `--data_dir=${bank}`], "loader");
 
     const gatewayPorts = join(this.dir, "gateway.json");
     const gateway = startProcess(bin.gateway, [
@@ -165,7 +204,7 @@ export class Stack {
       `--publish_to=${this.grpcAddr}`,
       "--split=time",
       "--threads=1",
-      ...(this.adminToken !== "" ? [`--admin_token=${this.adminToken}`] : []),
+      ...(this.open ? [] : [`--admin_token=${this.token("ops")}`]),
       ...extra,
     ];
     return execFileSync(bin.trainer, args, { env: childEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -177,21 +216,18 @@ export class Stack {
     this.train(join(this.dir, "bank"), ["--force", "--seed=7"]);
   }
 
-  // Runs nboctl; returns its standard output. Admin commands get the token.
-  nboctl(args: string[]): string {
-    return execFileSync(bin.nboctl, args, {
+  // Runs nboctl, with the token `as` when the stack is closed; returns its
+  // standard output.
+  nboctl(args: string[], as?: TokenName): string {
+    return execFileSync(bin.nboctl, [...args, ...(as === undefined ? [] : this.tokenArgs(as))], {
       env: childEnv,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
   }
 
-  nboctlJson<T>(args: string[]): T {
-    return JSON.parse(this.nboctl([...args, "--json"])) as T;
-  }
-
-  tokenArgs(): string[] {
-    return this.adminToken === "" ? [] : [`--token=${this.adminToken}`];
+  nboctlJson<T>(args: string[], as?: TokenName): T {
+    return JSON.parse(this.nboctl([...args, "--json"], as)) as T;
   }
 
   // Stops nbo-server (SIGTERM) and leaves the gateway up: its next calls

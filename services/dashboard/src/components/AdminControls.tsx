@@ -1,5 +1,5 @@
 import type { ModelStatus } from "../api";
-import { useAdminToken } from "../adminToken";
+import { useAccessToken } from "../accessToken";
 import { LabelForm } from "./LabelForm";
 import { SplitForm } from "./SplitForm";
 
@@ -8,10 +8,12 @@ interface Props {
   onChanged: () => void;
 }
 
-// Label and split changes: disabled, with the reason, until an admin token
-// is entered in Settings; each change asks for a confirmation.
+// Label and split changes: disabled, with the reason, until an access token
+// is entered in Settings; each change asks for a confirmation. Whether the
+// token has the admin role only the server knows: a token without it is
+// refused with a 403 that names the role, in the form.
 export function AdminControls({ model, onChanged }: Props) {
-  const token = useAdminToken();
+  const token = useAccessToken();
   const locked = token === "";
   const name = model.modelName ?? "";
   return (
@@ -19,8 +21,8 @@ export function AdminControls({ model, onChanged }: Props) {
       <h3 id={`admin-${name}`}>Change labels and traffic</h3>
       {locked && (
         <p class="locked-reason" id={`admin-reason-${name}`}>
-          These controls need the admin token. Enter it in{" "}
-          <a href="#/settings">Settings</a>; it is kept for this browser tab
+          These controls need an access token with the admin role. Enter it
+          in <a href="#/settings">Settings</a>; it is kept for this browser tab
           only.
         </p>
       )}

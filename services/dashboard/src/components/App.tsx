@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "preact/hooks";
+import { useAccessToken } from "../accessToken";
 import { useRoute, type Route } from "../router";
 import { BrowsePage } from "./BrowsePage";
 import { CustomerPage } from "./CustomerPage";
@@ -53,8 +54,12 @@ export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  const token = useAccessToken();
   const key =
     route.page === "customer" ? `customer/${route.customerId}` : route.page;
+  // A new access token (Settings, or the 401 prompt) loads the page again
+  // with it; Settings itself stays as it is, to say what changed.
+  const pageKey = route.page === "settings" ? key : `${key}\u0000${token}`;
 
   useEffect(() => {
     document.title = `${titleOf(route)} · nbo dashboard`;
@@ -69,7 +74,7 @@ export function App() {
     if (document.activeElement?.closest("form[role=search]") == null) {
       main.current?.focus({ preventScroll: true });
     }
-  }, [key]);
+  }, [pageKey]);
 
   return (
     <>
@@ -85,7 +90,7 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={main} tabIndex={-1}>
-        <Page key={key} route={route} />
+        <Page key={pageKey} route={route} />
       </main>
     </>
   );

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   ApiError,
+  reasonOf,
   recommend,
   recordFeedback,
   type GetCustomerResponse,
@@ -189,7 +190,7 @@ export function CustomerPage({ customerId, tab }: Props) {
             next.set(productId, { outcome, state: "failed", error: error instanceof ApiError ? error : undefined });
             return next;
           });
-          const why = error instanceof ApiError ? `${error.message} (HTTP ${error.httpStatus || "—"})` : String(error);
+          const why = error instanceof ApiError ? `${reasonOf(error)} (HTTP ${error.httpStatus || "—"})` : String(error);
           setNotice(`Not recorded: the ${verb === "accepted" ? "acceptance" : "decline"} of ${name} failed: ${why}. The card is back as it was; try again.`);
         });
     },

@@ -1,4 +1,4 @@
-import type { Offer, Strategy } from "../api";
+import { reasonOf, type Offer, type Strategy } from "../api";
 import { formatDecimal, strategyName } from "../format";
 import { reasonSentence, type CustomerFacts, type ProductNames } from "../reasons";
 import type { Answer, AnswerOutcome } from "./OffersPanel";
@@ -96,7 +96,7 @@ export function OfferCard({ offer, strategy, names, facts, answer, disabled, onA
       {answer?.state === "failed" && (
         <p class="answer-failed" role="alert">
           Not recorded
-          {answer.error !== undefined ? `: ${answer.error.message}` : ""}. Try again.
+          {answer.error !== undefined ? `: ${reasonOf(answer.error)}` : ""}. Try again.
         </p>
       )}
     </article>

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useState } from "preact/hooks";
-import type { ApiError, Offer, RecommendResponse } from "../api";
+import { reasonOf, type ApiError, type Offer, type RecommendResponse } from "../api";
 import { formatDateTime, strategyName } from "../format";
 import { recordImpressions } from "../impressions";
 import { markOffersRendered, markStep } from "../lookup";
@@ -48,10 +48,12 @@ export function OffersPanel({ customerId, decision, names, facts, answers, onAns
       decisionId,
       customerId,
       offers.map((o) => o.productId ?? ""),
-    ).then((failed) => {
+    ).then(({ failed, error }) => {
       if (current && failed > 0) {
         setImpressionProblem(
-          `${failed} impression${failed === 1 ? "" : "s"} could not be recorded; the contact policy will not count ${failed === 1 ? "it" : "them"}.`,
+          `${failed} impression${failed === 1 ? "" : "s"} could not be recorded` +
+            (error === undefined ? "" : ` (${reasonOf(error)})`) +
+            `; the contact policy will not count ${failed === 1 ? "it" : "them"}.`,
         );
       }
     });

@@ -1,10 +1,10 @@
 import { useState } from "preact/hooks";
-import { useAdminToken } from "../adminToken";
-import { setAdminToken } from "../session";
+import { useAccessToken } from "../accessToken";
+import { setAccessToken } from "../session";
 
-// The admin token, kept in this tab's session storage only.
+// The access token, kept in this tab's session storage only.
 export function SettingsPage() {
-  const token = useAdminToken();
+  const token = useAccessToken();
   const [text, setText] = useState("");
   const [status, setStatus] = useState("");
   return (
@@ -14,25 +14,47 @@ export function SettingsPage() {
         class="panel"
         onSubmit={(e) => {
           e.preventDefault();
-          setAdminToken(text);
+          setAccessToken(text);
           setText("");
-          setStatus(text.trim() === "" ? "No token entered." : "Admin token saved for this tab.");
+          setStatus(text.trim() === "" ? "No token entered." : "Access token saved for this tab.");
         }}
       >
-        <h2>Admin token</h2>
+        <h2>Access token</h2>
         <p>
-          Moving labels and changing the traffic split need the server's admin
-          token. It is kept in this tab's session storage only: closing the tab
-          forgets it, and it is sent only to this gateway, as{" "}
-          <code>Authorization: Bearer …</code>.
+          A server with access control needs a token on every call; a server
+          without (the local demo) needs none. The token is kept in this tab's
+          session storage only: closing the tab forgets it, and it is sent only
+          to this gateway, as <code>Authorization: Bearer …</code>.
+        </p>
+        <p>What the token's roles allow here:</p>
+        <ul class="roles">
+          <li>
+            <code>read</code>: offers and the models view
+          </li>
+          <li>
+            <code>customer</code>: the customer 360, the decision history and
+            browsing customers
+          </li>
+          <li>
+            <code>act</code>: what <code>read</code> allows, and Accept,
+            Decline and impressions
+          </li>
+          <li>
+            <code>admin</code>: what <code>read</code> allows, and moving labels
+            and changing the traffic split
+          </li>
+        </ul>
+        <p>
+          A relationship manager's desk token has <code>act,customer</code>;
+          an operator's, <code>admin</code>.
         </p>
         <p data-testid="token-state">
-          {token === "" ? "No admin token is set." : "An admin token is set for this tab."}
+          {token === "" ? "No access token is set." : "An access token is set for this tab."}
         </p>
         <div class="field">
-          <label for="admin-token">Admin token</label>
+          <label for="access-token">Access token</label>
           <input
-            id="admin-token"
+            id="access-token"
             type="password"
             autocomplete="off"
             spellcheck={false}
@@ -48,8 +70,8 @@ export function SettingsPage() {
             type="button"
             disabled={token === ""}
             onClick={() => {
-              setAdminToken("");
-              setStatus("Admin token forgotten.");
+              setAccessToken("");
+              setStatus("Access token forgotten.");
             }}
           >
             Forget token

@@ -1,5 +1,8 @@
 import type { ComponentChildren } from "preact";
+import { useId, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import { roleUse } from "../roles";
+import { accessToken, setAccessToken } from "../session";
 
 interface Props {
   error: unknown;
@@ -10,7 +13,11 @@ interface Props {
   onRetry?: () => void;
 }
 
-function describe(error: unknown, what: string, notFound: ComponentChildren) {
+function describe(
+  error: unknown,
+  what: string,
+  notFound: ComponentChildren,
+): { title: string; body: ComponentChildren } {
   if (!(error instanceof ApiError)) {
     return {
       title: "Something went wrong",
@@ -32,17 +39,39 @@ function describe(error: unknown, what: string, notFound: ComponentChildren) {
         body: notFound ?? `${what} does not exist: ${error.message}.`,
       };
     case "unauthenticated":
+      return accessToken() === ""
+        ? {
+            title: "This server needs an access token (401)",
+            body:
+              "nbo-server is closed to callers without a token, so nothing can " +
+              `be shown until this tab has one. Enter the access token you were given. (The server said: ${error.message}.)`,
+          }
+        : {
+            title: "The access token was not accepted (401)",
+            body:
+              "The server does not know the access token this tab sends. Enter " +
+              `the right one. (The server said: ${error.message}.)`,
+          };
+    case "permission_denied": {
+      const role = error.role;
+      const use = role === undefined ? undefined : roleUse(role);
       return {
-        title: "Unauthorised (401)",
-        body:
-          "The server wants a valid token for this. Enter the admin token in " +
-          `Settings and try again. (The server said: ${error.message}.)`,
+        title:
+          role === undefined
+            ? "Not allowed (403)"
+            : `Not allowed (403): the access token lacks the role '${role}'`,
+        body: (
+          <>
+            {role === undefined
+              ? "The access token is valid but may not do this. "
+              : `The access token is valid but does not have the role '${role}'` +
+                (use === undefined ? ". " : ` (needed for ${use}). `)}
+            Ask for a token with that role, or enter another in{" "}
+            <a href="#/settings">Settings</a>. (The server said: {error.message}.)
+          </>
+        ),
       };
-    case "permission_denied":
-      return {
-        title: "Not allowed (403)",
-        body: `The token is valid but may not do this: ${error.message}.`,
-      };
+    }
     case "network":
       return {
         title: "The gateway is not answering",
@@ -65,19 +94,65 @@ function describe(error: unknown, what: string, notFound: ComponentChildren) {
   }
 }
 
-// An error as a clear message, never a blank page or a stack.
+// The 401 prompt's own field: a token entered here is this tab's access
+// token, as if entered in Settings, and the page loads again with it (App
+// re-mounts the page when the token changes). Not a form of its own: the
+// message may sit inside the label and split forms.
+function TokenPrompt() {
+  const id = useId();
+  const [text, setText] = useState("");
+  const save = () => {
+    if (text.trim() !== "") setAccessToken(text);
+  };
+  return (
+    <div class="token-prompt">
+      <label for={`${id}-input`}>
+        Access token
+      </label>
+      <div class="token-prompt-row">
+        <input
+          id={`${id}-input`}
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              save();
+            }
+          }}
+        />
+        <button type="button" class="primary" onClick={save} disabled={text.trim() === ""}>
+          Use this token
+        </button>
+      </div>
+      <p class="hint">
+        Kept for this browser tab only; also in <a href="#/settings">Settings</a>.
+      </p>
+    </div>
+  );
+}
+
+// An error as a clear message, never a blank page or a stack. A 401 comes
+// with the field to enter the access token, outside the alert (announced is
+// the message, not the form).
 export function StateMessage({ error, what, notFound, onRetry }: Props) {
   const { title, body } = describe(error, what, notFound);
   const kind = error instanceof ApiError ? error.kind : "other";
   return (
-    <div class={`state state-error state-${kind}`} role="alert">
-      <p class="state-title">{title}</p>
-      <p>{body}</p>
-      {onRetry !== undefined && (
-        <button type="button" onClick={onRetry}>
-          Try again
-        </button>
-      )}
+    <div class={`state state-error state-${kind}`}>
+      <div role="alert">
+        <p class="state-title">{title}</p>
+        <p>{body}</p>
+        {onRetry !== undefined && kind !== "unauthenticated" && (
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
+        )}
+      </div>
+      {kind === "unauthenticated" && <TokenPrompt />}
     </div>
   );
 }
