@@ -187,7 +187,7 @@ class SecondStageInputs {
       in.holdings = static_cast<int32_t>(state->holdings.size());
     }
     code_ = model_.EncodeCustomer(in);
-    if (state != nullptr && !state->activity.empty()) {
+    if (state != nullptr && state->activity_complete) {
       // The store's summary of every transaction: no read.
       for (const store::ProductActivity& a : state->activity) {
         const int32_t index = version.ProductIndex(a.product_id);
@@ -490,7 +490,7 @@ absl::Status Recommender::Decide(const Call& call,
   // The stage reads the store's per-product summary; only customers whose
   // transactions predate it need them read.
   const bool stage_needs_transactions =
-      second_stage && has_transactions && state->activity.empty();
+      second_stage && has_transactions && !state->activity_complete;
   if (has_transactions &&
       (!personalized || stage_needs_transactions || call.explain)) {
     NBO_ASSIGN_OR_RETURN(

@@ -316,6 +316,8 @@ Value* FindOrAddProduct(google::protobuf::RepeatedPtrField<Value>* values,
 // Applies an accepted transaction to the customer's holdings and totals.
 void ApplyTransaction(const Transaction& t, int64_t micros, uint64_t seq,
                       internal::CustomerStateValue* state) {
+  // The summary is whole only when it has seen the first transaction.
+  if (state->transaction_count() == 0) state->set_activity_complete(true);
   state->set_transaction_count(state->transaction_count() + 1);
   if (!state->has_newest_transaction_unix_micros() ||
       micros > state->newest_transaction_unix_micros()) {
@@ -392,6 +394,7 @@ absl::StatusOr<CustomerState> ToCustomerState(
                               absl::FromUnixMicros(a.last_unix_micros()),
                               a.event_mask()});
   }
+  state.activity_complete = value.activity_complete();
   state.transaction_count = value.transaction_count();
   if (value.has_newest_transaction_unix_micros()) {
     state.newest_transaction =

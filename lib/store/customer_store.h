@@ -106,6 +106,11 @@ struct CustomerState {
   // Sorted by product id. Empty for customers whose transactions were all
   // recorded before the store kept it (then only the transactions tell).
   std::vector<ProductActivity> activity;
+  // Whether `activity` covers every transaction of the customer (it began
+  // with their first one). False for a customer with transactions from
+  // before the summary existed, even once new ones add to it: readers then
+  // read the transactions.
+  bool activity_complete = false;
 };
 
 // What AppendTransactions did with a batch.

@@ -53,6 +53,12 @@ absl::StatusOr<eval::Split> ValidationSplit(const SplitInputs& inputs,
   if (options.kind == eval::SplitKind::kNbo) {
     validation.cutoff_unix_seconds =
         test_split.cutoff_unix_seconds - options.window_seconds;
+    // 0 would mean "choose the cutoff", i.e. ask the test split's question.
+    if (validation.cutoff_unix_seconds <= 0) {
+      return absl::FailedPreconditionError(
+          "validation split: the test split's cutoff is less than a window "
+          "after the epoch");
+    }
     return eval::SplitForNbo(inputs.events, inputs.holdings, validation);
   }
   validation.seed = options.seed + 1;

@@ -459,21 +459,31 @@ struct Validation {
   std::string unavailable;
 };
 
-// The validation split when tuning is on or the protocol is NBO (the
-// second stage's), else none. The errors of building its matrix.
+// The validation split when tuning is on or the second stage will be fitted
+// (NBO protocol), else none; none either, saying why, when it cannot be
+// carved or has no positive. The errors of building its matrix.
 absl::StatusOr<Validation> MakeValidation(
     const TrainingSpec& spec, const training::TrainingData& input,
     const eval::Split& split, const eval::SplitOptions& split_options,
     const std::vector<eval::Interaction>& train_feedback) {
   Validation validation;
-  if (!spec.tune && split_options.kind != eval::SplitKind::kNbo) {
-    return validation;
-  }
+  const bool second_stage =
+      spec.second_stage && split_options.kind == eval::SplitKind::kNbo;
+  if (!spec.tune && !second_stage) return validation;
   absl::StatusOr<eval::Split> carved =
       training::ValidationSplit(input.inputs, split, split_options);
   if (!carved.ok()) {
     validation.unavailable =
         absl::StrCat("no validation split: ", carved.status().message());
+    return validation;
+  }
+  // A window in which nobody took anything has nothing to choose or fit
+  // on: the run goes on with the spec's model and Platt's curve.
+  if (std::all_of(
+          carved->test.begin(), carved->test.end(),
+          [](const std::vector<int32_t>& items) { return items.empty(); })) {
+    validation.unavailable =
+        "no validation split: nobody took a product in its window";
     return validation;
   }
   const std::vector<eval::Interaction> feedback =
@@ -549,9 +559,10 @@ absl::StatusOr<ModelChoice> ChooseModel(
 
 // The second stage of `config`, fitted on the validation split (NBO
 // protocol only): `config` is trained on the validation split's train part
-// and the stage on its outcomes. Never fails: without it (another protocol,
-// no validation split, a fit that cannot be made) the version publishes
-// Platt's curve, and `*skipped` says why. CANCELLED passes through.
+// and the stage on its outcomes. Without it (turned off, another protocol,
+// no validation split, outcomes of one class) the version publishes Platt's
+// curve, and `*skipped` says why. The errors of training, and of the fit
+// other than FAILED_PRECONDITION.
 absl::StatusOr<std::optional<training::SecondStage>> FitStage(
     const TrainingSpec& spec, const training::TrainingData& input,
     eval::SplitKind split_kind, const Validation& validation,
@@ -581,6 +592,11 @@ absl::StatusOr<std::optional<training::SecondStage>> FitStage(
                        training::TrainModel(*validation.matrix, config, train));
   absl::StatusOr<training::SecondStage> stage = training::FitSecondStage(
       input.bank, *validation.split, model, validation.matrix->by_user(), {});
+  // One class only is the data's doing; anything else (a score that is not
+  // finite, an index out of range) is a bug the run must not hide.
+  if (!stage.ok() && !absl::IsFailedPrecondition(stage.status())) {
+    return stage.status();
+  }
   if (!stage.ok()) {
     *skipped = std::string(stage.status().message());
     EmitPhase(emit, "second stage", absl::StrCat("none: ", *skipped));
@@ -1116,15 +1132,20 @@ absl::StatusOr<TrainingOutcome> RunTraining(
 
   // Choosing the model kind and hyperparameters, then the second stage, on
   // the validation split.
-  NBO_ASSIGN_OR_RETURN(
-      const Validation validation,
-      MakeValidation(spec, input, split, split_options, train_feedback));
-  NBO_ASSIGN_OR_RETURN(run.choice,
-                       ChooseModel(spec, validation, emit, cancelled));
+  {
+    // Scoped: the validation split and its matrix (hundreds of MB at 1M
+    // customers) are gone before the training below.
+    NBO_ASSIGN_OR_RETURN(
+        const Validation validation,
+        MakeValidation(spec, input, split, split_options, train_feedback));
+    NBO_ASSIGN_OR_RETURN(run.choice,
+                         ChooseModel(spec, validation, emit, cancelled));
+    NBO_ASSIGN_OR_RETURN(
+        run.stage,
+        FitStage(spec, input, split_kind, validation, run.choice.config, emit,
+                 cancelled, &run.stage_skipped));
+  }
   const training::ModelConfig& config = run.choice.config;
-  NBO_ASSIGN_OR_RETURN(
-      run.stage, FitStage(spec, input, split_kind, validation, config, emit,
-                          cancelled, &run.stage_skipped));
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
   // Training on the train part.

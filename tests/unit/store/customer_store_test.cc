@@ -541,6 +541,8 @@ TEST(CustomerStoreTest, SummarizesEachProductsNewestTimeAndEvents) {
            Txn("C1", "card", kOpen, At(6)), Txn("C1", "card", kClose, At(7))}),
       IsOk());
   ASSERT_OK_AND_ASSIGN(CustomerState state, store->GetState("C1"));
+  // Kept from the customer's first transaction on: it tells everything.
+  EXPECT_TRUE(state.activity_complete);
   ASSERT_EQ(state.activity.size(), 2u);
   EXPECT_EQ(state.activity[0].product_id, "card");
   EXPECT_EQ(state.activity[0].last, At(7));

@@ -693,6 +693,48 @@ TEST_F(TrainingRunTest, NboRunPublishesTheSecondStageFittedOnValidation) {
   EXPECT_THAT(outcome.report_json, HasSubstr("--second_stage=off"));
 }
 
+// A validation window in which nobody took anything leaves nothing to
+// choose a model or fit a second stage on: the run says so and goes on
+// with the spec's model and Platt's curve, instead of failing.
+TEST_F(TrainingRunTest, EmptyValidationWindowFallsBackToTheSpecsModel) {
+  nbo::testing::TempDir temp;
+  const std::string dir = temp.Sub("bank");
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream products(dir + "/products.csv");
+    products << "product_id,name,category\nP1,One,a\nP2,Two,b\nP3,Three,c\n";
+    // Views all year; opens only in the last 90 days (the test window),
+    // none in the 90 days before (the validation window).
+    std::ofstream tx(dir + "/transactions.csv");
+    tx << "customer_id,product_id,event,timestamp\n";
+    for (int c = 0; c < 40; ++c) {
+      const std::string id = absl::StrCat("C", c);
+      tx << id << ",P" << 1 + c % 3 << ",view,2024-01-0" << 1 + c % 9
+         << "T10:00:00Z\n";
+      tx << id << ",P" << 1 + (c + 1) % 3 << ",view,2024-02-0" << 1 + c % 9
+         << "T10:00:00Z\n";
+      if (c % 2 == 0) {
+        tx << id << ",P" << 1 + (c + 1) % 3 << ",open,2024-12-0" << 1 + c % 9
+           << "T10:00:00Z\n";
+      }
+    }
+  }
+  TrainingSpec spec;
+  spec.data_dir = dir;
+  spec.force = true;
+  std::vector<std::string> lines;
+  ASSERT_OK_AND_ASSIGN(
+      TrainingOutcome outcome,
+      RunTraining(
+          spec, [&](const TrainingEvent& e) { lines.push_back(e.message); },
+          nullptr));
+  EXPECT_THAT(outcome.report_json,
+              HasSubstr("nobody took a product in its window"));
+  EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage_skipped\""));
+  EXPECT_THAT(outcome.report_json,
+              HasSubstr("implicit_als factors=8 regularization=10 alpha=1"));
+}
+
 // A shorter window has fewer customers who open something in it.
 TEST_F(TrainingRunTest, NboWindowSetsWhichOpensArePositives) {
   TrainingSpec spec;
