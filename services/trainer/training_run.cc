@@ -41,6 +41,7 @@
 #include "lib/eval/publish_gate.h"
 #include "lib/eval/report_format.h"
 #include "lib/eval/split.h"
+#include "lib/model/propensity_model.h"
 #include "lib/serving/propensity_proto.h"
 #include "lib/training/calibrate_phase.h"
 #include "lib/training/evaluate_phase.h"
@@ -220,6 +221,9 @@ struct ServingModel {
   // The version's Platt curve (both 0: none).
   double calibration_a = 0;
   double calibration_b = 0;
+  // The version's second stage, when it has one: then its propensities, and
+  // the ranking the server answers with, are that model's.
+  std::optional<v1::PropensityModel> propensity;
 };
 
 absl::StatusOr<ServingModel> ExportServing(
@@ -251,6 +255,9 @@ absl::StatusOr<ServingModel> ExportServing(
       model.rank = part.header().rank();
       model.calibration_a = part.header().metadata().calibration_a();
       model.calibration_b = part.header().metadata().calibration_b();
+      if (part.header().metadata().has_propensity()) {
+        model.propensity = part.header().metadata().propensity();
+      }
       for (const auto& [id, value] : part.header().popularity()) {
         auto it = product_index.find(id);
         if (it != product_index.end()) {
@@ -640,7 +647,78 @@ struct ServingComparison {
   // is none, or when exporting it failed (that is only reported).
   std::string skipped;
   training::PublishedScoring scoring;
+  // The exported version (set when available).
+  std::shared_ptr<const ServingModel> model;
 };
+
+// The serving version `serving` as it answers with its second stage, on the
+// customers of `features` (at the test cutoff): the contender the gate must
+// compare with, since ranking it by raw scores would understate it. Nullopt,
+// with `*why_not`, when its stage cannot be rebuilt against this run's data
+// (a product this catalog lacks, other customers.csv attributes).
+std::optional<training::Contender> StagedServing(
+    std::shared_ptr<const ServingModel> serving,
+    const eval::PropensityFeatures& features, const data::BankData& data,
+    std::string* why_not) {
+  std::vector<std::string> ids;
+  for (const data::Product& product : data.products) {
+    ids.push_back(product.product_id);
+  }
+  absl::StatusOr<model::PropensityModel> rebuilt =
+      serving::PropensityFromProto(*serving->propensity, ids);
+  if (!rebuilt.ok()) {
+    *why_not = absl::StrCat("its second stage does not fit this data: ",
+                            rebuilt.status().message());
+    return std::nullopt;
+  }
+  const auto& theirs = rebuilt->params().attributes;
+  const auto& ours = features.schema().attributes;
+  bool same = theirs.size() == ours.size();
+  for (size_t a = 0; same && a < ours.size(); ++a) {
+    same = theirs[a].name == ours[a].name;
+  }
+  if (!same) {
+    *why_not = "its second stage reads other customers.csv attributes";
+    return std::nullopt;
+  }
+  auto stage =
+      std::make_shared<const model::PropensityModel>(*std::move(rebuilt));
+  std::vector<int32_t> rows;
+  for (const std::string& id : ids) rows.push_back(stage->ProductRow(id));
+  // -1 for a product that version does not know: never offered by it.
+  auto propensity = [stage, serving, &features, rows](int32_t user,
+                                                      absl::Span<double> out) {
+    const model::CustomerCode customer =
+        stage->EncodeCustomer(features.Customer(user));
+    const std::vector<float>& x = serving->customer_factors[user];
+    for (size_t p = 0; p < out.size(); ++p) {
+      const std::vector<float>& y = serving->item_factors[p];
+      if (rows[p] < 0) {
+        out[p] = -1;
+        continue;
+      }
+      const bool has_score = !x.empty() && y.size() == x.size();
+      float dot = 0;
+      for (size_t f = 0; has_score && f < x.size(); ++f) dot += x[f] * y[f];
+      out[p] = stage->Propensity(
+          rows[p], customer,
+          features.Pair(user, static_cast<int32_t>(p), has_score, dot));
+    }
+  };
+  training::Contender contender;
+  contender.propensity = [propensity](int32_t user, absl::Span<double> out) {
+    propensity(user, out);
+    for (double& p : out) p = std::max(p, 0.0);
+  };
+  contender.score = [propensity](int32_t user, absl::Span<float> scores) {
+    std::vector<double> p(scores.size());
+    propensity(user, absl::MakeSpan(p));
+    for (size_t i = 0; i < p.size(); ++i) {
+      scores[i] = static_cast<float>(p[i]);
+    }
+  };
+  return contender;
+}
 
 // Fetches the serving version of `info` and scores it as the server does.
 // A serving version trained on events of the holdout has seen the answers:
@@ -683,6 +761,7 @@ ServingComparison CompareServing(const TrainingSpec& spec,
   }
   auto model = std::make_shared<const ServingModel>(*std::move(exported));
   comparison.available = true;
+  comparison.model = model;
   comparison.scoring.personalized = [model](int32_t user) {
     return !model->customer_factors[user].empty();
   };
@@ -760,25 +839,49 @@ absl::StatusOr<training::Evaluation> EvaluateRun(RunState& run,
       CompareServing(spec, run.plan.serving, *run.split, run.input->bank,
                      shares, run.input->inputs.min_time, emit);
   run.serving_skipped = serving.skipped;
-  const training::Contender serving_contender =
-      training::AsContender(serving.scoring);
-  // With a second stage, the model ranks and answers by its propensity, as
-  // Recommend does (features at the test cutoff).
+  // With a second stage, a version ranks and answers by its propensity, as
+  // Recommend does (features at the test cutoff): the new one and the one
+  // serving alike.
   std::optional<eval::PropensityFeatures> features;
   training::Contender model_contender = training::AsContender(model_scoring);
-  if (run.stage.has_value()) {
+  training::Contender serving_contender =
+      training::AsContender(serving.scoring);
+  bool serving_available = serving.available;
+  const bool serving_staged =
+      serving.available && serving.model->propensity.has_value();
+  if (run.stage.has_value() || serving_staged) {
     NBO_ASSIGN_OR_RETURN(
         features, eval::PropensityFeatures::Create(
                       run.input->bank, run.split->cutoff_unix_seconds, {}));
+  }
+  if (run.stage.has_value()) {
     model_contender = training::SecondStageContender(
         run.stage->model, *features, *run.model, by_user);
+  }
+  if (serving_staged) {
+    std::string why_not;
+    std::optional<training::Contender> staged =
+        StagedServing(serving.model, *features, run.input->bank, &why_not);
+    if (staged.has_value()) {
+      serving_contender = *std::move(staged);
+      EmitPhase(emit, "evaluating serving version",
+                "ranked and calibrated by its own second stage");
+    } else {
+      // Raw scores would understate it: better no comparison than a wrong
+      // one, said out loud.
+      serving_available = false;
+      run.serving_skipped =
+          absl::StrFormat("version %d not compared: %s",
+                          run.plan.serving.serving_version, why_not);
+      EmitPhase(emit, "evaluating serving version", run.serving_skipped);
+    }
   }
   NBO_ASSIGN_OR_RETURN(
       training::Evaluation evaluation,
       training::EvaluateContenders(
           *run.split, model_contender,
           training::PopularityContender(*run.popularity),
-          serving.available ? &serving_contender : nullptr, eval_options));
+          serving_available ? &serving_contender : nullptr, eval_options));
   TrainingEvent event;
   event.kind = TrainingEvent::Kind::kEvaluation;
   event.phase = "evaluating";

@@ -31,6 +31,7 @@ namespace {
 
 using ::nbo::integration::ServerProcess;
 using ::nbo::testing::IsOk;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -184,6 +185,36 @@ TEST(TrainerIntegrationTest, PublishesVersionsThatServeAndComparesTheLast) {
   metadata = metadata_of(3);
   EXPECT_FALSE(metadata.labels().contains("score_serving"));
   EXPECT_THAT(metadata.labels().at("serving_skipped"), HasSubstr("version 2"));
+}
+
+// A serving version with a second stage is judged by it, as it answers:
+// ranked by raw scores it would look far worse than it serves, and any
+// candidate with a stage would clear the gate against it.
+TEST(TrainerIntegrationTest, ServingVersionIsComparedWithItsOwnSecondStage) {
+  nbo::testing::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(WriteBankData(dir));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> server,
+                       ServerProcess::Start(dir.Sub("server")));
+  trainer::TrainingSpec spec;
+  spec.publish_to = {server->grpc_target()};
+  spec.data_dir = dir.Sub("early");
+  spec.force = true;
+  ASSERT_THAT(trainer::RunTraining(spec, nullptr, nullptr), IsOk());
+
+  spec.data_dir = dir.Sub("bank");
+  std::vector<std::string> serving_lines;
+  absl::StatusOr<trainer::TrainingOutcome> second = trainer::RunTraining(
+      spec,
+      [&](const trainer::TrainingEvent& e) {
+        if (e.phase == "evaluating serving version") {
+          serving_lines.push_back(e.message);
+        }
+      },
+      nullptr);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_THAT(serving_lines,
+              Contains(HasSubstr("calibrated by its own second stage")));
+  EXPECT_THAT(second->report_json, HasSubstr("\"serving\":{"));
 }
 
 // Under the NBO protocol (the default) the candidate, the popularity
