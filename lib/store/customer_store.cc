@@ -555,6 +555,12 @@ class CustomerStore::Impl {
                                                 absl::Time transactions_before);
 
  private:
+  // Drops the per-product activity summary of `customer_ids` (whose
+  // transactions retention just deleted) and marks it incomplete: it would
+  // otherwise keep what the deleted transactions said. Their readers then
+  // read the transactions that remain.
+  absl::Status ForgetActivity(const std::vector<std::string>& customer_ids);
+
   // One lock stripe, on its own cache line.
   struct alignas(64) Stripe {
     absl::Mutex mu;
@@ -1470,6 +1476,9 @@ absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(scan_read_, transactions_));
     int64_t pending = 0;
+    // Customers with a deleted transaction, once each (keys are ordered by
+    // customer).
+    std::vector<std::string> touched;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const absl::string_view key = ToStringView(it->key());
       const size_t nul = key.find('\0');
@@ -1485,6 +1494,9 @@ absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
         return CorruptRecord("transaction", kTransactionsColumnFamily);
       }
       doomed.emplace_back(transactions_, std::string(key));
+      if (touched.empty() || touched.back() != key.substr(0, nul)) {
+        touched.emplace_back(key.substr(0, nul));
+      }
       if (!t.transaction_id().empty()) {
         doomed.emplace_back(
             txn_ids_, CustomerKey(key.substr(0, nul), t.transaction_id()));
@@ -1502,8 +1514,42 @@ absl::StatusOr<RetentionReport> CustomerStore::Impl::DeleteExpired(
     }
     NBO_RETURN_IF_ERROR(DeleteKeys(doomed, "delete expired transactions"));
     report.transactions += pending;
+    NBO_RETURN_IF_ERROR(ForgetActivity(touched));
   }
   return report;
+}
+
+absl::Status CustomerStore::Impl::ForgetActivity(
+    const std::vector<std::string>& customer_ids) {
+  constexpr size_t kChunk = 1024;
+  for (size_t begin = 0; begin < customer_ids.size(); begin += kChunk) {
+    std::vector<absl::string_view> ids(
+        customer_ids.begin() + begin,
+        customer_ids.begin() + std::min(customer_ids.size(), begin + kChunk));
+    StripeLock lock(this, StripesOf(ids));
+    CacheWrite cache(this, ids);
+    rocksdb::WriteBatch batch;
+    internal::CustomerStateValue state;
+    for (absl::string_view id : ids) {
+      bool found = false;
+      NBO_RETURN_IF_ERROR(ReadState(id, &state, &found));
+      if (!found ||
+          (state.activity_size() == 0 && !state.activity_complete())) {
+        continue;
+      }
+      state.clear_activity();
+      state.set_activity_complete(false);
+      rocksdb::Status s =
+          batch.Put(state_, ToSlice(id), state.SerializeAsString());
+      if (!s.ok()) return StorageError("batch customer state", s);
+      cache.Set(id, state);
+    }
+    if (batch.Count() == 0) continue;
+    rocksdb::Status s = Write(ack_write_, &batch);
+    if (!s.ok()) return StorageError("forget expired activity", s);
+    cache.Commit();
+  }
+  return absl::OkStatus();
 }
 
 // Decision ids.

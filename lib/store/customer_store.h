@@ -314,7 +314,10 @@ class CustomerStore {
   // (by the time in their id) and transactions that happened before
   // `transactions_before`. Holdings, contact histories, transaction counts
   // and experiment counts are kept. A deleted transaction's id is forgotten
-  // too: the same transaction sent again is recorded again.
+  // too: the same transaction sent again is recorded again. The activity
+  // summary of a customer who lost a transaction is dropped and marked
+  // incomplete (it would remember what the deleted ones said); readers then
+  // use the transactions that remain.
   absl::StatusOr<RetentionReport> DeleteExpired(absl::Time decisions_before,
                                                 absl::Time transactions_before);
 

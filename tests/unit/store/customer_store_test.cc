@@ -1231,6 +1231,11 @@ TEST(CustomerStoreTest, DeleteExpiredRemovesOldRecordsAndKeepsDerivedState) {
   ASSERT_OK_AND_ASSIGN(std::vector<ArmCounts> counts,
                        store->ExperimentCounts("m"));
   EXPECT_THAT(Rows(counts), ElementsAre(CountsRow("m", "A", 4, 1, 1)));
+  // The activity summary would remember what the deleted transactions
+  // said (the card's open, the loan's view): it is gone, and marked
+  // incomplete, so readers use the transactions that remain.
+  EXPECT_THAT(state.activity, IsEmpty());
+  EXPECT_FALSE(state.activity_complete);
 
   // A deleted transaction's id is forgotten; a kept one's is not.
   ASSERT_OK_AND_ASSIGN(
