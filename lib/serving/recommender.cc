@@ -245,6 +245,45 @@ class SecondStageInputs {
   absl::InlinedVector<model::PairHistory, 32> histories_;
 };
 
+// What the store knows of the customer, as the decision engine reads it:
+// profile, holdings and contact histories.
+void AddCustomer(const store::CustomerState& state,
+                 decision::DecisionRequest* request) {
+  if (state.profile.has_value()) {
+    request->customer = ToDecisionProfile(*state.profile);
+  }
+  request->holdings.reserve(state.holdings.size());
+  for (const store::HoldingState& h : state.holdings) {
+    request->holdings.insert(h.product_id);
+  }
+  for (const store::ContactHistory& c : state.contacts) {
+    decision::ProductContacts& contacts = request->contacts[c.product_id];
+    contacts.impressions = c.impressions;
+    contacts.declines = c.declines;
+  }
+}
+
+// The reasons the decision gives an offer of `product_id`: the eligibility
+// rules the customer meets, and its business priority.
+void AddDecisionReasons(const DecisionConfig& config,
+                        absl::string_view product_id,
+                        const decision::CustomerProfile& customer,
+                        nbo::v1::Offer* offer) {
+  const decision::ProductRule* rule = config.engine->FindProduct(product_id);
+  if (rule == nullptr) return;
+  for (decision::EligibilityReason& e :
+       decision::ExplainEligibility(rule->eligibility, customer)) {
+    nbo::v1::Reason* r = offer->add_reasons();
+    r->set_code("ELIGIBLE");
+    r->set_attribute(std::move(e.attribute));
+    r->set_detail(std::move(e.detail));
+  }
+  nbo::v1::Reason* r = offer->add_reasons();
+  r->set_code("BUSINESS_PRIORITY");
+  r->set_detail(absl::StrCat("business value ", rule->business_value,
+                             " x lever ", config.levers->Get(product_id)));
+}
+
 // The answer's suppressions (not those only below the top N) and
 // no-action, moved out of `decision`; `candidates` products were scored.
 void AddWhyNot(decision::Decision* decision, size_t candidates,
@@ -436,8 +475,7 @@ absl::Status Recommender::RecommendOne(
   return Decide(call, response);
 }
 
-absl::Status Recommender::Decide(const Call& call,
-                                 nbo::v1::RecommendResponse* response) const {
+absl::StatusOr<int32_t> Recommender::ValidateCall(const Call& call) const {
   NBO_RETURN_IF_ERROR(ValidateCustomerId(call.customer_id));
   NBO_ASSIGN_OR_RETURN(const int32_t n, OfferCount(call.num_offers));
   NBO_RETURN_IF_ERROR(ValidateChannel(call.channel));
@@ -449,6 +487,40 @@ absl::Status Recommender::Decide(const Call& call,
   for (const std::string& id : *call.exclude) {
     NBO_RETURN_IF_ERROR(ValidateProductId(id, "exclude_products"));
   }
+  return n;
+}
+
+absl::Status Recommender::AddScoreReasons(const model::ModelVersion& version,
+                                          nbo::v1::Strategy strategy,
+                                          const InteractionRow* row,
+                                          const FoldInConfig& fold_in_config,
+                                          int32_t item,
+                                          nbo::v1::Offer* offer) const {
+  if (strategy == nbo::v1::STRATEGY_POPULARITY) {
+    nbo::v1::Reason* r = offer->add_reasons();
+    r->set_code("POPULAR");
+    r->set_detail("ranked by the version's popularity");
+  } else if (strategy == nbo::v1::STRATEGY_PROFILE) {
+    nbo::v1::Reason* r = offer->add_reasons();
+    r->set_code("PROFILE");
+    r->set_detail("ranked by the propensity of customers with this profile");
+  } else if (row != nullptr && !row->items.empty()) {
+    NBO_ASSIGN_OR_RETURN(std::vector<Contribution> contributions,
+                         ExplainScore(version, fold_in_config, *row, item,
+                                      options_.explain_top_products));
+    for (const Contribution& c : contributions) {
+      nbo::v1::Reason* r = offer->add_reasons();
+      r->set_code("CONTRIBUTING_PRODUCT");
+      r->set_product_id(version.catalog()[c.item].id);
+      r->set_weight(c.weight);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Recommender::Decide(const Call& call,
+                                 nbo::v1::RecommendResponse* response) const {
+  NBO_ASSIGN_OR_RETURN(const int32_t n, ValidateCall(call));
   NBO_ASSIGN_OR_RETURN(Route route,
                        manager_->Resolve(*call.selector, call.customer_id));
   const model::ModelVersion& version = *route.version;
@@ -531,20 +603,7 @@ absl::Status Recommender::Decide(const Call& call,
 
   // Decisioning.
   decision::DecisionRequest request;
-  if (state != nullptr) {
-    if (state->profile.has_value()) {
-      request.customer = ToDecisionProfile(*state->profile);
-    }
-    request.holdings.reserve(state->holdings.size());
-    for (const store::HoldingState& h : state->holdings) {
-      request.holdings.insert(h.product_id);
-    }
-    for (const store::ContactHistory& c : state->contacts) {
-      decision::ProductContacts& contacts = request.contacts[c.product_id];
-      contacts.impressions = c.impressions;
-      contacts.declines = c.declines;
-    }
-  }
+  if (state != nullptr) AddCustomer(*state, &request);
   request.candidates.reserve(scored.size());
   for (const model::ScoredProduct& s : scored) {
     // The second stage when the version has one (without a model score
@@ -600,44 +659,10 @@ absl::Status Recommender::Decide(const Call& call,
     offer->set_priority(o.priority);
     offer->set_offer_type(ToApiOfferType(o.offer_type));
     if (!call.explain) continue;
-    if (strategy == nbo::v1::STRATEGY_POPULARITY) {
-      nbo::v1::Reason* r = offer->add_reasons();
-      r->set_code("POPULAR");
-      r->set_detail("ranked by the version's popularity");
-    } else if (strategy == nbo::v1::STRATEGY_PROFILE) {
-      nbo::v1::Reason* r = offer->add_reasons();
-      r->set_code("PROFILE");
-      r->set_detail("ranked by the propensity of customers with this profile");
-    } else if (row.has_value() && !row->items.empty()) {
-      // A row from the stored factor comes without a config (no
-      // transactions); the kinds that give such rows do not read it.
-      NBO_ASSIGN_OR_RETURN(
-          std::vector<Contribution> contributions,
-          ExplainScore(version, fold_in_config.value_or(FoldInConfig()), *row,
-                       s.index, options_.explain_top_products));
-      for (const Contribution& c : contributions) {
-        nbo::v1::Reason* r = offer->add_reasons();
-        r->set_code("CONTRIBUTING_PRODUCT");
-        r->set_product_id(version.catalog()[c.item].id);
-        r->set_weight(c.weight);
-      }
-    }
-    if (const decision::ProductRule* rule =
-            config->engine->FindProduct(o.product_id);
-        rule != nullptr) {
-      for (decision::EligibilityReason& e :
-           decision::ExplainEligibility(rule->eligibility, request.customer)) {
-        nbo::v1::Reason* r = offer->add_reasons();
-        r->set_code("ELIGIBLE");
-        r->set_attribute(std::move(e.attribute));
-        r->set_detail(std::move(e.detail));
-      }
-      nbo::v1::Reason* r = offer->add_reasons();
-      r->set_code("BUSINESS_PRIORITY");
-      r->set_detail(absl::StrCat("business value ", rule->business_value,
-                                 " x lever ",
-                                 config->levers->Get(o.product_id)));
-    }
+    NBO_RETURN_IF_ERROR(AddScoreReasons(
+        version, strategy, row.has_value() ? &*row : nullptr,
+        fold_in_config.value_or(FoldInConfig()), s.index, offer));
+    AddDecisionReasons(*config, o.product_id, request.customer, offer);
   }
   AddWhyNot(&decision, request.candidates.size(), response);
 

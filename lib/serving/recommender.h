@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/serving/catalog_registry.h"
@@ -116,6 +117,17 @@ class Recommender {
                       nbo::v1::RecommendResponse* response) const;
   // Logs the answered decision; marks the answer unlogged (no decision id)
   // when the log cannot take it.
+  // The call's offer count, once every field is valid; INVALID_ARGUMENT
+  // naming the field otherwise.
+  absl::StatusOr<int32_t> ValidateCall(const Call& call) const;
+  // The reasons an offer's score has under `strategy`: popularity, profile,
+  // or the products of `row` (null: none) that contribute to `item`'s score.
+  // The errors of ExplainScore.
+  absl::Status AddScoreReasons(const model::ModelVersion& version,
+                               nbo::v1::Strategy strategy,
+                               const InteractionRow* row,
+                               const FoldInConfig& fold_in_config, int32_t item,
+                               nbo::v1::Offer* offer) const;
   void LogAnswer(const Call& call, int32_t num_offers,
                  nbo::v1::RecommendResponse* response) const;
 
