@@ -916,6 +916,43 @@ absl::StatusOr<eval::PublishDecision> Gate(const RunState& run,
   return decision;
 }
 
+// The model a run publishes, and the customers it has a vector for.
+struct FinalModel {
+  training::TrainedModel model;
+  // Customers with a positive preference: one with declines only would get
+  // a zero vector, and the server would score every product 0 for them
+  // instead of falling back to popularity, so they are left out.
+  std::vector<int32_t> customers;
+};
+
+// `config` trained on every event and offer answer of `input`.
+absl::StatusOr<FinalModel> RetrainOnAllData(const training::TrainingData& input,
+                                            const training::ModelConfig& config,
+                                            training::TrainOptions options,
+                                            const Emit& emit) {
+  const int32_t num_users =
+      static_cast<int32_t>(input.bank.customer_ids.size());
+  const int32_t num_items = static_cast<int32_t>(input.bank.products.size());
+  NBO_ASSIGN_OR_RETURN(
+      const als::InteractionMatrix matrix,
+      training::BuildInteractionMatrix(
+          num_users, num_items, input.inputs.events, input.inputs.feedback));
+  EmitPhase(emit, "retraining on all data",
+            absl::StrFormat("%d interactions, %d offer answers, %d nonzeros",
+                            input.inputs.events.size(),
+                            input.inputs.feedback.size(), matrix.nnz()));
+  options.progress = IterationProgress(emit, "retraining", config);
+  NBO_ASSIGN_OR_RETURN(training::TrainedModel model,
+                       training::TrainModel(matrix, config, options));
+  FinalModel retrained{std::move(model), {}};
+  for (int32_t u = 0; u < num_users; ++u) {
+    if (training::HasPreference(matrix.by_user(), u)) {
+      retrained.customers.push_back(u);
+    }
+  }
+  return retrained;
+}
+
 // The run's report: what --report_json writes (see TrainingOutcome).
 std::string MakeReportJson(const RunState& run,
                            const TrainingOutcome& outcome) {
@@ -1307,30 +1344,13 @@ absl::StatusOr<TrainingOutcome> RunTraining(
   // hyperparameters, so that it knows the latest ones; the evaluation above
   // stands for it.
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-  NBO_ASSIGN_OR_RETURN(
-      const als::InteractionMatrix full_matrix,
-      training::BuildInteractionMatrix(
-          num_users, num_items, input.inputs.events, input.inputs.feedback));
-  EmitPhase(emit, "retraining on all data",
-            absl::StrFormat("%d interactions, %d offer answers, %d nonzeros",
-                            input.inputs.events.size(),
-                            input.inputs.feedback.size(), full_matrix.nnz()));
-  train_options.progress = IterationProgress(emit, "retraining", config);
-  NBO_ASSIGN_OR_RETURN(
-      const training::TrainedModel final_model,
-      training::TrainModel(full_matrix, config, train_options));
+  NBO_ASSIGN_OR_RETURN(const FinalModel retrained,
+                       RetrainOnAllData(input, config, train_options, emit));
+  const training::TrainedModel& final_model = retrained.model;
+  const std::vector<int32_t>& published_customers = retrained.customers;
   run.final_training_seconds = final_model.seconds;
   NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
 
-  // A customer with declines only would get a zero vector, and the server
-  // would score every product 0 for them instead of falling back to
-  // popularity: such customers are left out.
-  std::vector<int32_t> published_customers;
-  for (int32_t u = 0; u < num_users; ++u) {
-    if (training::HasPreference(full_matrix.by_user(), u)) {
-      published_customers.push_back(u);
-    }
-  }
   outcome.version = run.plan.version;
   const v1::PublishModelRequest header =
       MakePublishHeader(run, static_cast<int64_t>(published_customers.size()));
