@@ -147,7 +147,8 @@ class EaseEndToEndTest : public ::testing::Test {
 };
 
 TEST_F(EaseEndToEndTest, PublishesServesFoldsInExplainsAndSurvivesARestart) {
-  ASSERT_NO_FATAL_FAILURE(Train("--tune=off --model_kind=ease --ease_lambda=50 --force"));
+  ASSERT_NO_FATAL_FAILURE(
+      Train("--tune=off --model_kind=ease --ease_lambda=50 --force"));
   nbo::v1::VersionStatus version = OnlyVersion();
   EXPECT_EQ(version.state(), nbo::v1::VERSION_STATE_AVAILABLE);
   EXPECT_EQ(version.model_kind(), nbo::v1::MODEL_KIND_EASE);
