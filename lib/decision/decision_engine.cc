@@ -52,11 +52,18 @@ absl::Status ValidateRule(const ProductRule& rule) {
   return absl::OkStatus();
 }
 
+// `value` and a space when the caller may see the customer's attributes,
+// nothing otherwise: "age 34 >= 18" or "age >= 18".
+template <typename T>
+std::string Shown(bool reveal, const T& value) {
+  return reveal ? absl::StrCat(value, " ") : std::string();
+}
+
 // The first rule of `rules` that `customer` fails, filled into
 // `*suppression`; false when every rule holds.
 bool FailsEligibility(const EligibilityRules& rules,
                       const CustomerProfile& customer, bool with_details,
-                      Suppression* suppression) {
+                      bool reveal, Suppression* suppression) {
   // The sentence is only formatted when the caller wants it.
   auto fail = [&](EligibilityRule rule, bool unknown, auto&& detail) {
     suppression->reason = SuppressionReason::kIneligible;
@@ -74,7 +81,7 @@ bool FailsEligibility(const EligibilityRules& rules,
     }
     if (*customer.age < *rules.min_age) {
       return fail(EligibilityRule::kMinAge, false, [&] {
-        return absl::StrCat("age ", *customer.age, " < MIN_AGE ",
+        return absl::StrCat("age ", Shown(reveal, *customer.age), "< MIN_AGE ",
                             *rules.min_age);
       });
     }
@@ -88,7 +95,7 @@ bool FailsEligibility(const EligibilityRules& rules,
     }
     if (*customer.age > *rules.max_age) {
       return fail(EligibilityRule::kMaxAge, false, [&] {
-        return absl::StrCat("age ", *customer.age, " > MAX_AGE ",
+        return absl::StrCat("age ", Shown(reveal, *customer.age), "> MAX_AGE ",
                             *rules.max_age);
       });
     }
@@ -102,8 +109,8 @@ bool FailsEligibility(const EligibilityRules& rules,
     }
     if (!(*customer.income >= *rules.min_income)) {
       return fail(EligibilityRule::kMinIncome, false, [&] {
-        return absl::StrCat("income ", *customer.income, " < MIN_INCOME ",
-                            *rules.min_income);
+        return absl::StrCat("income ", Shown(reveal, *customer.income),
+                            "< MIN_INCOME ", *rules.min_income);
       });
     }
   }
@@ -118,8 +125,9 @@ bool FailsEligibility(const EligibilityRules& rules,
     if (std::find(rules.segments.begin(), rules.segments.end(),
                   *customer.segment) == rules.segments.end()) {
       return fail(EligibilityRule::kSegment, false, [&] {
-        return absl::StrCat("segment '", *customer.segment, "' not in SEGMENT ",
-                            joined);
+        return reveal ? absl::StrCat("segment '", *customer.segment,
+                                     "' not in SEGMENT ", joined)
+                      : absl::StrCat("segment not in SEGMENT ", joined);
       });
     }
   }
@@ -133,8 +141,9 @@ bool FailsEligibility(const EligibilityRules& rules,
     }
     if (*customer.credit_score < *rules.min_credit_score) {
       return fail(EligibilityRule::kMinCreditScore, false, [&] {
-        return absl::StrCat("credit score ", *customer.credit_score,
-                            " < MIN_CREDIT_SCORE ", *rules.min_credit_score);
+        return absl::StrCat("credit score ",
+                            Shown(reveal, *customer.credit_score),
+                            "< MIN_CREDIT_SCORE ", *rules.min_credit_score);
       });
     }
   }
@@ -243,32 +252,35 @@ absl::string_view NoActionReasonName(NoActionReason reason) {
 }
 
 std::vector<EligibilityReason> ExplainEligibility(
-    const EligibilityRules& rules, const CustomerProfile& customer) {
+    const EligibilityRules& rules, const CustomerProfile& customer,
+    bool reveal) {
   std::vector<EligibilityReason> reasons;
   if (rules.min_age && customer.age && *customer.age >= *rules.min_age) {
-    reasons.push_back(
-        {"age", absl::StrCat("age ", *customer.age, " >= ", *rules.min_age)});
+    reasons.push_back({"age", absl::StrCat("age ", Shown(reveal, *customer.age),
+                                           ">= ", *rules.min_age)});
   }
   if (rules.max_age && customer.age && *customer.age <= *rules.max_age) {
-    reasons.push_back(
-        {"age", absl::StrCat("age ", *customer.age, " <= ", *rules.max_age)});
+    reasons.push_back({"age", absl::StrCat("age ", Shown(reveal, *customer.age),
+                                           "<= ", *rules.max_age)});
   }
   if (rules.min_income && customer.income &&
       *customer.income >= *rules.min_income) {
-    reasons.push_back({"income", absl::StrCat("income ", *customer.income,
-                                              " >= ", *rules.min_income)});
+    reasons.push_back(
+        {"income", absl::StrCat("income ", Shown(reveal, *customer.income),
+                                ">= ", *rules.min_income)});
   }
   if (!rules.segments.empty() && customer.segment &&
       absl::c_linear_search(rules.segments, *customer.segment)) {
     reasons.push_back(
-        {"segment", absl::StrCat("segment ", *customer.segment, " in ",
-                                 absl::StrJoin(rules.segments, ";"))});
+        {"segment", absl::StrCat("segment ", Shown(reveal, *customer.segment),
+                                 "in ", absl::StrJoin(rules.segments, ";"))});
   }
   if (rules.min_credit_score && customer.credit_score &&
       *customer.credit_score >= *rules.min_credit_score) {
     reasons.push_back(
-        {"credit_score", absl::StrCat("credit score ", *customer.credit_score,
-                                      " >= ", *rules.min_credit_score)});
+        {"credit_score",
+         absl::StrCat("credit score ", Shown(reveal, *customer.credit_score),
+                      ">= ", *rules.min_credit_score)});
   }
   if (rules.kyc_required && customer.kyc_verified.value_or(false)) {
     reasons.push_back({"kyc", "know-your-customer checks passed"});
@@ -364,7 +376,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
       continue;
     }
     if (FailsEligibility(rule->eligibility, request.customer,
-                         request.with_details, &s)) {
+                         request.with_details, request.reveal_attributes, &s)) {
       suppressed[i] = std::move(s);
       continue;
     }

@@ -142,6 +142,10 @@ struct DecisionRequest {
   // Codes, rules and times are always set.
   // Default: true.
   bool with_details = true;
+  // Whether details may quote the customer's own attribute values ("age 34
+  // < MIN_AGE 18"); false leaves them out ("age < MIN_AGE 18"), for callers
+  // without the right to read personal data. Default: true.
+  bool reveal_attributes = true;
 };
 
 // An offered product.
@@ -257,8 +261,12 @@ struct EligibilityReason {
 // MAX_AGE, MIN_INCOME, SEGMENT, MIN_CREDIT_SCORE, KYC); a rule the customer
 // fails or cannot be checked against is left out. Empty for a product
 // without rules.
+// With `reveal` false the customer's own values are left out of the
+// details ("age >= 18" instead of "age 34 >= 18"): for callers who may not
+// read personal data.
 std::vector<EligibilityReason> ExplainEligibility(
-    const EligibilityRules& rules, const CustomerProfile& customer);
+    const EligibilityRules& rules, const CustomerProfile& customer,
+    bool reveal = true);
 
 // Applies the catalog's rules and the contact policy to scored candidates.
 // Owns a copy of the catalog and the policy.

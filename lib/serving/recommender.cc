@@ -264,15 +264,16 @@ void AddCustomer(const store::CustomerState& state,
 }
 
 // The reasons the decision gives an offer of `product_id`: the eligibility
-// rules the customer meets, and its business priority.
+// rules the customer meets (quoting their values when `reveal`), and its
+// business priority.
 void AddDecisionReasons(const DecisionConfig& config,
                         absl::string_view product_id,
-                        const decision::CustomerProfile& customer,
+                        const decision::CustomerProfile& customer, bool reveal,
                         nbo::v1::Offer* offer) {
   const decision::ProductRule* rule = config.engine->FindProduct(product_id);
   if (rule == nullptr) return;
   for (decision::EligibilityReason& e :
-       decision::ExplainEligibility(rule->eligibility, customer)) {
+       decision::ExplainEligibility(rule->eligibility, customer, reveal)) {
     nbo::v1::Reason* r = offer->add_reasons();
     r->set_code("ELIGIBLE");
     r->set_attribute(std::move(e.attribute));
@@ -429,9 +430,9 @@ absl::StatusOr<int32_t> Recommender::OfferCount(
   return *requested;
 }
 
-absl::Status Recommender::Recommend(
-    const nbo::v1::RecommendRequest& request,
-    nbo::v1::RecommendResponse* response) const {
+absl::Status Recommender::Recommend(const nbo::v1::RecommendRequest& request,
+                                    nbo::v1::RecommendResponse* response,
+                                    bool reveal_attributes) const {
   Call call;
   call.customer_id = request.customer_id();
   call.num_offers =
@@ -440,6 +441,7 @@ absl::Status Recommender::Recommend(
   call.channel = request.channel();
   call.explain = request.explain();
   call.exclude = &request.exclude_products();
+  call.reveal_attributes = reveal_attributes;
   return Decide(call, response);
 }
 
@@ -621,6 +623,7 @@ absl::Status Recommender::Decide(const Call& call,
   request.levers = config->levers;
   request.list_below_top_n = false;
   request.with_details = call.explain;
+  request.reveal_attributes = call.reveal_attributes;
   NBO_ASSIGN_OR_RETURN(decision::Decision decision,
                        config->engine->Decide(request));
 
@@ -662,7 +665,8 @@ absl::Status Recommender::Decide(const Call& call,
     NBO_RETURN_IF_ERROR(AddScoreReasons(
         version, strategy, row.has_value() ? &*row : nullptr,
         fold_in_config.value_or(FoldInConfig()), s.index, offer));
-    AddDecisionReasons(*config, o.product_id, request.customer, offer);
+    AddDecisionReasons(*config, o.product_id, request.customer,
+                       call.reveal_attributes, offer);
   }
   AddWhyNot(&decision, request.candidates.size(), response);
 

@@ -77,9 +77,11 @@ class Recommender {
   // UNAVAILABLE: see ModelManager::Resolve. INTERNAL: a store read failed.
   // When the decision log cannot take the decision (storage full or
   // failing), the answer is still served, with response->unlogged() set and
-  // no decision id.
+  // no decision id. `reveal_attributes` false leaves the customer's own
+  // attribute values out of the explanations (see Call).
   absl::Status Recommend(const nbo::v1::RecommendRequest& request,
-                         nbo::v1::RecommendResponse* response) const;
+                         nbo::v1::RecommendResponse* response,
+                         bool reveal_attributes = true) const;
 
   // Checks what a BatchRecommend request shares by all its customers:
   // INVALID_ARGUMENT for no customers, too many, bad num_offers or version.
@@ -111,6 +113,10 @@ class Recommender {
     const nbo::v1::ModelSelector* selector = nullptr;
     absl::string_view channel;
     bool explain = false;
+    // Whether explanations may quote the customer's own attribute values
+    // ("income 82227 >= 20000"); false gives the rule alone ("income >=
+    // 20000"), for callers without the `customer` role.
+    bool reveal_attributes = true;
     const google::protobuf::RepeatedPtrField<std::string>* exclude = nullptr;
   };
   absl::Status Decide(const Call& call,

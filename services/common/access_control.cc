@@ -115,6 +115,18 @@ grpc::Status AccessControl::Check(const grpc::ServerContextBase& context,
   return grpc::Status::OK;
 }
 
+bool AccessControl::HasRole(const grpc::ServerContextBase& context,
+                            auth::Role role) const {
+  if (registry_->open()) return true;
+  const std::optional<absl::string_view> header =
+      AuthorizationHeader(context.client_metadata());
+  const std::optional<absl::string_view> token =
+      header.has_value() ? BearerToken(*header) : std::nullopt;
+  const std::optional<auth::Principal> principal =
+      token.has_value() ? registry_->Authenticate(*token) : std::nullopt;
+  return principal.has_value() && principal->roles.Has(role);
+}
+
 std::string AccessControl::AuditName(
     std::optional<absl::string_view> header) const {
   if (registry_->open()) return "-open-";

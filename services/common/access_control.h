@@ -60,6 +60,12 @@ class AccessControl {
   grpc::Status Check(const grpc::ServerContextBase& context,
                      absl::string_view method) const;
 
+  // Whether the call may do what `role` allows: true when the server is
+  // open or the call's bearer token is valid and holds `role`. For parts of
+  // an answer a role guards (the customer's own attribute values in
+  // explanations need `customer`), after Check() let the call in.
+  bool HasRole(const grpc::ServerContextBase& context, auth::Role role) const;
+
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators: writes
   // an audit line for every call of an admin method when it ends:
   //   nbo: audit time=<RFC 3339 UTC> token=<NAME> method=<full name>

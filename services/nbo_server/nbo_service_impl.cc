@@ -161,8 +161,12 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
       access_->Check(*context, "/nbo.v1.NBOService/Recommend");
   if (status.ok() && DeadlinePassed(context)) status = kDeadlineExceeded;
   if (status.ok()) {
-    status =
-        services::ToGrpcStatus(recommender_->Recommend(*request, response));
+    // Explanations quote the customer's attribute values only to callers
+    // who may read personal data.
+    const bool reveal = !request->explain() ||
+                        access_->HasRole(*context, auth::Role::kCustomer);
+    status = services::ToGrpcStatus(
+        recommender_->Recommend(*request, response, reveal));
     if (status.ok()) {
       metrics_->RecordStrategy(response->strategy());
       metrics_->RecordDecision(*response);

@@ -746,6 +746,56 @@ TEST_F(DecisioningTest, AnswersBadRequestsWithExactCodes) {
               StatusIs(kInvalid));
 }
 
+// Explanations quote the customer's own attribute values ("income 5000 >=
+// 1000") only to a token with the `customer` role; the desk's token (act)
+// gets the rule without them, over real gRPC.
+TEST_F(DecisioningTest, AttributeValuesInExplanationsNeedTheCustomerRole) {
+  server_.reset();
+  ASSERT_THAT(common::WriteFileAtomically(
+                  dir_.Sub("tokens"),
+                  absl::StrCat(auth::TokenFileLine("desk", "act", kDeskToken),
+                               auth::TokenFileLine("rm", "read,customer,ingest",
+                                                   "rm-token"))),
+              IsOk());
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer({absl::StrCat("--admin_token=", kAdminToken),
+                   absl::StrCat("--tokens_file=", dir_.Sub("tokens"))}));
+  ASSERT_NO_FATAL_FAILURE(PublishModel(kAdminToken));
+  const std::string c = SyntheticModel::CustomerId(0);
+  nbo::v1::UpdateCatalogRequest catalog =
+      CatalogRequest([](nbo::v1::Product* p) {
+        p->mutable_eligibility()->set_min_income(1000);
+      });
+  ASSERT_THAT(
+      Unary(*models_, &ModelService::Stub::UpdateCatalog, catalog, kAdminToken),
+      IsOk());
+  nbo::v1::UpsertCustomersRequest profiles;
+  nbo::v1::CustomerProfile* p = profiles.add_customers();
+  p->set_customer_id(c);
+  p->set_income(5000);
+  ASSERT_THAT(Unary(*ingest_, &IngestService::Stub::UpsertCustomers, profiles,
+                    "rm-token"),
+              IsOk());
+  nbo::v1::RecommendRequest ask;
+  ask.set_customer_id(c);
+  ask.set_num_offers(1);
+  ask.set_explain(true);
+  for (const auto& [token, detail] :
+       std::vector<std::pair<std::string, std::string>>{
+           {kDeskToken, "income >= 1000"},
+           {"rm-token", "income 5000 >= 1000"}}) {
+    SCOPED_TRACE(token);
+    ASSERT_OK_AND_ASSIGN(
+        auto answer, Unary(*nbo_, &NBOService::Stub::Recommend, ask, token));
+    ASSERT_EQ(answer.offers_size(), 1);
+    std::string eligible;
+    for (const auto& reason : answer.offers(0).reasons()) {
+      if (reason.code() == "ELIGIBLE") eligible = reason.detail();
+    }
+    EXPECT_EQ(eligible, detail);
+  }
+}
+
 TEST_F(DecisioningTest, AdminRpcsNeedTheAdminToken) {
   // A server of its own, with the admin token and a token file holding the
   // relationship manager's desk (role act).

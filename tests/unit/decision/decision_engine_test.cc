@@ -486,6 +486,26 @@ TEST(DecisionEngineTest, ExplainEligibilityListsTheRulesMetInRuleOrder) {
   EXPECT_THAT(ExplainEligibility(EligibilityRules{}, customer), IsEmpty());
 }
 
+TEST(DecisionEngineTest, ExplainEligibilityCanLeaveTheCustomersValuesOut) {
+  EligibilityRules rules;
+  rules.min_age = 18;
+  rules.min_income = 20000;
+  rules.segments = {"mass"};
+  rules.min_credit_score = 600;
+  CustomerProfile customer;
+  customer.age = 34;
+  customer.income = 82227;
+  customer.segment = "mass";
+  customer.credit_score = 690;
+  std::vector<std::string> details;
+  for (const EligibilityReason& r :
+       ExplainEligibility(rules, customer, /*reveal=*/false)) {
+    details.push_back(r.detail);
+  }
+  EXPECT_THAT(details, ElementsAre("age >= 18", "income >= 20000",
+                                   "segment in mass", "credit score >= 600"));
+}
+
 TEST(DecisionEngineTest, WithoutDetailsSuppressionsKeepTheirCodes) {
   ProductRule adults = Product("ADULT");
   adults.eligibility.min_age = 18;

@@ -231,6 +231,39 @@ TEST_F(RecommenderTest, EligibilityRulesComeFromTheCatalogAndNameTheRule) {
   EXPECT_TRUE(eligible_reason);
 }
 
+// A caller without the right to read personal data gets the rules without
+// the customer's values: in the reasons of an offer and in the suppressions.
+TEST_F(RecommenderTest, WithoutRevealExplanationsLeaveTheCustomersValuesOut) {
+  PublishModel();
+  UpdateCatalog([](nbo::v1::Product* p) {
+    if (p->product_id() == "P06") p->mutable_eligibility()->set_min_age(18);
+    if (p->product_id() == "P02") p->mutable_eligibility()->set_max_age(25);
+  });
+  nbo::v1::CustomerProfile adult;
+  adult.set_customer_id("C0000002");
+  adult.set_age(30);
+  ASSERT_THAT(customers_->UpsertProfiles({adult}), IsOk());
+  nbo::v1::RecommendRequest request;
+  request.set_customer_id("C0000002");
+  request.set_num_offers(1);
+  request.set_explain(true);
+  for (const bool reveal : {true, false}) {
+    nbo::v1::RecommendResponse response;
+    ASSERT_THAT(recommender_->Recommend(request, &response, reveal), IsOk());
+    ASSERT_THAT(OfferIds(response), ElementsAre("P06"));
+    std::string eligible;
+    for (const auto& reason : response.offers(0).reasons()) {
+      if (reason.code() == "ELIGIBLE") eligible = reason.detail();
+    }
+    EXPECT_EQ(eligible, reveal ? "age 30 >= 18" : "age >= 18");
+    std::string too_old;
+    for (const auto& s : response.suppressions()) {
+      if (s.product_id() == "P02") too_old = s.detail();
+    }
+    EXPECT_EQ(too_old, reveal ? "age 30 > MAX_AGE 25" : "age > MAX_AGE 25");
+  }
+}
+
 TEST_F(RecommenderTest, DeclinesFatigueAProductThroughFeedback) {
   PublishModel();
   for (int i = 0; i < 2; ++i) {
