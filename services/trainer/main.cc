@@ -33,8 +33,9 @@ ABSL_FLAG(std::string, data_dir, "",
           "train: directory with products.csv, transactions.csv and "
           "(optionally) customers.csv");
 ABSL_FLAG(std::vector<std::string>, publish_to, {},
-          "train: comma-separated HOST:PORT of the nbo-servers to publish to; "
-          "empty means train and evaluate only");
+          "train: comma-separated nbo-servers to publish to, HOST:PORT, or "
+          "dns:///NAME:PORT for every address NAME resolves to (each pod of "
+          "a headless Service); empty means train and evaluate only");
 ABSL_FLAG(std::string, tune, "on",
           "on: choose the model kind and hyperparameters on a validation "
           "split (the grid in docs/evaluation.md), ignoring --model_kind, "

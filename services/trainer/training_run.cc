@@ -55,6 +55,7 @@
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
 #include "services/common/model_stream_client.h"
+#include "services/trainer/publish_targets.h"
 
 namespace nbo::trainer {
 namespace {
@@ -1154,9 +1155,51 @@ v1::PublishModelRequest MakePublishHeader(const RunState& run,
   return request;
 }
 
-// Publishes `model` to every target of the spec, each with its own retries
-// (one failing does not stop the others), into outcome->targets.
-// CANCELLED when `cancelled` fires between attempts.
+// One server's publish, with retries and backoff: its result (the server's
+// answer, or the last error). CANCELLED when `cancelled` fires between
+// attempts.
+absl::StatusOr<PublishTargetResult> PublishWithRetries(
+    const std::string& server, const TrainingSpec& spec,
+    const v1::PublishModelRequest& header, const training::TrainedModel& model,
+    const data::BankData& data, const std::vector<int32_t>& customers,
+    const std::function<bool()>& cancelled) {
+  PublishTargetResult result;
+  result.target = server;
+  absl::Duration backoff = kFirstBackoff;
+  for (int attempt = 1; attempt <= kPublishAttempts; ++attempt) {
+    absl::StatusOr<v1::PublishModelResponse> response =
+        PublishOnce(server, spec.admin_token, header, model.item_factors,
+                    model.user_factors, data, customers);
+    if (response.ok()) {
+      result.ok = true;
+      result.message = absl::StrFormat(
+          "version %d AVAILABLE (%d customers, %d products, %d bytes)",
+          response->version(), response->customer_count(),
+          response->product_count(), response->bytes_received());
+      return result;
+    }
+    result.message = absl::StrCat(response.status().ToString(), " (attempt ",
+                                  attempt, "/", kPublishAttempts, ")");
+    if (!Retryable(response.status().code()) || attempt == kPublishAttempts) {
+      return result;
+    }
+    // Cancellation is noticed between attempts.
+    const absl::Time wake = absl::Now() + backoff;
+    while (absl::Now() < wake) {
+      if (cancelled && cancelled()) break;
+      absl::SleepFor(std::min(absl::Milliseconds(50), wake - absl::Now()));
+    }
+    NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
+    backoff *= 2;
+  }
+  return result;
+}
+
+// Publishes `model` to every server of every target of the spec
+// (ResolvePublishTarget: a dns:/// target is each address its name resolves
+// to), each with its own retries (one failing does not stop the others),
+// into outcome->targets: one result per server, named "target -> address"
+// for a resolved one. CANCELLED when `cancelled` fires between attempts.
 absl::Status PublishToTargets(
     const TrainingSpec& spec, const v1::PublishModelRequest& header,
     const training::TrainedModel& model, const data::BankData& data,
@@ -1166,42 +1209,30 @@ absl::Status PublishToTargets(
             absl::StrFormat("version %d to %s", outcome->version,
                             absl::StrJoin(spec.publish_to, ",")));
   for (const std::string& target : spec.publish_to) {
-    PublishTargetResult result;
-    result.target = target;
-    absl::Duration backoff = kFirstBackoff;
-    for (int attempt = 1; attempt <= kPublishAttempts; ++attempt) {
-      absl::StatusOr<v1::PublishModelResponse> response =
-          PublishOnce(target, spec.admin_token, header, model.item_factors,
-                      model.user_factors, data, customers);
-      if (response.ok()) {
-        result.ok = true;
-        result.message = absl::StrFormat(
-            "version %d AVAILABLE (%d customers, %d products, %d bytes)",
-            response->version(), response->customer_count(),
-            response->product_count(), response->bytes_received());
-        break;
-      }
-      result.message = absl::StrCat(response.status().ToString(), " (attempt ",
-                                    attempt, "/", kPublishAttempts, ")");
-      if (!Retryable(response.status().code()) || attempt == kPublishAttempts) {
-        break;
-      }
-      // Cancellation is noticed between attempts.
-      const absl::Time wake = absl::Now() + backoff;
-      while (absl::Now() < wake) {
-        if (cancelled && cancelled()) break;
-        absl::SleepFor(std::min(absl::Milliseconds(50), wake - absl::Now()));
-      }
-      NBO_RETURN_IF_ERROR(CheckCancelled(cancelled));
-      backoff *= 2;
+    absl::StatusOr<std::vector<std::string>> servers =
+        ResolvePublishTarget(target);
+    std::vector<PublishTargetResult> results;
+    if (!servers.ok()) {
+      results.push_back({target, false, servers.status().ToString()});
     }
-    TrainingEvent event;
-    event.kind = TrainingEvent::Kind::kPublish;
-    event.phase = "publishing";
-    event.message = absl::StrCat(target, ": ", result.ok ? "ok, " : "error, ",
-                                 result.message);
-    emit(event);
-    outcome->targets.push_back(std::move(result));
+    for (const std::string& server :
+         servers.value_or(std::vector<std::string>())) {
+      NBO_ASSIGN_OR_RETURN(PublishTargetResult result,
+                           PublishWithRetries(server, spec, header, model, data,
+                                              customers, cancelled));
+      if (server != target)
+        result.target = absl::StrCat(target, " -> ", server);
+      results.push_back(std::move(result));
+    }
+    for (PublishTargetResult& result : results) {
+      TrainingEvent event;
+      event.kind = TrainingEvent::Kind::kPublish;
+      event.phase = "publishing";
+      event.message = absl::StrCat(
+          result.target, ": ", result.ok ? "ok, " : "error, ", result.message);
+      emit(event);
+      outcome->targets.push_back(std::move(result));
+    }
   }
   return absl::OkStatus();
 }

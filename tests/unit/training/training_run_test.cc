@@ -24,6 +24,7 @@
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/model_service.grpc.pb.h"
+#include "services/trainer/publish_targets.h"
 
 namespace nbo::trainer {
 namespace {
@@ -31,6 +32,7 @@ namespace {
 using ::nbo::testing::IsOk;
 using ::nbo::testing::StatusIs;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -733,6 +735,46 @@ TEST_F(TrainingRunTest, EmptyValidationWindowFallsBackToTheSpecsModel) {
   EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage_skipped\""));
   EXPECT_THAT(outcome.report_json,
               HasSubstr("implicit_als factors=8 regularization=10 alpha=1"));
+}
+
+TEST(PublishTargetsTest, DnsTargetsAreEveryAddressTheNameResolvesTo) {
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> plain,
+                       ResolvePublishTarget("nbo-0.peers:50051"));
+  EXPECT_THAT(plain, ElementsAre("nbo-0.peers:50051"));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> v4,
+                       ResolvePublishTarget("dns:///127.0.0.1:50051"));
+  EXPECT_THAT(v4, ElementsAre("127.0.0.1:50051"));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> v6,
+                       ResolvePublishTarget("dns:///[::1]:7"));
+  EXPECT_THAT(v6, ElementsAre("[::1]:7"));
+  for (const char* bad :
+       {"dns:///peers", "dns:///peers:0", "dns:///peers:65536", "dns:///:50051",
+        "dns:///a/b:1"}) {
+    EXPECT_THAT(ResolvePublishTarget(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+  }
+  EXPECT_THAT(
+      ResolvePublishTarget("dns:///no-such-host.invalid:50051"),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("does not resolve")));
+}
+
+// A dns:/// target publishes to each address, and the result names it.
+TEST_F(TrainingRunTest, PublishesToEveryAddressOfADnsTarget) {
+  FakeServer server;
+  TrainingSpec spec = GoodSpec();
+  const std::string address = server.target();
+  spec.publish_to = {absl::StrCat("dns:///", address),
+                     "dns:///no-such-host.invalid:50051"};
+  ASSERT_OK_AND_ASSIGN(TrainingOutcome outcome,
+                       RunTraining(spec, nullptr, nullptr));
+  ASSERT_EQ(outcome.targets.size(), 2u);
+  EXPECT_EQ(outcome.targets[0].target,
+            absl::StrCat("dns:///", address, " -> ", address));
+  EXPECT_TRUE(outcome.targets[0].ok) << outcome.targets[0].message;
+  EXPECT_FALSE(outcome.targets[1].ok);
+  EXPECT_THAT(outcome.targets[1].message, HasSubstr("does not resolve"));
+  EXPECT_EQ(server.last().header.version(), outcome.version);
 }
 
 // A shorter window has fewer customers who open something in it.
