@@ -44,9 +44,9 @@ nbo_log "running tests ($labels)"
 ctest --test-dir build -L "$labels" --output-on-failure -j "$(nproc)"
 
 # The Helm chart and the monitoring bundle (helm/nbo-engine, deploy/): helm
-# and kubectl from tests/deploy's npm packages, promtool from Debian's
-# prometheus package (unpacked, not installed). They
-# need no C++ target, only the configured build tree's CTest.
+# and kubectl from tests/deploy's npm packages, promtool and prometheus from
+# Debian's prometheus package (unpacked, not installed); the live scrape
+# uses the binaries built above.
 nbo_install_packages "${NBO_DEPLOY_PACKAGES[@]}"
 nbo_promtool
 nbo_npm_ci tests/deploy

@@ -201,12 +201,14 @@ nbo_release_rocksdb() {
   echo "$prefix"
 }
 
-# nbo_promtool: puts Debian's promtool on PATH. Uses an installed one, else
-# unpacks Debian's prometheus package into $NBO_DEPS_DIR/prometheus (once)
-# without installing it: installing would start a Prometheus server on a
-# machine with systemd. promtool links only libc.
+# nbo_promtool: puts Debian's promtool and prometheus on PATH (the deploy
+# checks lint the rules with one and scrape a real nbo-server with the
+# other). Uses installed ones, else unpacks Debian's prometheus package into
+# $NBO_DEPS_DIR/prometheus (once) without installing it: installing would
+# start a Prometheus server on a machine with systemd. Both are static.
 nbo_promtool() {
-  command -v promtool >/dev/null && return 0
+  command -v promtool >/dev/null && command -v prometheus >/dev/null &&
+    return 0
   local dir="$NBO_DEPS_DIR/prometheus"
   if [ ! -x "$dir/usr/bin/promtool" ]; then
     nbo_log "unpacking Debian's prometheus package for promtool into $dir"
