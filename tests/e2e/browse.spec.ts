@@ -25,8 +25,10 @@ test.beforeEach(async ({ context }) => {
   await withToken(context, stack.token("desk"));
 });
 
-const listed = (page: import("@playwright/test").Page) =>
-  page.locator("ul.customer-list a").allTextContents();
+// The listed customers' links; toHaveText retries until the list shows the
+// page asked for (reading allTextContents once raced the render).
+const customerLinks = (page: import("@playwright/test").Page) =>
+  page.locator("ul.customer-list a");
 
 test("filters by segment, pages forward and back, and opens a customer", async ({ page }) => {
   const affluent = customers.filter((c) => c.segment === "affluent").map((c) => c.id);
@@ -37,14 +39,14 @@ test("filters by segment, pages forward and back, and opens a customer", async (
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page).toHaveURL(/#\/customers\?segment=affluent$/);
   await expect(page.getByText("Page 1: 20 customers in segment affluent.")).toBeVisible();
-  expect(await listed(page)).toEqual(affluent.slice(0, 20));
+  await expect(customerLinks(page)).toHaveText(affluent.slice(0, 20));
 
   await page.getByRole("button", { name: "Next page" }).click();
   await expect(page.getByText(/^Page 2: /)).toBeVisible();
-  expect(await listed(page)).toEqual(affluent.slice(20, 40));
+  await expect(customerLinks(page)).toHaveText(affluent.slice(20, 40));
   await page.getByRole("button", { name: "Previous page" }).click();
   await expect(page.getByText(/^Page 1: /)).toBeVisible();
-  expect(await listed(page)).toEqual(affluent.slice(0, 20));
+  await expect(customerLinks(page)).toHaveText(affluent.slice(0, 20));
 
   await page.getByRole("link", { name: affluent[3] ?? "" }).click();
   await expect(page).toHaveURL(new RegExp(`#/customers/${affluent[3]}$`));
@@ -57,7 +59,7 @@ test("filters by id prefix, keeps the filter in a shareable link, and says when 
   await page.goto(`${stack.url}/#/customers?segment=mass&prefix=C00001`);
   await expect(page.getByLabel("Id starts with")).toHaveValue("C00001");
   await expect(page.getByLabel("Segment")).toHaveValue("mass");
-  expect(await listed(page)).toEqual(prefixed.slice(0, 20));
+  await expect(customerLinks(page)).toHaveText(prefixed.slice(0, 20));
 
   await page.getByLabel("Segment").fill("");
   await page.getByLabel("Id starts with").fill("X");
