@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/common/status_macros.h"
 
 namespace nbo::decision {
 namespace {
@@ -335,8 +336,11 @@ const ContactPolicy& DecisionEngine::PolicyFor(
                                                        : it->second;
 }
 
-absl::StatusOr<Decision> DecisionEngine::Decide(
-    const DecisionRequest& request) const {
+namespace {
+
+// INVALID_ARGUMENT, saying what is wrong, for num_offers <= 0 or a
+// candidate with an empty id, a propensity outside [0, 1] or listed twice.
+absl::Status ValidateRequest(const DecisionRequest& request) {
   if (request.num_offers <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_offers is ", request.num_offers, "; it must be > 0"));
@@ -357,6 +361,38 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
           absl::StrCat("candidate '", c.product_id, "' is listed twice"));
     }
   }
+  return absl::OkStatus();
+}
+
+// Why nothing is offered: the stage that suppressed the most candidates
+// (ties by stage order); NoAction's defaults when nothing was suppressed.
+NoAction NoActionOf(const std::vector<Suppression>& suppressions) {
+  NoAction no_action;
+  constexpr SuppressionReason kStages[] = {
+      SuppressionReason::kIneligible, SuppressionReason::kOwned,
+      SuppressionReason::kFatigued, SuppressionReason::kFilteredByRequest,
+      SuppressionReason::kNotInCatalog};
+  constexpr NoActionReason kNoActionReasons[] = {
+      NoActionReason::kIneligible, NoActionReason::kOwned,
+      NoActionReason::kFatigued, NoActionReason::kFilteredByRequest,
+      NoActionReason::kNotInCatalog};
+  for (size_t k = 0; k < std::size(kStages); ++k) {
+    const int count = static_cast<int>(std::count_if(
+        suppressions.begin(), suppressions.end(),
+        [&](const Suppression& s) { return s.reason == kStages[k]; }));
+    if (count > no_action.count) {
+      no_action.reason = kNoActionReasons[k];
+      no_action.count = count;
+    }
+  }
+  return no_action;
+}
+
+}  // namespace
+
+absl::StatusOr<Decision> DecisionEngine::Decide(
+    const DecisionRequest& request) const {
+  NBO_RETURN_IF_ERROR(ValidateRequest(request));
 
   const Levers& levers =
       request.levers != nullptr ? *request.levers : *Levers::Neutral();
@@ -482,28 +518,7 @@ absl::StatusOr<Decision> DecisionEngine::Decide(
   }
 
   if (decision.offers.empty()) {
-    NoAction no_action;
-    if (!request.candidates.empty()) {
-      // Candidate order of the stages, for ties.
-      constexpr SuppressionReason kStages[] = {
-          SuppressionReason::kIneligible, SuppressionReason::kOwned,
-          SuppressionReason::kFatigued, SuppressionReason::kFilteredByRequest,
-          SuppressionReason::kNotInCatalog};
-      constexpr NoActionReason kNoActionReasons[] = {
-          NoActionReason::kIneligible, NoActionReason::kOwned,
-          NoActionReason::kFatigued, NoActionReason::kFilteredByRequest,
-          NoActionReason::kNotInCatalog};
-      for (size_t k = 0; k < std::size(kStages); ++k) {
-        const int count = static_cast<int>(std::count_if(
-            decision.suppressions.begin(), decision.suppressions.end(),
-            [&](const Suppression& s) { return s.reason == kStages[k]; }));
-        if (count > no_action.count) {
-          no_action.reason = kNoActionReasons[k];
-          no_action.count = count;
-        }
-      }
-    }
-    decision.no_action = no_action;
+    decision.no_action = NoActionOf(decision.suppressions);
   }
   return decision;
 }
