@@ -3,6 +3,7 @@
 #include "lib/training/split_phase.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -25,23 +26,36 @@ constexpr int64_t kStart = 1700000000;
 //   customer 0: views 1 (day 1), opens 0 (2), declines 2 (3), closes 0 (4),
 //               applies for 2 (5), opens 2 (200)
 //   customer 1: purchases 1 (150), accepts 0 (160)
-data::BankData TwoCustomers() {
+// What one customer did with one product on one day.
+struct Row {
+  int32_t customer;
+  int32_t product;
+  data::Event event;
+  int day;
+};
+
+// Customers C0 and C1 and three products, with `rows` in order.
+data::BankData TwoCustomersDoing(std::initializer_list<Row> rows) {
   data::BankData data;
   data.customer_ids = {"C0", "C1"};
   data.products.resize(3);
   const data::EventWeights w;
-  auto add = [&](int32_t c, int32_t p, data::Event e, int day) {
-    data.interactions.push_back({kStart + day * kDay, c, p, w.Of(e), e});
-  };
-  add(0, 1, data::Event::kView, 1);
-  add(0, 0, data::Event::kOpen, 2);
-  add(0, 2, data::Event::kDecline, 3);
-  add(0, 0, data::Event::kClose, 4);
-  add(0, 2, data::Event::kApply, 5);
-  add(0, 2, data::Event::kOpen, 200);
-  add(1, 1, data::Event::kPurchase, 150);
-  add(1, 0, data::Event::kAccept, 160);
+  for (const Row& r : rows) {
+    data.interactions.push_back(
+        {kStart + r.day * kDay, r.customer, r.product, w.Of(r.event), r.event});
+  }
   return data;
+}
+
+data::BankData TwoCustomers() {
+  return TwoCustomersDoing({{0, 1, data::Event::kView, 1},
+                            {0, 0, data::Event::kOpen, 2},
+                            {0, 2, data::Event::kDecline, 3},
+                            {0, 0, data::Event::kClose, 4},
+                            {0, 2, data::Event::kApply, 5},
+                            {0, 2, data::Event::kOpen, 200},
+                            {1, 1, data::Event::kPurchase, 150},
+                            {1, 0, data::Event::kAccept, 160}});
 }
 
 TEST(SplitPhaseTest, SortsTransactionsIntoEventsAnswersAndHoldings) {
@@ -114,19 +128,12 @@ TEST(SplitPhaseTest, AnswersFromTheHoldoutNeverTrainTheEvaluatedModel) {
 // Customer 0 views product 1 (day 1), opens it (day 50) and opens product
 // 2 (day 150); customer 1 views product 0 (day 2) and opens it (day 60).
 SplitInputs Timeline() {
-  data::BankData data;
-  data.customer_ids = {"C0", "C1"};
-  data.products.resize(3);
-  const data::EventWeights w;
-  auto add = [&](int32_t c, int32_t p, data::Event e, int day) {
-    data.interactions.push_back({kStart + day * kDay, c, p, w.Of(e), e});
-  };
-  add(0, 1, data::Event::kView, 1);
-  add(1, 0, data::Event::kView, 2);
-  add(0, 1, data::Event::kOpen, 50);
-  add(1, 0, data::Event::kOpen, 60);
-  add(0, 2, data::Event::kOpen, 150);
-  return SplitInputsFromBankData(data);
+  return SplitInputsFromBankData(
+      TwoCustomersDoing({{0, 1, data::Event::kView, 1},
+                         {1, 0, data::Event::kView, 2},
+                         {0, 1, data::Event::kOpen, 50},
+                         {1, 0, data::Event::kOpen, 60},
+                         {0, 2, data::Event::kOpen, 150}}));
 }
 
 TEST(SplitPhaseTest, NboValidationSplitAsksTheSameQuestionOneWindowEarlier) {
