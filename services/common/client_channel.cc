@@ -13,6 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/support/interceptor.h"
@@ -23,6 +26,8 @@ namespace {
 
 constexpr char kAuthorizationKey[] = "authorization";
 constexpr char kConnectionKeyArg[] = "nbo.connection_key";
+// How often TLS files are looked at again.
+constexpr unsigned int kCertificateReloadSeconds = 5;
 
 std::string BearerValue(const std::string& token) {
   return absl::StrCat("Bearer ", token);
@@ -92,24 +97,33 @@ absl::Status ValidateOptions(const ClientOptions& options) {
   return absl::OkStatus();
 }
 
-// Plaintext, or TLS with the options' roots and client certificate.
+// Plaintext, or TLS with the options' roots and client certificate. The
+// files are read once here so that a wrong path fails at start with its
+// name; gRPC's file watcher then re-reads them, so a long-running client
+// (the gateway, nbo-trainer serve) picks up a renewed certificate.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
     const ClientOptions& options) {
   if (options.ca_file.empty() && options.cert_file.empty()) {
     return grpc::InsecureChannelCredentials();
   }
-  grpc::SslCredentialsOptions ssl;
   if (!options.ca_file.empty()) {
-    NBO_ASSIGN_OR_RETURN(ssl.pem_root_certs,
-                         ReadPemFile("ca_file", options.ca_file));
+    NBO_RETURN_IF_ERROR(ReadPemFile("ca_file", options.ca_file).status());
   }
   if (!options.cert_file.empty()) {
-    NBO_ASSIGN_OR_RETURN(ssl.pem_cert_chain,
-                         ReadPemFile("cert_file", options.cert_file));
-    NBO_ASSIGN_OR_RETURN(ssl.pem_private_key,
-                         ReadPemFile("key_file", options.key_file));
+    NBO_RETURN_IF_ERROR(ReadPemFile("cert_file", options.cert_file).status());
+    NBO_RETURN_IF_ERROR(ReadPemFile("key_file", options.key_file).status());
   }
-  return grpc::SslCredentials(ssl);
+  grpc::experimental::TlsChannelCredentialsOptions tls;
+  tls.set_certificate_provider(
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          options.key_file, options.cert_file, options.ca_file,
+          kCertificateReloadSeconds));
+  // Without a ca_file, the system's default roots verify the server.
+  if (!options.ca_file.empty()) tls.watch_root_certs();
+  if (!options.cert_file.empty()) tls.watch_identity_key_cert_pairs();
+  tls.set_certificate_verifier(
+      std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(tls);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "lib/common/file_util.h"
 #include "lib/common/server_main.h"
+#include "services/common/grpc_tls.h"
 #include "services/nbo_server/server.h"
 
 namespace {
@@ -70,6 +71,13 @@ ABSL_FLAG(std::string, admin_token, "",
           "One more token, with role admin, in the clear (shorthand for a "
           "one-line --tokens_file; use NBO_ADMIN_TOKEN to keep it out of the "
           "process list). With neither flag every RPC is open");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve gRPC over TLS (needs --tls_key); "
+          "re-read when the file changes");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA file: gRPC clients must present a certificate it signed "
+          "(mutual TLS; needs --tls_cert)");
 ABSL_FLAG(bool, reflection, kDefaults.reflection,
           "Serve gRPC server reflection (for grpcurl); it needs no token");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache, MiB");
@@ -155,6 +163,9 @@ int main(int argc, char** argv) {
   options.max_batch_customers = absl::GetFlag(FLAGS_max_batch_customers);
   options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.admin_token = absl::GetFlag(FLAGS_admin_token);
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.reflection = absl::GetFlag(FLAGS_reflection);
   options.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
@@ -178,7 +189,8 @@ int main(int argc, char** argv) {
                  server.status().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "nbo: serving gRPC on port %d, metrics on port %d\n",
+  std::fprintf(stderr, "nbo: serving gRPC%s on port %d, metrics on port %d\n",
+               nbo::services::TlsDescription(options.tls),
                (*server)->grpc_port(), (*server)->metrics_port());
   if ((*server)->open_access()) {
     std::fprintf(

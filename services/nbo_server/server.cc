@@ -21,6 +21,7 @@
 #include "lib/store/customer_store.h"
 #include "lib/store/model_store.h"
 #include "services/common/access_control.h"
+#include "services/common/grpc_tls.h"
 #include "services/common/malformed_request.h"
 #include "services/common/metrics_http_server.h"
 #include "services/common/server_reflection.h"
@@ -172,8 +173,10 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(services::ServerReflectionOption(o.reflection));
-  builder.AddListeningPort(o.grpc_addr, grpc::InsecureServerCredentials(),
-                           &s->grpc_port_);
+  NBO_ASSIGN_OR_RETURN(
+      std::shared_ptr<grpc::ServerCredentials> credentials,
+      services::MakeServerCredentials(o.tls, o.tls_reload_interval));
+  builder.AddListeningPort(o.grpc_addr, credentials, &s->grpc_port_);
   builder.RegisterService(s->nbo_service_.get());
   builder.RegisterService(s->model_service_.get());
   builder.RegisterService(s->ingest_service_.get());

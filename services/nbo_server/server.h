@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "services/common/tls_server_context.h"
 
 namespace nbo::services {
 class AccessControl;
@@ -120,6 +121,13 @@ class NboServer {
     // How often a call's check looks at tokens_file for changes.
     // Default: 1 s.
     absl::Duration tokens_reload_interval = absl::Seconds(1);
+    // TLS on the gRPC port (services/common/grpc_tls.h): the certificate
+    // chain and key served, and, for mutual TLS, the CA whose certificates
+    // clients must present. Files are re-read every tls_reload_interval.
+    // Default: all empty (plaintext, for a port only a NetworkPolicy's
+    // peers reach).
+    services::TlsFiles tls;
+    absl::Duration tls_reload_interval = absl::Seconds(5);
     // Serve grpc.reflection (for grpcurl). Health, reflection and /metrics
     // never need a token. Default: true.
     bool reflection = true;

@@ -106,6 +106,7 @@ Usage:
       [--max_bad_rows=N] [--gate_metric=map@7] [--min_lift=0] [--force]
       [--model=NAME] [--version=N] [--report_json=FILE] [--admin_token=T]
       [--feedback_path=FILE]
+      [--upstream_ca=CA.pem [--upstream_cert=CERT.pem --upstream_key=KEY.pem]]
     Reads the bank's CSV files (and the offer answers of --feedback_path:
     accepts as interest, declines as negative preference, never held out),
     chooses the model kind (implicit ALS or EASE) and its hyperparameters
@@ -173,6 +174,7 @@ int Train() {
   spec.model_name = absl::GetFlag(FLAGS_model);
   spec.version = absl::GetFlag(FLAGS_version);
   spec.admin_token = absl::GetFlag(FLAGS_admin_token);
+  spec.upstream_tls = nbo::trainer::UpstreamTlsFromFlags();
   spec.feedback_path = absl::GetFlag(FLAGS_feedback_path);
   const std::string report_path = absl::GetFlag(FLAGS_report_json);
 

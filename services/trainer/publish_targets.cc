@@ -50,10 +50,7 @@ absl::StatusOr<std::vector<std::string>> ResolvePublishTarget(
         absl::StrCat("publish target '", target,
                      "': want dns:///NAME:PORT with a port in [1, 65535]"));
   }
-  std::string name(rest.substr(0, colon));
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-    name = name.substr(1, name.size() - 2);
-  }
+  const std::string name = PublishTargetHost(target);
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -78,6 +75,16 @@ absl::StatusOr<std::vector<std::string>> ResolvePublishTarget(
                                                "' resolves to no IP address"));
   }
   return servers;
+}
+
+std::string PublishTargetHost(absl::string_view target) {
+  if (!absl::StartsWith(target, kDnsScheme)) return "";
+  absl::string_view rest = target.substr(kDnsScheme.size());
+  rest = rest.substr(0, rest.rfind(':'));
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']') {
+    rest = rest.substr(1, rest.size() - 2);
+  }
+  return std::string(rest);
 }
 
 }  // namespace nbo::trainer

@@ -30,6 +30,11 @@ namespace nbo::trainer {
 absl::StatusOr<std::vector<std::string>> ResolvePublishTarget(
     absl::string_view target);
 
+// The host name of a "dns:///name:port" target ("name"), which a TLS
+// server's certificate must carry when the target's addresses are dialled
+// one by one; "" for any other target.
+std::string PublishTargetHost(absl::string_view target);
+
 }  // namespace nbo::trainer
 
 #endif  // NBO_SERVICES_TRAINER_PUBLISH_TARGETS_H_

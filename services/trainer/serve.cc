@@ -21,6 +21,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/file_util.h"
 #include "services/common/access_control.h"
+#include "services/common/grpc_tls.h"
 #include "services/common/malformed_request.h"
 #include "services/common/server_reflection.h"
 #include "services/trainer/job_manager.h"
@@ -40,10 +41,31 @@ ABSL_FLAG(std::string, tokens_file, "",
           "serve: bearer tokens by role, one per line 'NAME ROLE[,ROLE...] "
           "sha256:HEX', re-read when it changes; TrainerService needs role "
           "admin. Default: $NBO_TOKENS_FILE");
+ABSL_FLAG(std::string, upstream_ca, "",
+          "PEM CA file: publish to the servers over TLS, verified against "
+          "it (a dns:/// target's servers are checked against its name)");
+ABSL_FLAG(std::string, upstream_cert, "",
+          "PEM client certificate for mutual TLS to the servers (needs "
+          "--upstream_key)");
+ABSL_FLAG(std::string, upstream_key, "", "PEM private key of --upstream_cert");
+ABSL_FLAG(std::string, tls_cert, "",
+          "serve: PEM certificate chain: serve gRPC over TLS (needs "
+          "--tls_key); re-read when the file changes");
+ABSL_FLAG(std::string, tls_key, "", "serve: PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "serve: PEM CA file: clients must present a certificate it signed "
+          "(mutual TLS; needs --tls_cert)");
 ABSL_FLAG(bool, reflection, true,
           "serve: serve gRPC server reflection (it needs no token)");
 
 namespace nbo::trainer {
+
+UpstreamTls UpstreamTlsFromFlags() {
+  return UpstreamTls{absl::GetFlag(FLAGS_upstream_ca),
+                     absl::GetFlag(FLAGS_upstream_cert),
+                     absl::GetFlag(FLAGS_upstream_key)};
+}
+
 namespace {
 
 constexpr char kServiceName[] = "nbo.v1.TrainerService";
@@ -98,6 +120,7 @@ int RunServe() {
   TrainerServiceImpl::Options service_options;
   service_options.access = access->get();
   service_options.publish_token = admin_token;
+  service_options.publish_tls = UpstreamTlsFromFlags();
   TrainerServiceImpl service(&manager, service_options);
 
   const std::string addr = absl::GetFlag(FLAGS_grpc_addr);
@@ -105,8 +128,18 @@ int RunServe() {
   grpc::ServerBuilder builder;
   builder.SetOption(
       services::ServerReflectionOption(absl::GetFlag(FLAGS_reflection)));
+  const services::TlsFiles tls{absl::GetFlag(FLAGS_tls_cert),
+                               absl::GetFlag(FLAGS_tls_key),
+                               absl::GetFlag(FLAGS_tls_client_ca)};
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      services::MakeServerCredentials(tls);
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "nbo-trainer: %s\n",
+                 credentials.status().ToString().c_str());
+    return 1;
+  }
   int port = 0;
-  builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(addr, *credentials, &port);
   builder.RegisterService(&service);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -121,8 +154,8 @@ int RunServe() {
     return 1;
   }
   SetHealth(*server, true);
-  std::fprintf(stderr, "nbo-trainer: serving TrainerService on port %d\n",
-               port);
+  std::fprintf(stderr, "nbo-trainer: serving TrainerService%s on port %d\n",
+               services::TlsDescription(tls), port);
   if ((*access)->open()) {
     std::fprintf(stderr,
                  "nbo-trainer: WARNING: OPEN MODE: no --tokens_file and no "

@@ -3,7 +3,14 @@
 #ifndef NBO_SERVICES_TRAINER_SERVE_H_
 #define NBO_SERVICES_TRAINER_SERVE_H_
 
+#include "services/trainer/training_run.h"
+
 namespace nbo::trainer {
+
+// The --upstream_ca, --upstream_cert and --upstream_key flags: how runs,
+// from the command line or TrainerService, reach the servers they publish
+// to.
+UpstreamTls UpstreamTlsFromFlags();
 
 // `nbo-trainer serve`: runs TrainerService over gRPC (with health and
 // reflection) until SIGTERM/SIGINT. Flags are already parsed. Returns the

@@ -295,6 +295,7 @@ grpc::Status TrainerServiceImpl::StartTraining(
   absl::StatusOr<TrainingSpec> spec = TrainingSpecFromProto(request->spec());
   if (!spec.ok()) return services::ToGrpcStatus(spec.status());
   spec->admin_token = options_.publish_token;
+  spec->upstream_tls = options_.publish_tls;
   const std::string job_id = manager_->Start(*std::move(spec));
   absl::StatusOr<JobInfo> info = manager_->Get(job_id);
   if (!info.ok()) {

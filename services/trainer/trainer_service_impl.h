@@ -32,6 +32,8 @@ class TrainerServiceImpl final : public nbo::v1::TrainerService::Service {
     // Bearer token the jobs use for the servers' ModelService when they
     // publish. Default: "".
     std::string publish_token;
+    // TLS to the servers the jobs publish to. Default: plaintext.
+    UpstreamTls publish_tls;
   };
 
   TrainerServiceImpl(JobManager* manager, Options options);

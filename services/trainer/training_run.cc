@@ -90,12 +90,20 @@ absl::Status CheckCancelled(const std::function<bool()>& cancelled) {
   return absl::OkStatus();
 }
 
-// A ModelService stub for `target`, with the admin token on every call.
+// A ModelService stub for `target`, with the spec's admin token on every
+// call and its TLS files; over TLS the server's certificate is checked
+// against `authority` when it is set (the dns:/// name an address came
+// from).
 absl::StatusOr<std::unique_ptr<v1::ModelService::Stub>> ModelStub(
-    const std::string& target, const std::string& token) {
+    const TrainingSpec& spec, const std::string& target,
+    const std::string& authority = "") {
   services::ClientOptions options;
   options.target = target;
-  options.bearer_token = token;
+  options.bearer_token = spec.admin_token;
+  options.ca_file = spec.upstream_tls.ca_file;
+  options.cert_file = spec.upstream_tls.cert_file;
+  options.key_file = spec.upstream_tls.key_file;
+  options.authority_override = authority;
   NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
                        services::MakeChannel(options));
   return v1::ModelService::NewStub(channel);
@@ -184,7 +192,7 @@ struct ServingInfo {
 
 absl::StatusOr<ServingInfo> QueryServing(const TrainingSpec& spec) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
-                       ModelStub(spec.publish_to.front(), spec.admin_token));
+                       ModelStub(spec, spec.publish_to.front()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kStatusDeadline));
   v1::GetModelStatusRequest request;
@@ -231,7 +239,7 @@ absl::StatusOr<ServingModel> ExportServing(
     const TrainingSpec& spec, int64_t version, const data::BankData& data,
     const std::vector<float>& train_popularity) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
-                       ModelStub(spec.publish_to.front(), spec.admin_token));
+                       ModelStub(spec, spec.publish_to.front()));
   v1::ExportModelRequest request;
   request.set_model_name(spec.model_name);
   request.set_version(version);
@@ -301,12 +309,13 @@ absl::StatusOr<ServingModel> ExportServing(
 
 // Streams one publish to `target`. The server's answer, or why it failed.
 absl::StatusOr<v1::PublishModelResponse> PublishOnce(
-    const std::string& target, const std::string& token,
-    const v1::PublishModelRequest& header, const als::FactorMatrix& items,
-    const als::FactorMatrix& customers, const data::BankData& data,
+    const std::string& target, const std::string& authority,
+    const TrainingSpec& spec, const v1::PublishModelRequest& header,
+    const als::FactorMatrix& items, const als::FactorMatrix& customers,
+    const data::BankData& data,
     const std::vector<int32_t>& published_customers) {
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<v1::ModelService::Stub> stub,
-                       ModelStub(target, token));
+                       ModelStub(spec, target, authority));
   services::StreamCallOptions call_options;
   call_options.timeout = kTransferDeadline;
   NBO_ASSIGN_OR_RETURN(std::unique_ptr<services::PublishStream> stream,
@@ -1156,19 +1165,20 @@ v1::PublishModelRequest MakePublishHeader(const RunState& run,
 }
 
 // One server's publish, with retries and backoff: its result (the server's
-// answer, or the last error). CANCELLED when `cancelled` fires between
-// attempts.
+// answer, or the last error). `authority` as in ModelStub. CANCELLED when
+// `cancelled` fires between attempts.
 absl::StatusOr<PublishTargetResult> PublishWithRetries(
-    const std::string& server, const TrainingSpec& spec,
-    const v1::PublishModelRequest& header, const training::TrainedModel& model,
-    const data::BankData& data, const std::vector<int32_t>& customers,
+    const std::string& server, const std::string& authority,
+    const TrainingSpec& spec, const v1::PublishModelRequest& header,
+    const training::TrainedModel& model, const data::BankData& data,
+    const std::vector<int32_t>& customers,
     const std::function<bool()>& cancelled) {
   PublishTargetResult result;
   result.target = server;
   absl::Duration backoff = kFirstBackoff;
   for (int attempt = 1; attempt <= kPublishAttempts; ++attempt) {
     absl::StatusOr<v1::PublishModelResponse> response =
-        PublishOnce(server, spec.admin_token, header, model.item_factors,
+        PublishOnce(server, authority, spec, header, model.item_factors,
                     model.user_factors, data, customers);
     if (response.ok()) {
       result.ok = true;
@@ -1217,9 +1227,12 @@ absl::Status PublishToTargets(
     }
     for (const std::string& server :
          servers.value_or(std::vector<std::string>())) {
-      NBO_ASSIGN_OR_RETURN(PublishTargetResult result,
-                           PublishWithRetries(server, spec, header, model, data,
-                                              customers, cancelled));
+      const std::string authority =
+          server == target ? "" : PublishTargetHost(target);
+      NBO_ASSIGN_OR_RETURN(
+          PublishTargetResult result,
+          PublishWithRetries(server, authority, spec, header, model, data,
+                             customers, cancelled));
       if (server != target)
         result.target = absl::StrCat(target, " -> ", server);
       results.push_back(std::move(result));

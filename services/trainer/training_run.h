@@ -19,6 +19,15 @@
 
 namespace nbo::trainer {
 
+// TLS to the servers a run publishes to: the PEM CA file their certificates
+// chain to and, for mutual TLS, this trainer's certificate and key (both or
+// neither). All empty: plaintext.
+struct UpstreamTls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
 struct TrainingSpec {
   // Directory with customers.csv (optional), products.csv, transactions.csv.
   std::string data_dir;
@@ -85,6 +94,10 @@ struct TrainingSpec {
   int64_t version = 0;
   // Bearer token for the servers' ModelService.
   std::string admin_token;
+  // TLS to the servers (services::ClientOptions). A server reached through
+  // a dns:/// name is checked against that name, not its address.
+  // Default: all empty (plaintext).
+  UpstreamTls upstream_tls;
   // Offer answers to learn from besides data_dir's files: a feedback file
   // (`nboctl export-feedback`'s output; see data::ReadFeedback). Accepts
   // enter the matrix with a positive weight, declines with a negative one

@@ -78,9 +78,8 @@ const sourceFlags = {
 // (tokens only without auth.legacyAdminToken, TLS only with
 // tls.internal.enabled). Remove a name here once its flag lands.
 const pendingFlags = {
-  "nbo-server": ["tls_cert", "tls_key", "tls_client_ca"],
-  "nbo-trainer": ["tls_cert", "tls_key", "tls_client_ca",
-                  "upstream_ca", "upstream_cert", "upstream_key"],
+  "nbo-server": [],
+  "nbo-trainer": [],
   "nbo-gateway": [],
   nboctl: [],
 };

@@ -721,8 +721,8 @@ int Bench(const std::vector<std::string>& args) {
   BenchReport report;
   report.config = *config;
 
-  absl::StatusOr<ChannelPool> created =
-      ChannelPool::Create(config->server, config->concurrency);
+  absl::StatusOr<ChannelPool> created = ChannelPool::Create(
+      config->server, config->concurrency, ServerOptions(config->server, ""));
   if (!created.ok()) {
     std::fprintf(stderr, "nboctl bench: %s\n",
                  std::string(created.status().message()).c_str());

@@ -175,13 +175,18 @@ void FirstError::Note(const grpc::Status& status) {
   }
 }
 
-absl::StatusOr<ChannelPool> ChannelPool::Create(const std::string& server,
-                                                int concurrency) {
+absl::StatusOr<ChannelPool> ChannelPool::Create(
+    const std::string& server, int concurrency,
+    const services::ClientOptions& tls) {
   ChannelPool pool;
   const int channels =
       (concurrency + kWorkersPerChannel - 1) / kWorkersPerChannel;
   services::ClientOptions options;
   options.target = server;
+  options.ca_file = tls.ca_file;
+  options.cert_file = tls.cert_file;
+  options.key_file = tls.key_file;
+  options.authority_override = tls.authority_override;
   for (int i = 0; i < channels; ++i) {
     options.connection_key = absl::StrCat("bench-", i);
     NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,

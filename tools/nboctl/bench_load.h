@@ -30,6 +30,7 @@
 #include "nbo/v1/ingest_service.grpc.pb.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
+#include "services/common/client_channel.h"
 
 namespace nbo::nboctl {
 
@@ -228,9 +229,12 @@ class FirstError {
 class ChannelPool {
  public:
   // Channels to `server` (HOST:PORT) for `concurrency` workers, without a
-  // token (calls carry it). INVALID_ARGUMENT for an empty server.
-  static absl::StatusOr<ChannelPool> Create(const std::string& server,
-                                            int concurrency);
+  // token (calls carry it), over TLS when `tls` names files (its ca_file,
+  // cert_file, key_file and authority_override are used). INVALID_ARGUMENT
+  // for an empty server.
+  static absl::StatusOr<ChannelPool> Create(
+      const std::string& server, int concurrency,
+      const services::ClientOptions& tls = {});
 
   int size() const { return static_cast<int>(channels_.size()); }
 

@@ -13,6 +13,10 @@ services::ClientOptions ServerOptions(const std::string& server,
   services::ClientOptions options;
   options.target = server;
   options.bearer_token = token;
+  options.ca_file = absl::GetFlag(FLAGS_ca_file);
+  options.cert_file = absl::GetFlag(FLAGS_cert_file);
+  options.key_file = absl::GetFlag(FLAGS_key_file);
+  options.authority_override = absl::GetFlag(FLAGS_tls_server_name);
   return options;
 }
 

@@ -17,7 +17,8 @@
 namespace nbo::nboctl {
 
 // The options of every nboctl channel: `server` (HOST:PORT) with `token`
-// sent as "authorization: Bearer <token>" on every call when non-empty.
+// sent as "authorization: Bearer <token>" on every call when non-empty, over
+// TLS when --ca_file or --cert_file is set.
 services::ClientOptions ServerOptions(const std::string& server,
                                       const std::string& token);
 

@@ -34,6 +34,7 @@ int Customer(const std::vector<std::string>& args);
 int Customers(const std::vector<std::string>& args);
 // similar: NBOService.SimilarProducts.
 int Similar(const std::vector<std::string>& args);
+int Health(const std::vector<std::string>& args);
 // catalog get|update: ModelService.GetCatalog / UpdateCatalog.
 int Catalog(const std::vector<std::string>& args);
 // levers: show or replace a model's levers (ModelService.SetLevers).

@@ -17,6 +17,15 @@ ABSL_FLAG(int64_t, customers, 0,
 ABSL_FLAG(bool, json, false, "Print machine-readable JSON");
 ABSL_FLAG(std::string, token, "",
           "Bearer token for admin RPCs (sent as 'authorization: Bearer ...')");
+ABSL_FLAG(std::string, ca_file, "",
+          "PEM CA file: reach --server over TLS, verified against it (the "
+          "certificate must name --server's host)");
+ABSL_FLAG(std::string, cert_file, "",
+          "PEM client certificate for mutual TLS (needs --key_file)");
+ABSL_FLAG(std::string, key_file, "", "PEM private key of --cert_file");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "The name --server's TLS certificate must carry, when it is not "
+          "--server's host (e.g. a probe dialling 127.0.0.1)");
 ABSL_FLAG(int, batch, 500,
           "ingest: records per UpsertCustomers call and per StreamTransactions "
           "message. bench --method=transactions|foldin: transactions per "

@@ -91,6 +91,9 @@ Commands:
                  [--limit=N (50; 0 for all)]
   similar      Products most like one product (cosine of item factors).
                  --server=HOST:PORT --product_id=P [--k=N] [--model=NAME]
+  health       gRPC health of the server (or one --service): prints SERVING
+               or NOT_SERVING; exit 0 only when SERVING (an exec probe).
+                 --server=HOST:PORT [--service=S] [--timeout=5s]
   catalog      Show or replace a model's catalog (business values, offer
                types, eligibility, contact policies) without a retrain:
                  catalog get    --server=HOST:PORT [--model=NAME] [--json]
@@ -107,8 +110,11 @@ Commands:
                nbo-trainer train --feedback_path; progress on stderr.
                  --server=HOST:PORT --out=FILE [--since=ISO-8601] --token=T
 
-Admin RPCs take --token=T (sent as a bearer token). Every flag can also be
-set as NBO_<FLAG> in the environment (--server is NBO_SERVER). Run
+Every command takes --token=T (sent as a bearer token; a server with tokens
+needs one of the role the call needs) and, for a server on TLS,
+--ca_file=CA.pem [--cert_file=CERT.pem --key_file=KEY.pem for mutual TLS].
+Every flag can also be set as NBO_<FLAG> in the environment (--server is
+NBO_SERVER). Run
 `nboctl <command> --help` for all flags of a command.
 )";
 
@@ -148,6 +154,7 @@ int main(int argc, char** argv) {
   if (command == "customer") return nbo::nboctl::Customer(args);
   if (command == "customers") return nbo::nboctl::Customers(args);
   if (command == "similar") return nbo::nboctl::Similar(args);
+  if (command == "health") return nbo::nboctl::Health(args);
   if (command == "catalog") return nbo::nboctl::Catalog(args);
   if (command == "levers") return nbo::nboctl::Levers(args);
   if (command == "experiment-stats") return nbo::nboctl::ExperimentStats(args);

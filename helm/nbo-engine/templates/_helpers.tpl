@@ -178,3 +178,25 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+A gRPC health check as an exec probe, for ports that speak TLS (the
+kubelet's grpc probe does not): nboctl health over the pod's own client
+certificate, checked against the Service name the certificate carries.
+Call with (dict "root" $ "port" PORT "service" "" "name" SERVICE_NAME).
+*/}}
+{{- define "nbo.tlsHealthProbe" -}}
+exec:
+  command:
+    - /usr/local/bin/nboctl
+    - health
+    - --server=127.0.0.1:{{ .port }}
+    - --service={{ .service }}
+    - --timeout=2s
+    - --ca_file=/etc/nbo/tls/ca.crt
+    {{- if .root.Values.tls.internal.mutual }}
+    - --cert_file=/etc/nbo/tls/tls.crt
+    - --key_file=/etc/nbo/tls/tls.key
+    {{- end }}
+    - --tls_server_name={{ .name }}
+{{- end }}

@@ -759,6 +759,14 @@ TEST(PublishTargetsTest, DnsTargetsAreEveryAddressTheNameResolvesTo) {
       StatusIs(absl::StatusCode::kUnavailable, HasSubstr("does not resolve")));
 }
 
+// Over TLS, each address of a dns:/// target is checked against the name.
+TEST(PublishTargetsTest, TheHostOfADnsTargetIsWhatItsCertificateMustName) {
+  EXPECT_EQ(PublishTargetHost("dns:///nbo-peers.bank.svc:50051"),
+            "nbo-peers.bank.svc");
+  EXPECT_EQ(PublishTargetHost("dns:///[::1]:7"), "::1");
+  EXPECT_EQ(PublishTargetHost("nbo-0.peers:50051"), "");
+}
+
 // A dns:/// target publishes to each address, and the result names it.
 TEST_F(TrainingRunTest, PublishesToEveryAddressOfADnsTarget) {
   FakeServer server;
