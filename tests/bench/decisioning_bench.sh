@@ -20,17 +20,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tests/bench/bench_lib.sh"
 CUSTOMERS=100000 DURATION=10 CONCURRENCY=8 ROUNDS=5
 BUILD="$ROOT/build" WORK="${TMPDIR:-/tmp}/nbo-decisioning-bench"
-for arg in "$@"; do
-  case "$arg" in
-    --customers=*) CUSTOMERS="${arg#*=}" ;;
-    --duration=*) DURATION="${arg#*=}" ;;
-    --concurrency=*) CONCURRENCY="${arg#*=}" ;;
-    --rounds=*) ROUNDS="${arg#*=}" ;;
-    --build=*) BUILD="${arg#*=}" ;;
-    --work=*) WORK="${arg#*=}" ;;
-    *) sed -n '2,17p' "$0" >&2; exit 2 ;;
-  esac
-done
+parse_bench_args "2,17" "$@"
 SERVER_BIN="$BUILD/services/nbo_server/nbo-server"
 TRAINER="$BUILD/services/trainer/nbo-trainer"
 NBOCTL="$BUILD/tools/nboctl/nboctl"

@@ -15,17 +15,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tests/bench/bench_lib.sh"
 CUSTOMERS=20000 DURATION=8 CONCURRENCY=4 ROUNDS=3
 BUILD="$ROOT/build" WORK="${TMPDIR:-/tmp}/nbo-second-stage-bench"
-for arg in "$@"; do
-  case "$arg" in
-    --customers=*) CUSTOMERS="${arg#*=}" ;;
-    --duration=*) DURATION="${arg#*=}" ;;
-    --concurrency=*) CONCURRENCY="${arg#*=}" ;;
-    --rounds=*) ROUNDS="${arg#*=}" ;;
-    --build=*) BUILD="${arg#*=}" ;;
-    --work=*) WORK="${arg#*=}" ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
-  esac
-done
+parse_bench_args "2,13" "$@"
 NBOCTL="$BUILD/tools/nboctl/nboctl"
 TRAINER="$BUILD/services/trainer/nbo-trainer"
 rm -rf "$WORK/data"
