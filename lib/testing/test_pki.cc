@@ -49,7 +49,8 @@ absl::Status Issue(const std::string& dir, const std::string& name,
 
 }  // namespace
 
-absl::StatusOr<TestPki> MakeTestPki(const std::string& dir) {
+absl::StatusOr<TestPki> MakeTestPki(const std::string& dir,
+                                    const std::string& server_names) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -68,12 +69,18 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& dir) {
     return s;
   }
   const std::string ext_file = absl::StrCat(dir, "/leaf.ext");
-  std::ofstream(ext_file)
-      << "basicConstraints=CA:FALSE\n"
-         "keyUsage=critical,digitalSignature\n"
-         "extendedKeyUsage=serverAuth,clientAuth\n"
-         "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n";
-  if (absl::Status s = Issue(dir, "server", "/CN=localhost", ext_file, 2);
+  const std::string server_ext_file = absl::StrCat(dir, "/server.ext");
+  for (const auto& [path, names] :
+       {std::pair(ext_file, std::string(kTestPkiNames)),
+        std::pair(server_ext_file, server_names)}) {
+    std::ofstream(path) << "basicConstraints=CA:FALSE\n"
+                           "keyUsage=critical,digitalSignature\n"
+                           "extendedKeyUsage=serverAuth,clientAuth\n"
+                           "subjectAltName="
+                        << names << "\n";
+  }
+  if (absl::Status s =
+          Issue(dir, "server", "/CN=localhost", server_ext_file, 2);
       !s.ok()) {
     return s;
   }

@@ -27,11 +27,16 @@ struct TestPki {
   std::string client_key;
 };
 
+// The names the certificates carry by default (openssl's subjectAltName).
+inline constexpr char kTestPkiNames[] = "DNS:localhost,IP:127.0.0.1,IP:::1";
+
 // Creates `dir` and writes a fresh CA, server and client pair into it
-// (EC P-256 keys, unencrypted). INTERNAL when `openssl` fails or is
-// missing (its output is in `dir`/openssl.log). Thread-compatible: each call
-// has its own directory.
-absl::StatusOr<TestPki> MakeTestPki(const std::string& dir);
+// (EC P-256 keys, unencrypted); the server's certificate carries
+// `server_names` (a test of name checks gives one without the addresses).
+// INTERNAL when `openssl` fails or is missing (its output is in
+// `dir`/openssl.log). Thread-compatible: each call has its own directory.
+absl::StatusOr<TestPki> MakeTestPki(
+    const std::string& dir, const std::string& server_names = kTestPkiNames);
 
 }  // namespace nbo::testing
 

@@ -20,14 +20,17 @@
 #include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/support/interceptor.h"
 #include "lib/common/status_macros.h"
+#include "services/common/tls_files.h"
 
 namespace nbo::services {
 namespace {
 
 constexpr char kAuthorizationKey[] = "authorization";
 constexpr char kConnectionKeyArg[] = "nbo.connection_key";
-// How often TLS files are looked at again.
-constexpr unsigned int kCertificateReloadSeconds = 5;
+// How often the TLS files are looked at for a change, and how often gRPC
+// looks at the staged copy (which only ever changes whole).
+constexpr int kCertificateReloadSeconds = 5;
+constexpr unsigned int kStagedRefreshSeconds = 1;
 
 std::string BearerValue(const std::string& token) {
   return absl::StrCat("Bearer ", token);
@@ -68,24 +71,6 @@ class BearerTokenInterceptorFactory
   const std::string value_;
 };
 
-// The whole of `path`. INVALID_ARGUMENT naming `what` and the file when it
-// cannot be read or is empty.
-absl::StatusOr<std::string> ReadPemFile(const std::string& what,
-                                        const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read ", what, " '", path, "'"));
-  }
-  std::string contents((std::istreambuf_iterator<char>(in)),
-                       std::istreambuf_iterator<char>());
-  if (in.bad() || contents.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot read ", what, " '", path, "' (empty or unreadable)"));
-  }
-  return contents;
-}
-
 absl::Status ValidateOptions(const ClientOptions& options) {
   if (options.target.empty()) {
     return absl::InvalidArgumentError("no server address (empty target)");
@@ -94,33 +79,54 @@ absl::Status ValidateOptions(const ClientOptions& options) {
     return absl::InvalidArgumentError(
         "a client certificate needs both cert_file and key_file");
   }
+  if (!options.authority_override.empty() && options.ca_file.empty() &&
+      options.cert_file.empty()) {
+    // Else a name meant for a certificate check would quietly go out over
+    // plaintext, and the token with it.
+    return absl::InvalidArgumentError(
+        "a TLS server name (authority_override) needs TLS: set ca_file or "
+        "cert_file");
+  }
   return absl::OkStatus();
 }
 
-// Plaintext, or TLS with the options' roots and client certificate. The
-// files are read once here so that a wrong path fails at start with its
-// name; gRPC's file watcher then re-reads them, so a long-running client
-// (the gateway, nbo-trainer serve) picks up a renewed certificate.
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
-    const ClientOptions& options) {
-  if (options.ca_file.empty() && options.cert_file.empty()) {
-    return grpc::InsecureChannelCredentials();
+// Keeps the staged copy of a channel's TLS files alive as long as the
+// channel: the channel owns its interceptor factories. Intercepts nothing.
+class KeepAliveFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit KeepAliveFactory(std::shared_ptr<StagedTlsFiles> staged)
+      : staged_(std::move(staged)) {}
+
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* /*info*/) override {
+    return nullptr;
   }
-  if (!options.ca_file.empty()) {
-    NBO_RETURN_IF_ERROR(ReadPemFile("ca_file", options.ca_file).status());
-  }
-  if (!options.cert_file.empty()) {
-    NBO_RETURN_IF_ERROR(ReadPemFile("cert_file", options.cert_file).status());
-    NBO_RETURN_IF_ERROR(ReadPemFile("key_file", options.key_file).status());
-  }
+
+ private:
+  const std::shared_ptr<StagedTlsFiles> staged_;
+};
+
+// TLS credentials from the checked, staged copy of the options' files
+// (tls_files.h): a wrong or unparsable file fails here, naming it, and a
+// renewed certificate reaches long-running clients (the gateway, nbo-trainer
+// serve) without a restart. `staged` receives the copy to keep alive.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(
+    const ClientOptions& options, std::shared_ptr<StagedTlsFiles>* staged) {
+  NBO_ASSIGN_OR_RETURN(
+      *staged,
+      StagedTlsFiles::Get(
+          TlsFileSet{options.cert_file, options.key_file, options.ca_file},
+          TlsFileNames(), absl::Seconds(kCertificateReloadSeconds)));
+  const TlsFileSet& current = (*staged)->files();
   grpc::experimental::TlsChannelCredentialsOptions tls;
   tls.set_certificate_provider(
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          options.key_file, options.cert_file, options.ca_file,
-          kCertificateReloadSeconds));
+          current.key_file, current.cert_file, current.ca_file,
+          kStagedRefreshSeconds));
   // Without a ca_file, the system's default roots verify the server.
-  if (!options.ca_file.empty()) tls.watch_root_certs();
-  if (!options.cert_file.empty()) tls.watch_identity_key_cert_pairs();
+  if (!current.ca_file.empty()) tls.watch_root_certs();
+  if (!current.cert_file.empty()) tls.watch_identity_key_cert_pairs();
   tls.set_certificate_verifier(
       std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
   return grpc::experimental::TlsCredentials(tls);
@@ -131,8 +137,12 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options) {
   NBO_RETURN_IF_ERROR(ValidateOptions(options));
-  NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
-                       MakeCredentials(options));
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  std::shared_ptr<StagedTlsFiles> staged;
+  if (!options.ca_file.empty() || !options.cert_file.empty()) {
+    NBO_ASSIGN_OR_RETURN(credentials, TlsCredentials(options, &staged));
+  }
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
@@ -148,6 +158,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   if (!options.bearer_token.empty()) {
     interceptors.push_back(
         std::make_unique<BearerTokenInterceptorFactory>(options.bearer_token));
+  }
+  if (staged != nullptr) {
+    interceptors.push_back(
+        std::make_unique<KeepAliveFactory>(std::move(staged)));
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       options.target, credentials, args, std::move(interceptors));

@@ -48,8 +48,8 @@ struct ClientOptions {
   std::string key_file;
 
   // The name the server's certificate is checked against instead of the
-  // target's host (tests, or addressing a server by IP). Ignored on
-  // plaintext channels.
+  // target's host (tests, or addressing a server by IP). Needs TLS
+  // (ca_file or cert_file).
   // Default: "" (the target's host).
   std::string authority_override;
 
@@ -74,8 +74,14 @@ struct ClientOptions {
 // MetadataCredentialsFromPlugin, are refused on plaintext channels, and
 // plaintext behind a NetworkPolicy is how the raw gRPC ports are deployed.)
 //
+// Over TLS the files are checked here and re-read when they change
+// (services/common/tls_files.h), so a renewed certificate reaches a
+// long-running client without a restart.
+//
 // INVALID_ARGUMENT for an empty target, for one of cert_file/key_file without
-// the other, and for a file that cannot be read (the message names it).
+// the other, for authority_override on a plaintext channel, and for a file
+// that cannot be read or parsed or a key that does not match its
+// certificate (the message names the file).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options);
 

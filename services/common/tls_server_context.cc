@@ -3,7 +3,6 @@
 #include "services/common/tls_server_context.h"
 
 #include <openssl/ssl.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <utility>
@@ -21,16 +20,6 @@ absl::Status CannotLoad(absl::string_view what, const std::string& path,
                         const boost::system::error_code& ec) {
   return absl::InvalidArgumentError(
       absl::StrCat("cannot load ", what, " '", path, "': ", ec.message()));
-}
-
-// Modification time, size and inode of `path`; a missing file has its own
-// value, so that its reappearance is a change.
-std::string FileStamp(const std::string& path) {
-  struct stat st;
-  if (path.empty()) return "-";
-  if (::stat(path.c_str(), &st) != 0) return "missing";
-  return absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, "/",
-                      st.st_size, "/", st.st_ino);
 }
 
 }  // namespace
@@ -87,9 +76,7 @@ TlsServerContext::TlsServerContext(TlsFiles files,
       context_(std::move(context)) {}
 
 TlsServerContext::Stamp TlsServerContext::StampOf(const TlsFiles& files) {
-  return {absl::StrCat(FileStamp(files.cert_file), " ",
-                       FileStamp(files.key_file), " ",
-                       FileStamp(files.client_ca_file))};
+  return {TlsFilesStamp(ServerFileSet(files))};
 }
 
 std::shared_ptr<ssl::context> TlsServerContext::Current(absl::Time now) {

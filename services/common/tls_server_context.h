@@ -16,17 +16,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "boost/asio/ssl/context.hpp"
+#include "services/common/tls_files.h"
 
 namespace nbo::services {
-
-struct TlsFiles {
-  // PEM certificate chain (leaf first) and its private key. Required.
-  std::string cert_file;
-  std::string key_file;
-  // PEM CA certificates; when set, clients must present a certificate
-  // signed by one of them. Default: empty (no client certificate asked).
-  std::string client_ca_file;
-};
 
 // The current server context and the files it came from. Contexts are
 // handed out as shared_ptr, so a connection keeps the one it started with

@@ -92,6 +92,12 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   access_options.audit = o.audit;
   NBO_ASSIGN_OR_RETURN(s->access_,
                        services::AccessControl::Create(access_options));
+  // Before the stores open and the versions load, which can take minutes:
+  // a wrong certificate path should not.
+  NBO_ASSIGN_OR_RETURN(
+      services::GrpcServerTls tls,
+      services::MakeServerCredentials(o.tls, o.tls_reload_interval));
+  s->tls_files_ = std::move(tls.staged);
 
   store::ModelStore::Options store_options;
   store_options.path = o.data_dir;
@@ -173,10 +179,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(services::ServerReflectionOption(o.reflection));
-  NBO_ASSIGN_OR_RETURN(
-      std::shared_ptr<grpc::ServerCredentials> credentials,
-      services::MakeServerCredentials(o.tls, o.tls_reload_interval));
-  builder.AddListeningPort(o.grpc_addr, credentials, &s->grpc_port_);
+  builder.AddListeningPort(o.grpc_addr, tls.credentials, &s->grpc_port_);
   builder.RegisterService(s->nbo_service_.get());
   builder.RegisterService(s->model_service_.get());
   builder.RegisterService(s->ingest_service_.get());

@@ -15,7 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
-#include "services/common/tls_server_context.h"
+#include "services/common/tls_files.h"
 
 namespace nbo::services {
 class AccessControl;
@@ -127,6 +127,7 @@ class NboServer {
     // Default: all empty (plaintext, for a port only a NetworkPolicy's
     // peers reach).
     services::TlsFiles tls;
+    // How often the TLS files are looked at for a change. Default: 5 s.
     absl::Duration tls_reload_interval = absl::Seconds(5);
     // Serve grpc.reflection (for grpcurl). Health, reflection and /metrics
     // never need a token. Default: true.
@@ -224,6 +225,9 @@ class NboServer {
   std::thread storage_thread_;
   // Both stores take writes (the last CheckStorage said so).
   std::atomic<bool> storage_writable_{true};
+  // The checked copy of the TLS files the gRPC port serves; outlives
+  // server_ (declared before it). Null for plaintext.
+  std::shared_ptr<services::StagedTlsFiles> tls_files_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<services::MetricsHttpServer> metrics_server_;
   int grpc_port_ = 0;

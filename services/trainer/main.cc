@@ -174,7 +174,10 @@ int Train() {
   spec.model_name = absl::GetFlag(FLAGS_model);
   spec.version = absl::GetFlag(FLAGS_version);
   spec.admin_token = absl::GetFlag(FLAGS_admin_token);
-  spec.upstream_tls = nbo::trainer::UpstreamTlsFromFlags();
+  absl::StatusOr<nbo::trainer::UpstreamTls> upstream_tls =
+      nbo::trainer::UpstreamTlsFromFlags();
+  if (!upstream_tls.ok()) return Usage(upstream_tls.status().ToString());
+  spec.upstream_tls = *std::move(upstream_tls);
   spec.feedback_path = absl::GetFlag(FLAGS_feedback_path);
   const std::string report_path = absl::GetFlag(FLAGS_report_json);
 

@@ -20,10 +20,12 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/common/file_util.h"
+#include "lib/common/status_macros.h"
 #include "services/common/access_control.h"
 #include "services/common/grpc_tls.h"
 #include "services/common/malformed_request.h"
 #include "services/common/server_reflection.h"
+#include "services/common/tls_files.h"
 #include "services/trainer/job_manager.h"
 #include "services/trainer/trainer_service_impl.h"
 #include "services/trainer/training_run.h"
@@ -60,10 +62,14 @@ ABSL_FLAG(bool, reflection, true,
 
 namespace nbo::trainer {
 
-UpstreamTls UpstreamTlsFromFlags() {
-  return UpstreamTls{absl::GetFlag(FLAGS_upstream_ca),
-                     absl::GetFlag(FLAGS_upstream_cert),
-                     absl::GetFlag(FLAGS_upstream_key)};
+absl::StatusOr<UpstreamTls> UpstreamTlsFromFlags() {
+  UpstreamTls tls{absl::GetFlag(FLAGS_upstream_ca),
+                  absl::GetFlag(FLAGS_upstream_cert),
+                  absl::GetFlag(FLAGS_upstream_key)};
+  NBO_RETURN_IF_ERROR(services::ValidateTlsFiles(
+      services::TlsFileSet{tls.cert_file, tls.key_file, tls.ca_file},
+      services::TlsFileNames{"upstream_cert", "upstream_key", "upstream_ca"}));
+  return tls;
 }
 
 namespace {
@@ -92,6 +98,13 @@ int RunServe() {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Checked at start, not when the first job publishes.
+  absl::StatusOr<UpstreamTls> upstream_tls = UpstreamTlsFromFlags();
+  if (!upstream_tls.ok()) {
+    std::fprintf(stderr, "nbo-trainer: %s\n",
+                 upstream_tls.status().ToString().c_str());
+    return 2;
+  }
   std::string admin_token = absl::GetFlag(FLAGS_admin_token);
   if (admin_token.empty()) {
     if (const char* env = std::getenv("NBO_ADMIN_TOKEN"); env != nullptr) {
@@ -120,7 +133,7 @@ int RunServe() {
   TrainerServiceImpl::Options service_options;
   service_options.access = access->get();
   service_options.publish_token = admin_token;
-  service_options.publish_tls = UpstreamTlsFromFlags();
+  service_options.publish_tls = *std::move(upstream_tls);
   TrainerServiceImpl service(&manager, service_options);
 
   const std::string addr = absl::GetFlag(FLAGS_grpc_addr);
@@ -131,7 +144,7 @@ int RunServe() {
   const services::TlsFiles tls{absl::GetFlag(FLAGS_tls_cert),
                                absl::GetFlag(FLAGS_tls_key),
                                absl::GetFlag(FLAGS_tls_client_ca)};
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+  absl::StatusOr<services::GrpcServerTls> credentials =
       services::MakeServerCredentials(tls);
   if (!credentials.ok()) {
     std::fprintf(stderr, "nbo-trainer: %s\n",
@@ -139,7 +152,7 @@ int RunServe() {
     return 1;
   }
   int port = 0;
-  builder.AddListeningPort(addr, *credentials, &port);
+  builder.AddListeningPort(addr, credentials->credentials, &port);
   builder.RegisterService(&service);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

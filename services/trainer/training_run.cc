@@ -103,7 +103,10 @@ absl::StatusOr<std::unique_ptr<v1::ModelService::Stub>> ModelStub(
   options.ca_file = spec.upstream_tls.ca_file;
   options.cert_file = spec.upstream_tls.cert_file;
   options.key_file = spec.upstream_tls.key_file;
-  options.authority_override = authority;
+  // The name only matters to TLS; a plaintext channel refuses one.
+  if (!options.ca_file.empty() || !options.cert_file.empty()) {
+    options.authority_override = authority;
+  }
   NBO_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
                        services::MakeChannel(options));
   return v1::ModelService::NewStub(channel);

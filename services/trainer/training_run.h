@@ -23,7 +23,10 @@ namespace nbo::trainer {
 // chain to and, for mutual TLS, this trainer's certificate and key (both or
 // neither). All empty: plaintext.
 struct UpstreamTls {
+  // PEM CA bundle the servers' certificates chain to; empty with a client
+  // certificate means the system's roots.
   std::string ca_file;
+  // PEM certificate chain and private key presented to the servers.
   std::string cert_file;
   std::string key_file;
 };

@@ -43,11 +43,11 @@ PLAIN="127.0.0.1:$GRPC"
 start_server "$SERVER_BIN" "$WORK/tls" --tls_cert="$pki/leaf.pem" \
   --tls_key="$pki/leaf.key" --tls_client_ca="$pki/ca.pem"
 TLS="127.0.0.1:$GRPC"
-"$TRAINER" train --data_dir="$WORK/bank" --publish_to="$PLAIN" --force \
+"$TRAINER" train --data_dir="$WORK/bank" --publish_to="$PLAIN" --force --tune=off \
   > "$WORK/train.log" 2>&1
-# The same model on the TLS server: the same data and seed train the same
-# model, published this time over mutual TLS.
-"$TRAINER" train --data_dir="$WORK/bank" --publish_to="$TLS" --force \
+# A model trained alike (same data, seed and hyperparameters, no tuning)
+# for the TLS server, published this time over mutual TLS.
+"$TRAINER" train --data_dir="$WORK/bank" --publish_to="$TLS" --force --tune=off \
   --upstream_ca="$pki/ca.pem" --upstream_cert="$pki/leaf.pem" \
   --upstream_key="$pki/leaf.key" > "$WORK/train-tls.log" 2>&1
 

@@ -23,6 +23,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { X509Certificate } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -273,6 +274,45 @@ for (const set of Object.keys(valueSets)) {
         assert(rule.from && rule.from.length, `NetworkPolicy/${np.metadata.name}: an ingress rule open to all`);
       }
     }
+    assert(errors.length === 0, errors.join("\n"));
+  });
+
+  check(`exec probes run nboctl health with flags it has, within the probe's timeout, against a name the certificate carries (${set})`, () => {
+    const errors = [];
+    const secret = objs().find((o) => o.kind === "Secret" && o.type === "kubernetes.io/tls" &&
+                                      o.metadata.name.endsWith("-internal-tls"));
+    const sans = secret
+      ? new X509Certificate(Buffer.from(secret.data["tls.crt"], "base64")).subjectAltName
+          .split(", ").map((s) => s.replace(/^DNS:/, ""))
+      : null;
+    let probes = 0;
+    for (const p of podTemplates(objs())) {
+      for (const c of p.template.spec.containers) {
+        for (const kind of ["readinessProbe", "startupProbe", "livenessProbe"]) {
+          const probe = c[kind];
+          if (!probe || !probe.exec) continue;
+          ++probes;
+          const [bin, command, ...flags] = probe.exec.command;
+          if (bin !== "/usr/local/bin/nboctl" || command !== "health") {
+            errors.push(`${p.owner}/${c.name} ${kind}: runs ${bin} ${command}, not nboctl health`);
+            continue;
+          }
+          for (const a of flags) {
+            const m = /^--(\w+)=(.*)$/.exec(a);
+            if (!m || !sourceFlags.nboctl.has(m[1])) errors.push(`${p.owner}/${c.name} ${kind}: nboctl has no ${a}`);
+            if (m && m[1] === "timeout" && !(parseInt(m[2], 10) < (probe.timeoutSeconds || 1))) {
+              errors.push(`${p.owner}/${c.name} ${kind}: --timeout=${m[2]} is not below timeoutSeconds ${probe.timeoutSeconds}`);
+            }
+            if (m && m[1] === "tls_server_name" && sans && !sans.includes(m[2])) {
+              errors.push(`${p.owner}/${c.name} ${kind}: the generated certificate does not name ${m[2]} (it names ${sans.join(", ")})`);
+            }
+          }
+        }
+      }
+    }
+    const internalTls = objs().some((o) => o.kind === "Secret" && /-internal-tls$/.test(o.metadata.name)) ||
+                        podTemplates(objs()).some((p) => (p.template.spec.volumes || []).some((v) => v.name === "internal-tls"));
+    assert(!internalTls || probes > 0, "internal TLS is on but no probe is an exec probe");
     assert(errors.length === 0, errors.join("\n"));
   });
 

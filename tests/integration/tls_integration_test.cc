@@ -216,6 +216,46 @@ TEST_F(TlsIntegrationTest, EveryGrpcHopSpeaksMutualTls) {
   EXPECT_THAT(offers.body, HasSubstr("\"decisionId\""));
 }
 
+// Publishing to dns:///NAME:PORT dials each address NAME resolves to and
+// checks each server's certificate against NAME: a certificate that names
+// only "localhost" is accepted through dns:///localhost and refused when
+// its address is dialled directly.
+TEST_F(TlsIntegrationTest, DnsTargetsAreCheckedAgainstTheirName) {
+  ASSERT_OK_AND_ASSIGN(
+      nbo::testing::TestPki named,
+      nbo::testing::MakeTestPki(dir_.Sub("named"), "DNS:localhost"));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ServerProcess> server,
+      ServerProcess::Start(
+          dir_.Sub("server"),
+          {"--tls_cert=" + named.server_cert, "--tls_key=" + named.server_key,
+           absl::StrCat("--tokens_file=", dir_.Sub("tokens"))}));
+  data::BankDataGenerator::Options bank;
+  bank.customers = 300;
+  bank.products = 8;
+  ASSERT_OK_AND_ASSIGN(auto generator, data::BankDataGenerator::Create(bank));
+  ASSERT_THAT(data::WriteBankData(*generator, dir_.Sub("bank"), nullptr),
+              IsOk());
+  const auto train = [&](const std::string& target, const std::string& log) {
+    return RunCommand(
+        {NBO_TRAINER_PATH, "train", "--data_dir=" + dir_.Sub("bank"),
+         "--publish_to=" + target, "--tune=off", "--second_stage=off",
+         "--factors=8", "--iterations=3", "--force",
+         absl::StrCat("--admin_token=", kToken),
+         "--upstream_ca=" + named.ca_cert},
+        log);
+  };
+  const std::string port = absl::StrCat(server->grpc_port());
+  EXPECT_EQ(train("127.0.0.1:" + port, dir_.Sub("by-address.log")), 1);
+  EXPECT_THAT(ReadFileOrEmpty(dir_.Sub("by-address.log")),
+              HasSubstr("UNAVAILABLE"));
+  const std::string target = "dns:///localhost:" + port;
+  ASSERT_EQ(train(target, dir_.Sub("by-name.log")), 0)
+      << ReadFileOrEmpty(dir_.Sub("by-name.log"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_.Sub("by-name.log")),
+              HasSubstr(absl::StrCat(target, " -> 127.0.0.1:", port, ": ok")));
+}
+
 TEST_F(TlsIntegrationTest, TrainerServesTrainerServiceOverMutualTls) {
   ServerProcess::Options trainer;
   trainer.binary = NBO_TRAINER_PATH;

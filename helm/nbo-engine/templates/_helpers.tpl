@@ -183,7 +183,9 @@ imagePullSecrets:
 A gRPC health check as an exec probe, for ports that speak TLS (the
 kubelet's grpc probe does not): nboctl health over the pod's own client
 certificate, checked against the Service name the certificate carries.
-Call with (dict "root" $ "port" PORT "service" "" "name" SERVICE_NAME).
+Call with (dict "root" $ "port" PORT "service" "" "name" SERVICE_NAME
+"probe" PROBE_VALUES): nboctl's deadline is a second below the probe's
+timeoutSeconds, so a slow check says why before the kubelet gives up.
 */}}
 {{- define "nbo.tlsHealthProbe" -}}
 exec:
@@ -192,7 +194,7 @@ exec:
     - health
     - --server=127.0.0.1:{{ .port }}
     - --service={{ .service }}
-    - --timeout=2s
+    - --timeout={{ max 1 (sub (int (default 2 .probe.timeoutSeconds)) 1) }}s
     - --ca_file=/etc/nbo/tls/ca.crt
     {{- if .root.Values.tls.internal.mutual }}
     - --cert_file=/etc/nbo/tls/tls.crt

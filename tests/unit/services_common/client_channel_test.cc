@@ -209,6 +209,30 @@ TEST(MakeChannelTest, UnreadableFileIsInvalidArgumentNamingIt) {
                                              HasSubstr("missing-key.pem")));
 }
 
+TEST(MakeChannelTest, UnparsableFilesAreInvalidArgumentNamingThem) {
+  TempDir dir;
+  ClientOptions options;
+  options.target = "127.0.0.1:1";
+  options.ca_file = WriteFile(dir, "ca.pem", "not a certificate\n");
+  EXPECT_THAT(MakeChannel(options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot load ca_file '" + options.ca_file)));
+  options.ca_file = WriteFile(dir, "good-ca.pem", kCertPem);
+  options.cert_file = WriteFile(dir, "cert.pem", kCertPem);
+  options.key_file = WriteFile(dir, "key.pem", "");
+  EXPECT_THAT(MakeChannel(options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot load key_file '" + options.key_file)));
+}
+
+TEST(MakeChannelTest, ServerNameWithoutTlsIsInvalidArgument) {
+  ClientOptions options;
+  options.target = "127.0.0.1:1";
+  options.authority_override = kCertName;
+  EXPECT_THAT(MakeChannel(options), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("needs TLS")));
+}
+
 TEST(MakeChannelTest, PlaintextChannelSendsTheBearerTokenOnEveryCall) {
   TestServer server(grpc::InsecureServerCredentials());
   ClientOptions options;
