@@ -31,7 +31,7 @@ done
 base_image=localhost/nbo-debian:bookworm
 # Raised whenever the recipe below changes: an image of another recipe is
 # made again (the root filesystem cache is kept).
-recipe=2
+recipe=3
 dir="${NBO_BASE_DIR:-$NBO_ROOT/build-image}"
 mirror="${NBO_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 nbo_podman
@@ -82,9 +82,12 @@ deb http://deb.debian.org/debian-security bookworm-security main
 LIST
   fi
   slim "$rootfs"
+  # An imported image has no environment: PATH as debian:bookworm sets it
+  # (without it, `podman kube play` finds no command by name).
   nbo_log "podman import -> $base_image"
   tar -C "$rootfs" --numeric-owner -c . |
     podman import --change 'CMD ["/bin/bash"]' --change "LABEL nbo.base.recipe=$recipe" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       - "$base_image" >/dev/null
 fi
 echo "$base_image"
