@@ -123,6 +123,7 @@ done <"$WORK/ps.txt"
 while read -r name rest; do
   sec=$(podman inspect "$name" --format '{{.HostConfig.ReadonlyRootfs}} {{.Config.User}} {{len .HostConfig.CapAdd}}')
   echo "$name: read-only root, user, added capabilities: $sec"
+  echo "  probe as podman health check: $(podman inspect "$name" --format '{{if .Config.Healthcheck}}{{json .Config.Healthcheck.Test}}{{else}}none{{end}}')"
   case "$sec" in "true 10001:10001 0") ;; *) fail "$name runs with '$sec', want 'true 10001:10001 0'" ;; esac
 done <"$WORK/ps.txt"
 
