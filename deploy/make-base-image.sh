@@ -12,7 +12,7 @@
 # hosts its defaults cannot run containers on). The root filesystem is cached in $NBO_BASE_DIR (default
 # build-image/); delete it, or the image, to start again. The build's
 # compiler cache and RocksDB live in buildah's cache mounts
-# (/var/tmp/buildah-cache-*), so a rebuild after a source change only
+# (/var/tmp/buildah-cache), so a rebuild after a source change only
 # recompiles what changed. With a registry at hand, skip all this and run
 # `docker build -f deploy/Dockerfile -t nbo:dev .`.
 set -euo pipefail
