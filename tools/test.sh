@@ -11,8 +11,11 @@
 #                            default suite under ASan+UBSan (build-asan/),
 #                            ThreadSanitizer over the serving and store tests
 #                            (with Abseil built from Debian's source under
-#                            TSan, once), and a clang build with
-#                            -Wthread-safety -Werror
+#                            TSan, once), a clang build with
+#                            -Wthread-safety -Werror, and the container
+#                            image end to end with podman
+#                            (tests/deploy/container_test.sh: builds
+#                            localhost/nbo:dev, needs root)
 #
 # Works as root or as a user with sudo. Build trees: build/, build-fuzz/,
 # build-asan/, build-tsan/, build-clang/; dependencies built from Debian's
@@ -26,7 +29,7 @@ heavy=0
 for arg in "$@"; do
   case "$arg" in
     --heavy) heavy=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "usage: tools/test.sh [--heavy]" >&2; exit 2 ;;
   esac
 done

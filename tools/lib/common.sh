@@ -29,6 +29,15 @@ NBO_BROWSER_PACKAGES=(chromium)
 # prometheus package too, unpacked rather than installed (nbo_promtool).
 NBO_DEPLOY_PACKAGES=(unzip)
 
+# Debian's packages for the container image and its test (deploy/,
+# tests/deploy/container_test.sh): podman builds and runs, debootstrap makes
+# the base image where no registry is reachable, podman-compose runs
+# deploy/compose.yaml. podman only recommends the last two: CNI's dnsname
+# plugin lets containers on a network find each other by name, catatonit is
+# the init of the pause image that pods (podman kube play) are built on.
+NBO_CONTAINER_PACKAGES=(podman debootstrap podman-compose
+  golang-github-containernetworking-plugin-dnsname catatonit)
+
 nbo_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # Installs the given packages that are not installed yet, as root or through
@@ -222,4 +231,56 @@ nbo_promtool() {
     dpkg-deb -x "$(ls "$dir"/prometheus_*.deb | head -n 1)" "$dir"
   fi
   export PATH="$dir/usr/bin:$PATH"
+}
+
+# nbo_podman: installs podman (NBO_CONTAINER_PACKAGES) and, on a host where
+# podman's defaults cannot start any container, says what differs in a
+# containers.conf drop-in (/etc/containers/containers.conf.d/50-nbo-host.conf),
+# written once, which every podman command then reads (podman build and
+# podman-compose too). Two such hosts are known:
+# - cgroup v1 with a cgroup v2 hierarchy that has controllers ("hybrid"):
+#   crun refuses it ("cgroups in hybrid mode not supported"); runc runs.
+# - root without CAP_SYS_RESOURCE (some VMs and CI sandboxes): podman asks
+#   for more open files and processes than the host allows, and every
+#   container fails with "setrlimit ... Operation not permitted"; the
+#   drop-in asks for the limits this shell has (processes: at most
+#   pid_max, which podman itself is held to).
+# Needs root; as another user it only installs.
+nbo_podman() {
+  nbo_install_packages "${NBO_CONTAINER_PACKAGES[@]}"
+  [ "$(id -u)" -eq 0 ] || return 0
+  local conf=/etc/containers/containers.conf.d/50-nbo-host.conf
+  [ -f "$conf" ] && return 0
+  local runtime="" ulimits=""
+  if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+    nbo_install_packages runc
+    runtime=runc
+  fi
+  local cap_eff
+  cap_eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  # CAP_SYS_RESOURCE is capability 24.
+  if [ $(( (16#$cap_eff >> 24) & 1 )) -eq 0 ]; then
+    local nproc pid_max
+    nproc=$(ulimit -Hu)
+    pid_max=$(cat /proc/sys/kernel/pid_max)
+    if [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pid_max" ]; then nproc=$pid_max; fi
+    ulimits="\"nofile=$(ulimit -Hn):$(ulimit -Hn)\", \"nproc=$nproc:$nproc\""
+  fi
+  [ -z "$runtime" ] && [ -z "$ulimits" ] && return 0
+  nbo_log "podman: this host needs ${runtime:+runtime $runtime }${ulimits:+explicit ulimits}; writing $conf"
+  mkdir -p "$(dirname "$conf")"
+  {
+    echo "# Written by nbo's tools/lib/common.sh (nbo_podman): what podman's defaults"
+    echo "# cannot do on this host. Delete it to be asked again."
+    if [ -n "$ulimits" ]; then
+      echo "[containers]"
+      echo "# No CAP_SYS_RESOURCE: containers get the limits this host allows."
+      echo "default_ulimits = [$ulimits]"
+    fi
+    if [ -n "$runtime" ]; then
+      echo "[engine]"
+      echo "# cgroup v2 hierarchy with controllers next to cgroup v1: crun refuses it."
+      echo "runtime = \"$runtime\""
+    fi
+  } >"$conf"
 }
