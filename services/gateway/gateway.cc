@@ -166,11 +166,22 @@ class Gateway::Impl {
     http.tls_key_file = options_.tls_key_file;
     http.tls_client_ca_file = options_.tls_client_ca_file;
     NBO_ASSIGN_OR_RETURN(http_, services::HttpServer::Create(std::move(http)));
+    if (!options_.metrics_addr.empty()) {
+      NBO_ASSIGN_OR_RETURN(metrics_http_, StartMetricsListener());
+    }
     return absl::OkStatus();
   }
 
   int port() const { return http_->port(); }
-  bool Shutdown(absl::Duration deadline) { return http_->Shutdown(deadline); }
+  int metrics_port() const {
+    return metrics_http_ == nullptr ? 0 : metrics_http_->port();
+  }
+  bool Shutdown(absl::Duration deadline) {
+    // Probes and scrapes answer while the API drains.
+    const bool drained = http_->Shutdown(deadline);
+    if (metrics_http_ != nullptr) metrics_http_->Shutdown(absl::Seconds(1));
+    return drained;
+  }
 
  private:
   // Everything an answer needs to be finished and counted.
@@ -202,6 +213,41 @@ class Gateway::Impl {
     ctx->route = route_metrics_.at(match.route);
     ctx->extra.emplace_back("Cache-Control", "no-store");
     CallRoute(ctx, match);
+  }
+
+  // The plain-HTTP listener of /healthz, /readyz and /metrics
+  // (GatewayOptions::metrics_addr): one loop, small limits, no TLS.
+  absl::StatusOr<std::unique_ptr<services::HttpServer>> StartMetricsListener() {
+    services::HttpServer::Options http;
+    http.address = options_.metrics_addr;
+    http.handler = [this](std::shared_ptr<HttpExchange> exchange) {
+      HandleMetricsListener(std::move(exchange));
+    };
+    http.error_content_type = kJson;
+    http.threads = 1;
+    http.max_connections = 64;
+    http.max_body_bytes = 0;
+    http.request_timeout = options_.request_timeout;
+    http.idle_timeout = options_.idle_timeout;
+    http.write_timeout = options_.write_timeout;
+    return services::HttpServer::Create(std::move(http));
+  }
+
+  void HandleMetricsListener(std::shared_ptr<HttpExchange> exchange) {
+    auto ctx = std::make_shared<Context>();
+    ctx->exchange = std::move(exchange);
+    ctx->start = absl::Now();
+    ctx->request_id = RequestIdFor(ctx->exchange->request());
+    ctx->extra.emplace_back("X-Request-Id", ctx->request_id);
+    const absl::string_view path = ctx->exchange->request().Path();
+    if ((path == "/healthz" || path == "/readyz" || path == "/metrics") &&
+        HandleFixed(ctx, path)) {
+      return;
+    }
+    ctx->route = fixed_.unmatched;
+    Finish(*ctx, ErrorResponse(404, absl::StatusCode::kNotFound,
+                               "this port serves only GET /healthz, /readyz "
+                               "and /metrics"));
   }
 
   // The gateway's own endpoints. False if `path` is none of them.
@@ -462,6 +508,7 @@ class Gateway::Impl {
   } fixed_;
   std::atomic<int> inflight_{0};
   std::unique_ptr<services::HttpServer> http_;
+  std::unique_ptr<services::HttpServer> metrics_http_;  // null without one
 };
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
@@ -484,6 +531,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
 
 Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Gateway::~Gateway() = default;
+
+int Gateway::metrics_port() const { return impl_->metrics_port(); }
 
 int Gateway::port() const { return impl_->port(); }
 

@@ -70,6 +70,11 @@ struct GatewayOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // "host:port" of a second, plain-HTTP listener that answers only
+  // /healthz, /readyz and /metrics: for kubelet probes and Prometheus, which
+  // present no client certificate to a mutual-TLS listener. Empty: none.
+  // Default: empty.
+  std::string metrics_addr;
 };
 
 class Gateway {
@@ -86,6 +91,8 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   int port() const;
+  // The port of the metrics_addr listener; 0 without one.
+  int metrics_port() const;
 
   // Stops accepting and waits for requests in progress up to `deadline`.
   // Returns whether all were answered.

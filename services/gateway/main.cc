@@ -39,8 +39,12 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA file: HTTPS clients must present a certificate it signed "
           "(mutual TLS)");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "Plain-HTTP listener for /healthz, /readyz and /metrics only, for "
+          "probes and Prometheus when --tls_client_ca makes the main listener "
+          "ask for client certificates; empty: none");
 ABSL_FLAG(std::string, port_file, "",
-          "Write {\"http\":PORT} here once listening");
+          "Write {\"http\":PORT[,\"metrics\":PORT]} here once listening");
 ABSL_FLAG(std::string, static_dir, "",
           "The dashboard's built files, served at /");
 ABSL_FLAG(std::string, json_names, "lower_camel",
@@ -87,6 +91,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(
 absl::StatusOr<nbo::gateway::GatewayOptions> OptionsFromFlags() {
   nbo::gateway::GatewayOptions options;
   options.http_addr = absl::GetFlag(FLAGS_http_addr);
+  options.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
   options.static_dir = absl::GetFlag(FLAGS_static_dir);
   const std::string names = absl::GetFlag(FLAGS_json_names);
   if (names != "lower_camel" && names != "proto") {
@@ -164,10 +169,22 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "nbo-gateway: serving %s on port %d for %s\n",
                absl::GetFlag(FLAGS_tls_cert).empty() ? "HTTP" : "HTTPS",
                gateway->port(), absl::GetFlag(FLAGS_upstream).c_str());
+  const int metrics_port = gateway->metrics_port();
+  if (metrics_port != 0) {
+    std::fprintf(stderr,
+                 "nbo-gateway: /healthz, /readyz and /metrics over HTTP on "
+                 "port %d\n",
+                 metrics_port);
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
     const absl::Status written = nbo::common::WriteFileAtomically(
-        port_file, absl::StrCat("{\"http\":", gateway->port(), "}\n"));
+        port_file,
+        absl::StrCat("{\"http\":", gateway->port(),
+                     metrics_port != 0
+                         ? absl::StrCat(",\"metrics\":", metrics_port)
+                         : "",
+                     "}\n"));
     if (!written.ok()) {
       std::fprintf(stderr, "nbo-gateway: %s\n", written.ToString().c_str());
       return 1;

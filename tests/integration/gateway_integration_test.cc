@@ -966,5 +966,46 @@ TEST_F(GatewayTest, ServesHttpsInFrontOfAPlaintextServer) {
               Not(IsOk()));
 }
 
+// With mutual TLS on the listener, kubelet probes and Prometheus (no client
+// certificate) use --metrics_addr: plain HTTP, /healthz, /readyz and
+// /metrics only.
+TEST_F(GatewayTest, MutualTlsListenerKeepsProbesAndMetricsOnAPlainPort) {
+  ASSERT_NO_FATAL_FAILURE(StartAll(/*with_trainer=*/false));
+  ASSERT_OK_AND_ASSIGN(nbo::testing::TestPki pki,
+                       nbo::testing::MakeTestPki(dir_.Sub("pki")));
+  ASSERT_NO_FATAL_FAILURE(
+      StartGateway({absl::StrCat("--upstream=127.0.0.1:", server_->grpc_port()),
+                    absl::StrCat("--tls_cert=", pki.server_cert),
+                    absl::StrCat("--tls_key=", pki.server_key),
+                    absl::StrCat("--tls_client_ca=", pki.ca_cert),
+                    "--metrics_addr=127.0.0.1:0"}));
+  const int plain = gateway_->metrics_port();
+  ASSERT_GT(plain, 0);
+  EXPECT_EQ(gateway_->CountInLog("/healthz, /readyz and /metrics over HTTP"),
+            1);
+  ASSERT_OK_AND_ASSIGN(HttpAnswer ready, CallPort(plain, "GET", "/readyz"));
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  ASSERT_OK_AND_ASSIGN(HttpAnswer live, CallPort(plain, "GET", "/healthz"));
+  EXPECT_EQ(live.status, 200);
+  ASSERT_OK_AND_ASSIGN(HttpAnswer metrics, CallPort(plain, "GET", "/metrics"));
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("nbo_gateway_requests_total"));
+  // Nothing else is served there, and the API needs a client certificate.
+  ASSERT_OK_AND_ASSIGN(HttpAnswer api, CallPort(plain, "GET", "/v1/models"));
+  EXPECT_EQ(api.status, 404);
+  HttpCallOptions without_certificate;
+  without_certificate.ca_file = pki.ca_cert;
+  EXPECT_THAT(
+      CallPort(gateway_->http_port(), "GET", "/healthz", without_certificate),
+      Not(IsOk()));
+  HttpCallOptions with_certificate = without_certificate;
+  with_certificate.cert_file = pki.client_cert;
+  with_certificate.key_file = pki.client_key;
+  ASSERT_OK_AND_ASSIGN(
+      HttpAnswer secure,
+      CallPort(gateway_->http_port(), "GET", "/healthz", with_certificate));
+  EXPECT_EQ(secure.status, 200);
+}
+
 }  // namespace
 }  // namespace nbo::integration

@@ -52,11 +52,16 @@ std::string ReadFile(const std::string& path) {
 }
 
 // Parses {"grpc":PORT,"metrics":PORT} (or {"grpc":PORT} for a process
-// without metrics); false if the file is not that.
+// without metrics, or nbo-gateway's {"http":PORT[,"metrics":PORT]}); false if
+// the file is not that.
 bool ParsePortFile(const std::string& content, bool with_metrics, int* grpc,
                    int* metrics) {
   if (absl::StartsWith(content, "{\"http\":")) {
-    return std::sscanf(content.c_str(), "{\"http\":%d", grpc) == 1 && *grpc > 0;
+    // nbo-gateway: {"http":PORT}, or {"http":PORT,"metrics":PORT} with
+    // --metrics_addr.
+    return std::sscanf(content.c_str(), "{\"http\":%d,\"metrics\":%d", grpc,
+                       metrics) >= 1 &&
+           *grpc > 0;
   }
   if (!with_metrics) {
     return std::sscanf(content.c_str(), "{\"grpc\":%d", grpc) == 1 && *grpc > 0;
