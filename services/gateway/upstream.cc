@@ -17,6 +17,7 @@ namespace nbo::gateway {
 namespace {
 
 constexpr char kTrainerService[] = "nbo.v1.TrainerService";
+constexpr char kNboService[] = "nbo.v1.NBOService";
 
 grpc::ByteBuffer ToByteBuffer(std::string bytes) {
   grpc::Slice slice(std::move(bytes));
@@ -125,13 +126,18 @@ class NoCall : public UpstreamCall {
 }  // namespace
 
 Upstream::Upstream(std::shared_ptr<grpc::Channel> main,
-                   std::shared_ptr<grpc::Channel> trainer)
-    : main_(std::move(main)), trainer_(std::move(trainer)) {}
+                   std::shared_ptr<grpc::Channel> trainer,
+                   std::shared_ptr<grpc::Channel> serving)
+    : main_(std::move(main)),
+      trainer_(std::move(trainer)),
+      serving_(std::move(serving)) {}
 
 Upstream::~Upstream() = default;
 
 grpc::Channel* Upstream::ChannelFor(const std::string& service) const {
-  return service == kTrainerService ? trainer_.get() : main_.get();
+  if (service == kTrainerService) return trainer_.get();
+  if (service == kNboService && serving_ != nullptr) return serving_.get();
+  return main_.get();
 }
 
 std::shared_ptr<UpstreamCall> Upstream::Unary(
