@@ -182,12 +182,13 @@ class Bootstrap::PeerCopy {
       if (!HasAvailableVersion(model)) continue;
       any = true;
       NBO_RETURN_IF_ERROR(CopyModel(model));
-      ++models_;
+      models_.push_back(model.model_name());
     }
     return any;
   }
 
-  int models() const { return models_; }
+  // The models copied so far.
+  const std::vector<std::string>& models() const { return models_; }
   int versions() const { return versions_; }
   uint64_t bytes() const { return bytes_; }
 
@@ -326,7 +327,7 @@ class Bootstrap::PeerCopy {
   const BootstrapTarget& local_;
   const Peer& peer_;
   const std::unique_ptr<nbo::v1::ModelService::Stub> stub_;
-  int models_ = 0;
+  std::vector<std::string> models_;
   int versions_ = 0;
   uint64_t bytes_ = 0;
 };
@@ -353,6 +354,15 @@ absl::StatusOr<std::unique_ptr<Bootstrap>> Bootstrap::Create(
     return absl::InvalidArgumentError(
         "--bootstrap_cert and --bootstrap_key go together: set both or "
         "neither");
+  }
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{
+                                       "--bootstrap_ca", options.ca_file},
+                                   {"--bootstrap_cert", options.cert_file},
+                                   {"--bootstrap_key", options.key_file}}) {
+    if (!path.empty() && !std::ifstream(path).good()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": cannot read '", path, "'"));
+    }
   }
   std::string token;
   if (!options.token_file.empty()) {
@@ -453,7 +463,7 @@ absl::StatusOr<bool> Bootstrap::RunRound(const BootstrapTarget& local,
     PeerCopy copy(*this, local, peer, nbo::v1::ModelService::NewStub(*channel));
     absl::StatusOr<bool> copied = copy.Run();
     NBO_RETURN_IF_ERROR(Stopped());
-    report->models += copy.models();
+    report->models += static_cast<int>(copy.models().size());
     report->versions += copy.versions();
     report->bytes += copy.bytes();
     if (copied.ok() && *copied) {
@@ -461,7 +471,8 @@ absl::StatusOr<bool> Bootstrap::RunRound(const BootstrapTarget& local,
       report->peer = peer.address;
       report->summary = absl::StrCat(
           "copied ", report->versions, " versions (", report->bytes,
-          " bytes) of ", report->models, " models from ", peer.address,
+          " bytes) of model ", absl::StrJoin(copy.models(), ", "), " from ",
+          peer.address,
           " with their labels, traffic split, catalog and levers");
       return true;
     }

@@ -127,10 +127,11 @@ struct BootstrapTarget {
 class Bootstrap {
  public:
   // Checks the options and reads the token file. INVALID_ARGUMENT naming
-  // the flag (bootstrap_from, bootstrap_timeout, bootstrap_token_file,
-  // bootstrap_cert/bootstrap_key) for a malformed peer, a non-positive
-  // duration, a token file that cannot be read or is empty, or one of
-  // cert_file/key_file without the other.
+  // the flag (--bootstrap_from, --bootstrap_timeout, --bootstrap_token_file,
+  // --bootstrap_ca, --bootstrap_cert, --bootstrap_key) for a malformed peer,
+  // a non-positive duration, a token file that cannot be read or is empty,
+  // a TLS file that cannot be read, or one of cert_file/key_file without
+  // the other.
   static absl::StatusOr<std::unique_ptr<Bootstrap>> Create(
       BootstrapOptions options);
 

@@ -7,6 +7,7 @@
 
 #include "services/nbo_server/bootstrap.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -187,7 +188,8 @@ TEST_F(BootstrapTest, CopiesVersionsLabelsSplitCatalogAndLeversFromAPeer) {
   EXPECT_EQ(report.models, 1);
   EXPECT_EQ(report.versions, 3);
   EXPECT_GT(report.bytes, 3u * 10 * 4 * sizeof(float));
-  EXPECT_THAT(report.summary, HasSubstr("copied 3 versions"));
+  EXPECT_THAT(report.summary, HasSubstr("copied 3 versions ("));
+  EXPECT_THAT(report.summary, HasSubstr(") of model nbo from "));
 
   ASSERT_OK_AND_ASSIGN(nbo::v1::ModelStatus local,
                        manager_->GetModelStatus("nbo"));
@@ -278,31 +280,33 @@ TEST_F(BootstrapTest, BadOptionsNameTheirFlag) {
                          HasSubstr("--bootstrap_from: target '")))
         << bad;
   }
-  BootstrapOptions no_file = Options({"127.0.0.1:5"}, "");
-  no_file.token_file = dir_.Sub("missing");
-  EXPECT_THAT(Bootstrap::Create(no_file).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--bootstrap_token_file: cannot read")));
-  BootstrapOptions empty_file = Options({"127.0.0.1:5"}, "");
-  empty_file.token_file = dir_.Sub("empty");
-  ASSERT_THAT(common::WriteFileAtomically(empty_file.token_file, " \n"),
-              IsOk());
-  EXPECT_THAT(Bootstrap::Create(empty_file).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("holds no token")));
-  BootstrapOptions zero = Options({"127.0.0.1:5"}, "");
-  zero.timeout = absl::ZeroDuration();
-  EXPECT_THAT(Bootstrap::Create(zero).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--bootstrap_timeout")));
-  BootstrapOptions half_tls = Options({"127.0.0.1:5"}, "");
-  half_tls.cert_file = dir_.Sub("cert.pem");
-  EXPECT_THAT(Bootstrap::Create(half_tls).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--bootstrap_key")));
+  ASSERT_THAT(common::WriteFileAtomically(dir_.Sub("empty"), " \n"), IsOk());
+  const struct {
+    std::function<void(BootstrapOptions*)> spoil;
+    std::string message;
+  } cases[] = {
+      {[&](BootstrapOptions* o) { o->token_file = dir_.Sub("missing"); },
+       "--bootstrap_token_file: cannot read"},
+      {[&](BootstrapOptions* o) { o->token_file = dir_.Sub("empty"); },
+       "--bootstrap_token_file: '" + dir_.Sub("empty") + "' holds no token"},
+      {[](BootstrapOptions* o) { o->timeout = absl::ZeroDuration(); },
+       "--bootstrap_timeout"},
+      {[&](BootstrapOptions* o) { o->ca_file = dir_.Sub("missing-ca.pem"); },
+       "--bootstrap_ca: cannot read"},
+      {[&](BootstrapOptions* o) { o->cert_file = dir_.Sub("cert.pem"); },
+       "--bootstrap_cert and --bootstrap_key go together"},
+  };
+  for (const auto& c : cases) {
+    BootstrapOptions options = Options({"127.0.0.1:5"}, "");
+    c.spoil(&options);
+    EXPECT_THAT(
+        Bootstrap::Create(options).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+  }
 }
 
-// The health of `channel`'s server for "", once it differs from `not`.
+// The health of `channel`'s server for "", once it is no longer
+// `not_status` (or the watch ended).
 HealthCheckResponse::ServingStatus WaitForHealthOtherThan(
     grpc::Channel* channel, HealthCheckResponse::ServingStatus not_status) {
   auto health = grpc::health::v1::Health::NewStub(channel->shared_from_this());
