@@ -136,7 +136,15 @@ Upstream::~Upstream() = default;
 
 grpc::Channel* Upstream::ChannelFor(const std::string& service) const {
   if (service == kTrainerService) return trainer_.get();
-  if (service == kNboService && serving_ != nullptr) return serving_.get();
+  // Only while the serving channel has a SERVING replica to send to. With
+  // none (the only replica draining, none with a model yet, or not known
+  // yet: the channel connects on first use), any replica's own answer is
+  // better than failing at once: a draining one still serves, an empty one
+  // says why it cannot.
+  if (service == kNboService && serving_ != nullptr &&
+      serving_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
+    return serving_.get();
+  }
   return main_.get();
 }
 

@@ -47,7 +47,8 @@ class Upstream {
  public:
   // `main` and `trainer` are channels; `trainer` may be null (TrainerService
   // then answers UNAVAILABLE saying how to configure it). NBOService calls
-  // go over `serving`, or over `main` when it is null.
+  // go over `serving` while it has a SERVING replica to send them to (gRPC's
+  // READY), else over `main`.
   Upstream(std::shared_ptr<grpc::Channel> main,
            std::shared_ptr<grpc::Channel> trainer,
            std::shared_ptr<grpc::Channel> serving = nullptr);

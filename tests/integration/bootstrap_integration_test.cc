@@ -347,6 +347,51 @@ TEST_F(BootstrapIntegrationTest,
   EXPECT_GT(load.ok(), 300);
 }
 
+// With no replica SERVING the gateway still asks one: an empty server says
+// why it has no offers, and the only replica keeps answering while it
+// drains (SIGTERM, --drain=3s), as it did before health checking.
+TEST_F(BootstrapIntegrationTest, ALoneReplicaIsStillAskedWhenNotServing) {
+  std::vector<std::string> flags = ServerFlags();
+  flags.push_back("--drain=3s");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> server,
+                       ServerProcess::Start(dir_.Sub("alone"), flags));
+  ServerProcess::Options gateway_options;
+  gateway_options.http = true;
+  gateway_options.data_dir = dir_.Sub("alone-gateway");
+  gateway_options.extra_flags = {
+      absl::StrCat("--upstream=dns:///", server->grpc_target())};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServerProcess> gateway,
+                       ServerProcess::Start(gateway_options));
+  services::HttpCallOptions options;
+  options.timeout = absl::Seconds(30);
+  options.headers.emplace_back("Authorization",
+                               absl::StrCat("Bearer ", kToken));
+  const std::string address = absl::StrCat("127.0.0.1:", gateway->http_port());
+  const std::string offers = "/v1/customers/C0000001/offers";
+  ASSERT_OK_AND_ASSIGN(services::HttpAnswer empty,
+                       services::HttpCall(address, "GET", offers, options));
+  EXPECT_EQ(empty.status, 503);
+  EXPECT_THAT(empty.body, HasSubstr("no model version is available yet"));
+
+  auto models = nbo::v1::ModelService::NewStub(AdminChannel(*server));
+  ASSERT_THAT(Publish(*models, Model(1).Messages()).status(), IsOk());
+  ASSERT_OK_AND_ASSIGN(services::HttpAnswer served,
+                       services::HttpCall(address, "GET", offers, options));
+  EXPECT_EQ(served.status, 200) << served.body;
+  ASSERT_THAT(server->Terminate(), IsOk());
+  // Well within the 3 s drain: every answer is still an offer.
+  const absl::Time until = absl::Now() + absl::Seconds(1);
+  int answered = 0;
+  while (absl::Now() < until) {
+    ASSERT_OK_AND_ASSIGN(services::HttpAnswer draining,
+                         services::HttpCall(address, "GET", offers, options));
+    ASSERT_EQ(draining.status, 200)
+        << "after " << answered << ": " << draining.body;
+    ++answered;
+  }
+  EXPECT_GT(answered, 10);
+}
+
 // Bad values of the bootstrap flags stop the server at start, naming the
 // flag.
 TEST_F(BootstrapIntegrationTest, BadBootstrapFlagsStopTheServerNamingThem) {
