@@ -24,6 +24,7 @@
 #include "lib/common/status_macros.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "lib/testing/test_pki.h"
 #include "nbo/v1/model_service.grpc.pb.h"
 #include "nbo/v1/nbo_service.grpc.pb.h"
 #include "services/common/client_channel.h"
@@ -48,10 +49,12 @@ constexpr char kAdminToken[] = "peer-admin-token";
 constexpr char kReaderToken[] = "peer-reader-token";
 
 // A peer: an NboServer whose tokens are kAdminToken (admin) and
-// kReaderToken (read), and an admin channel to it.
+// kReaderToken (read), and an admin channel to it; with `pki`, it serves
+// mutual TLS only.
 class Peer {
  public:
-  explicit Peer(const std::string& name) {
+  explicit Peer(const std::string& name,
+                const nbo::testing::TestPki* pki = nullptr) {
     EXPECT_THAT(common::WriteFileAtomically(
                     dir_.Sub("tokens"),
                     auth::TokenFileLine("admin", "admin", kAdminToken) +
@@ -60,11 +63,17 @@ class Peer {
     NboServer::Options options;
     options.tokens_file = dir_.Sub("tokens");
     options.audit = [](const std::string&) {};
+    services::ClientOptions client;
+    if (pki != nullptr) {
+      options.tls = {pki->server_cert, pki->server_key, pki->ca_cert};
+      client.ca_file = pki->ca_cert;
+      client.cert_file = pki->client_cert;
+      client.key_file = pki->client_key;
+    }
     auto server = testing::StartTestServer(options, dir_);
     EXPECT_THAT(server.status(), IsOk()) << name;
     if (!server.ok()) return;
     server_ = *std::move(server);
-    services::ClientOptions client;
     client.target = address();
     client.bearer_token = kAdminToken;
     channel_ = *services::MakeChannel(client);
@@ -74,6 +83,7 @@ class Peer {
   std::string address() const {
     return absl::StrCat("127.0.0.1:", server_->grpc_port());
   }
+  int port() const { return server_->grpc_port(); }
   nbo::v1::ModelService::Stub& models() { return *models_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
@@ -214,6 +224,26 @@ TEST_F(BootstrapTest, CopiesVersionsLabelsSplitCatalogAndLeversFromAPeer) {
   ASSERT_NE(catalog->Find("P03"), nullptr);
   EXPECT_EQ(catalog->Find("P03")->business_value(), 3);
   EXPECT_THAT(catalog->record.levers(), ElementsAre(Pair("P02", 2.5)));
+}
+
+// Over mutual TLS, each address of a dns:/// target is checked against the
+// name: the test certificate names "localhost".
+TEST_F(BootstrapTest, CopiesOverMutualTlsCheckingThePeerAgainstItsName) {
+  ASSERT_OK_AND_ASSIGN(nbo::testing::TestPki pki,
+                       nbo::testing::MakeTestPki(dir_.Sub("pki")));
+  Peer peer("tls peer", &pki);
+  ASSERT_NO_FATAL_FAILURE(peer.PublishThreeVersionsWithRouting());
+  const std::string target = absl::StrCat("dns:///localhost:", peer.port());
+  BootstrapOptions no_certificate = Options({target});
+  no_certificate.ca_file = pki.ca_cert;
+  EXPECT_THAT(Run(no_certificate), StatusIs(absl::StatusCode::kUnavailable));
+  BootstrapOptions tls = Options({target});
+  tls.ca_file = pki.ca_cert;
+  tls.cert_file = pki.client_cert;
+  tls.key_file = pki.client_key;
+  ASSERT_OK_AND_ASSIGN(BootstrapReport report, Run(tls));
+  EXPECT_EQ(report.outcome, BootstrapReport::Outcome::kCopied);
+  EXPECT_EQ(report.versions, 3);
 }
 
 TEST_F(BootstrapTest, LocalVersionsSkipThePeers) {
