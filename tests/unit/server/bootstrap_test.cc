@@ -191,8 +191,12 @@ std::vector<std::pair<int64_t, nbo::v1::VersionState>> States(
 TEST_F(BootstrapTest, CopiesVersionsLabelsSplitCatalogAndLeversFromAPeer) {
   Peer peer("peer");
   ASSERT_NO_FATAL_FAILURE(peer.PublishThreeVersionsWithRouting());
-  ASSERT_OK_AND_ASSIGN(BootstrapReport report,
-                       Run(Options({"127.0.0.1:1", peer.address()})));
+  // Port 1 has no server: the next peer is tried. The peer is named by
+  // DNS, plaintext: its address is what is dialled.
+  ASSERT_OK_AND_ASSIGN(
+      BootstrapReport report,
+      Run(Options(
+          {"127.0.0.1:1", absl::StrCat("dns:///localhost:", peer.port())})));
   EXPECT_EQ(report.outcome, BootstrapReport::Outcome::kCopied);
   EXPECT_EQ(report.peer, peer.address());
   EXPECT_EQ(report.models, 1);
