@@ -48,7 +48,8 @@ class Upstream {
   // `main` and `trainer` are channels; `trainer` may be null (TrainerService
   // then answers UNAVAILABLE saying how to configure it). NBOService calls
   // go over `serving` while it has a SERVING replica to send them to (gRPC's
-  // READY), else over `main`.
+  // READY), else over `main`; a unary one that `serving` fails UNAVAILABLE
+  // once it is no longer READY is sent again over `main`.
   Upstream(std::shared_ptr<grpc::Channel> main,
            std::shared_ptr<grpc::Channel> trainer,
            std::shared_ptr<grpc::Channel> serving = nullptr);
