@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -70,6 +73,41 @@ class BearerTokenInterceptorFactory
  private:
   const std::string value_;
 };
+
+// The channel's service config: the retry policy of retry_unavailable's
+// methods and health checking, as gRPC's JSON (doc/service_config.md).
+// INVALID_ARGUMENT for a malformed method name.
+absl::StatusOr<std::string> ServiceConfig(const ClientOptions& options) {
+  std::vector<std::string> names;
+  for (const std::string& method : options.retry_unavailable) {
+    const std::vector<std::string> parts = absl::StrSplit(method, '/');
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty() ||
+        absl::StrContains(method, '"') || absl::StrContains(method, '\\')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "retry_unavailable: '", method, "' is not package.Service/Method"));
+    }
+    names.push_back(absl::StrCat("{\"service\":\"", parts[0],
+                                 "\",\"method\":\"", parts[1], "\"}"));
+  }
+  std::vector<std::string> fields;
+  if (!names.empty()) {
+    fields.push_back(absl::StrCat(
+        "\"methodConfig\":[{\"name\":[", absl::StrJoin(names, ","),
+        "],\"retryPolicy\":{\"maxAttempts\":", kRetryAttempts,
+        ",\"initialBackoff\":\"", absl::ToDoubleSeconds(kRetryBackoff),
+        "s\",\"maxBackoff\":\"1s\",\"backoffMultiplier\":2,"
+        "\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}]"));
+    // Retries stop while more than half of 100 tokens are spent (each
+    // failure costs 1, each success gives 0.1 back).
+    fields.push_back(
+        "\"retryThrottling\":{\"maxTokens\":100,\"tokenRatio\":0.1}");
+  }
+  if (options.health_checked) {
+    fields.push_back("\"healthCheckConfig\":{\"serviceName\":\"\"}");
+  }
+  if (fields.empty()) return std::string();
+  return absl::StrCat("{", absl::StrJoin(fields, ","), "}");
+}
 
 absl::Status ValidateOptions(const ClientOptions& options) {
   if (options.target.empty()) {
@@ -151,6 +189,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   }
   if (!options.connection_key.empty()) {
     args.SetString(kConnectionKeyArg, options.connection_key);
+  }
+  NBO_ASSIGN_OR_RETURN(std::string service_config, ServiceConfig(options));
+  if (!service_config.empty()) {
+    args.SetServiceConfigJSON(service_config);
+    // Ours, not one from a DNS TXT record.
+    args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
   }
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>

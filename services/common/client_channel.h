@@ -16,8 +16,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 
@@ -64,7 +66,32 @@ struct ClientOptions {
   // it measures.
   // Default: "" (share).
   std::string connection_key;
+
+  // gRPC's client-side health checking: round robin sends calls only to
+  // the servers whose gRPC health (service "", what a readiness probe asks)
+  // is SERVING, as each server's Health/Watch stream reports it, so a
+  // draining or bootstrapping replica gets no new calls. A server without
+  // the health service counts as healthy. Only for channels that need a
+  // serving model: a server without one is NOT_SERVING, so a publish to it
+  // over such a channel would find no server.
+  // Default: false.
+  bool health_checked = false;
+
+  // Methods whose calls are tried again when they fail UNAVAILABLE before
+  // any answer arrived (the server was gone, or went away mid-call): up to
+  // kRetryAttempts attempts in all, kRetryBackoff apart and doubling, each
+  // picked anew by round robin, so on another server when there is one.
+  // Each entry is "package.Service/Method". Only for methods that are safe
+  // to run twice; retries are throttled when most calls fail (gRPC's
+  // retryThrottling), so a dead cluster is not hammered.
+  // Default: none.
+  std::vector<std::string> retry_unavailable;
 };
+
+// Attempts of a call named in ClientOptions::retry_unavailable, the first
+// included, and the wait before the first retry.
+inline constexpr int kRetryAttempts = 3;
+inline constexpr absl::Duration kRetryBackoff = absl::Milliseconds(50);
 
 // Returns a channel to options.target. It connects lazily: a server that is
 // down shows as UNAVAILABLE on the first call, not here.
@@ -79,9 +106,10 @@ struct ClientOptions {
 // long-running client without a restart.
 //
 // INVALID_ARGUMENT for an empty target, for one of cert_file/key_file without
-// the other, for authority_override on a plaintext channel, and for a file
+// the other, for authority_override on a plaintext channel, for a file
 // that cannot be read or parsed or a key that does not match its
-// certificate (the message names the file).
+// certificate (the message names the file), and for a retry_unavailable
+// entry that is not "package.Service/Method".
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options);
 

@@ -18,6 +18,7 @@ void PrepareContext(const StreamCallOptions& options,
     context->set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
   }
   AddBearerToken(options.bearer_token, context);
+  if (options.on_context) options.on_context(context);
 }
 
 }  // namespace

@@ -39,6 +39,13 @@ struct StreamCallOptions {
   // stubs whose channel carries no token (see ClientOptions::bearer_token).
   // Default: "".
   std::string bearer_token;
+
+  // Called with the call's context as the call starts, on the calling
+  // thread, for a caller that may have to cancel the call from another
+  // thread (ClientContext::TryCancel is thread-safe): the context lives
+  // until the call's function (ExportModel, or the PublishStream) is done.
+  // Default: none.
+  std::function<void(grpc::ClientContext*)> on_context;
 };
 
 // One ModelService.PublishModel call, written message by message, so that a

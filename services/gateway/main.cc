@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -78,13 +79,30 @@ ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
 
 namespace {
 
+// NBOService's reads: safe to run again on another replica. A Recommend
+// retried after its first server died mid-call may have been logged there
+// as well (docs/operations.md, "Failover").
+constexpr const char* kRetriedReads[] = {
+    "nbo.v1.NBOService/Recommend", "nbo.v1.NBOService/BatchRecommend",
+    "nbo.v1.NBOService/SimilarProducts", "nbo.v1.NBOService/GetCustomer",
+    "nbo.v1.NBOService/ListCustomers"};
+
+// A channel to `target`. A `serving` one balances over the replicas whose
+// health is SERVING and retries NBOService's reads that fail UNAVAILABLE,
+// so that a replica that dies, drains or is still bootstrapping costs no
+// request.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(
-    const std::string& target) {
+    const std::string& target, bool serving = false) {
   nbo::services::ClientOptions options;
   options.target = target;
   options.ca_file = absl::GetFlag(FLAGS_upstream_ca);
   options.cert_file = absl::GetFlag(FLAGS_upstream_cert);
   options.key_file = absl::GetFlag(FLAGS_upstream_key);
+  if (serving) {
+    options.health_checked = true;
+    options.retry_unavailable.assign(std::begin(kRetriedReads),
+                                     std::end(kRetriedReads));
+  }
   return nbo::services::MakeChannel(options);
 }
 
@@ -128,19 +146,22 @@ std::unique_ptr<nbo::gateway::Gateway> StartGateway() {
   absl::StatusOr<nbo::gateway::GatewayOptions> options = OptionsFromFlags();
   absl::StatusOr<std::shared_ptr<grpc::Channel>> main_channel =
       Channel(absl::GetFlag(FLAGS_upstream));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> serving_channel =
+      Channel(absl::GetFlag(FLAGS_upstream), /*serving=*/true);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> trainer_channel = nullptr;
   if (!absl::GetFlag(FLAGS_trainer_upstream).empty()) {
     trainer_channel = Channel(absl::GetFlag(FLAGS_trainer_upstream));
   }
   for (const absl::Status& s :
-       {options.status(), main_channel.status(), trainer_channel.status()}) {
+       {options.status(), main_channel.status(), serving_channel.status(),
+        trainer_channel.status()}) {
     if (!s.ok()) {
       std::fprintf(stderr, "nbo-gateway: %s\n", s.ToString().c_str());
       return nullptr;
     }
   }
-  auto upstream =
-      std::make_shared<nbo::gateway::Upstream>(*main_channel, *trainer_channel);
+  auto upstream = std::make_shared<nbo::gateway::Upstream>(
+      *main_channel, *trainer_channel, *serving_channel);
   absl::StatusOr<std::unique_ptr<nbo::gateway::Gateway>> gateway =
       nbo::gateway::Gateway::Create(*options, std::move(upstream));
   if (!gateway.ok()) {

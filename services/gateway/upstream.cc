@@ -2,10 +2,12 @@
 
 #include "services/gateway/upstream.h"
 
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -17,6 +19,7 @@ namespace nbo::gateway {
 namespace {
 
 constexpr char kTrainerService[] = "nbo.v1.TrainerService";
+constexpr char kNboService[] = "nbo.v1.NBOService";
 
 grpc::ByteBuffer ToByteBuffer(std::string bytes) {
   grpc::Slice slice(std::move(bytes));
@@ -50,13 +53,81 @@ absl::Status NotConfigured(const std::string& service) {
                    "--trainer_upstream=dns:///HOST:PORT"));
 }
 
-class UnaryCall : public UpstreamCall {
+// A unary call, sent over one channel and, when that one had no server to
+// send it to, once more over `fallback`: the serving channel's view of
+// health can turn from READY to none between ChannelFor and the pick (the
+// last SERVING replica starts draining), and the plain channel still reaches
+// a replica that answers. Owns itself until `done` has run.
+class UnaryCall : public UpstreamCall,
+                  public std::enable_shared_from_this<UnaryCall> {
  public:
-  void Cancel() override { context.TryCancel(); }
+  UnaryCall(std::string grpc_path, std::string request, CallOptions options,
+            std::function<void(absl::Status, std::string)> done)
+      : grpc_path_(std::move(grpc_path)),
+        request_(std::move(request)),
+        options_(std::move(options)),
+        done_(std::move(done)) {}
 
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;
-  grpc::ByteBuffer response;
+  // Sends the call over `channel`; over `fallback` (which may be null) as
+  // well if it fails UNAVAILABLE while `channel` is not READY.
+  void Start(grpc::Channel* channel, grpc::Channel* fallback) {
+    channel_ = channel;
+    fallback_ = fallback;
+    Send(channel, &first_);
+  }
+
+  void Cancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (current_ != nullptr) current_->context.TryCancel();
+  }
+
+ private:
+  // One attempt's context and buffers; each lives as long as the call.
+  struct Attempt {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+  };
+
+  void Send(grpc::Channel* channel, Attempt* attempt) {
+    Prepare(options_, &attempt->context);
+    attempt->request = ToByteBuffer(request_);
+    {
+      absl::MutexLock lock(&mu_);
+      current_ = attempt;
+      if (cancelled_) attempt->context.TryCancel();
+    }
+    grpc::GenericStub stub(channel->shared_from_this());
+    stub.UnaryCall(&attempt->context, grpc_path_, grpc::StubOptions(),
+                   &attempt->request, &attempt->response,
+                   [self = shared_from_this(), attempt](grpc::Status status) {
+                     self->OnDone(attempt, status);
+                   });
+  }
+
+  void OnDone(Attempt* attempt, const grpc::Status& status) {
+    if (attempt == &first_ && fallback_ != nullptr &&
+        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+      Send(fallback_, &second_);
+      return;
+    }
+    absl::Status s = services::FromGrpcStatus(status);
+    done_(s, s.ok() ? ToString(attempt->response) : std::string());
+  }
+
+  const std::string grpc_path_;
+  const std::string request_;
+  const CallOptions options_;
+  const std::function<void(absl::Status, std::string)> done_;
+  grpc::Channel* channel_ = nullptr;
+  grpc::Channel* fallback_ = nullptr;
+  Attempt first_;
+  Attempt second_;
+  absl::Mutex mu_;
+  Attempt* current_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // A server stream over the generic bidi call: writes the one request, then
@@ -125,13 +196,26 @@ class NoCall : public UpstreamCall {
 }  // namespace
 
 Upstream::Upstream(std::shared_ptr<grpc::Channel> main,
-                   std::shared_ptr<grpc::Channel> trainer)
-    : main_(std::move(main)), trainer_(std::move(trainer)) {}
+                   std::shared_ptr<grpc::Channel> trainer,
+                   std::shared_ptr<grpc::Channel> serving)
+    : main_(std::move(main)),
+      trainer_(std::move(trainer)),
+      serving_(std::move(serving)) {}
 
 Upstream::~Upstream() = default;
 
 grpc::Channel* Upstream::ChannelFor(const std::string& service) const {
-  return service == kTrainerService ? trainer_.get() : main_.get();
+  if (service == kTrainerService) return trainer_.get();
+  // Only while the serving channel has a SERVING replica to send to. With
+  // none (the only replica draining, none with a model yet, or not known
+  // yet: the channel connects on first use), any replica's own answer is
+  // better than failing at once: a draining one still serves, an empty one
+  // says why it cannot.
+  if (service == kNboService && serving_ != nullptr &&
+      serving_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
+    return serving_.get();
+  }
+  return main_.get();
 }
 
 std::shared_ptr<UpstreamCall> Upstream::Unary(
@@ -143,16 +227,9 @@ std::shared_ptr<UpstreamCall> Upstream::Unary(
     done(NotConfigured(service), std::string());
     return std::make_shared<NoCall>();
   }
-  auto call = std::make_shared<UnaryCall>();
-  Prepare(options, &call->context);
-  call->request = ToByteBuffer(std::move(request));
-  grpc::GenericStub stub(channel->shared_from_this());
-  stub.UnaryCall(&call->context, grpc_path, grpc::StubOptions(), &call->request,
-                 &call->response,
-                 [call, done = std::move(done)](grpc::Status status) {
-                   absl::Status s = services::FromGrpcStatus(status);
-                   done(s, s.ok() ? ToString(call->response) : std::string());
-                 });
+  auto call = std::make_shared<UnaryCall>(grpc_path, std::move(request),
+                                          options, std::move(done));
+  call->Start(channel, channel == serving_.get() ? main_.get() : nullptr);
   return call;
 }
 

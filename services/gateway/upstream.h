@@ -4,7 +4,9 @@
 // serialized bytes through grpc::GenericStub, so no stub per service is
 // needed. NBOService, ModelService and IngestService go to the main
 // upstream (every nbo-server replica the name resolves to, round robin);
-// TrainerService to the trainer upstream, if one is configured.
+// TrainerService to the trainer upstream, if one is configured. NBOService
+// may have a channel of its own to the same servers, one that balances over
+// the SERVING replicas only and retries its reads (see main.cc).
 //
 // Thread-safe. Calls complete on gRPC's threads; an UpstreamCall may be
 // cancelled from any thread.
@@ -44,9 +46,13 @@ class UpstreamCall {
 class Upstream {
  public:
   // `main` and `trainer` are channels; `trainer` may be null (TrainerService
-  // then answers UNAVAILABLE saying how to configure it).
+  // then answers UNAVAILABLE saying how to configure it). NBOService calls
+  // go over `serving` while it has a SERVING replica to send them to (gRPC's
+  // READY), else over `main`; a unary one that `serving` fails UNAVAILABLE
+  // once it is no longer READY is sent again over `main`.
   Upstream(std::shared_ptr<grpc::Channel> main,
-           std::shared_ptr<grpc::Channel> trainer);
+           std::shared_ptr<grpc::Channel> trainer,
+           std::shared_ptr<grpc::Channel> serving = nullptr);
 
   // Calls the unary method `grpc_path` ("/nbo.v1.NBOService/Recommend") of
   // `service` ("nbo.v1.NBOService"). `done` gets the status and, if OK, the
@@ -83,6 +89,7 @@ class Upstream {
 
   std::shared_ptr<grpc::Channel> main_;
   std::shared_ptr<grpc::Channel> trainer_;
+  std::shared_ptr<grpc::Channel> serving_;
 };
 
 }  // namespace nbo::gateway

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -106,6 +107,23 @@ ABSL_FLAG(absl::Duration, storage_check_interval,
           kDefaults.storage_check_interval,
           "How often to check that the stores take writes (and to try to "
           "make them again after a full disk)");
+ABSL_FLAG(std::vector<std::string>, bootstrap_from, {},
+          "When the data dir holds no version: copy the serving versions, "
+          "their labels, the traffic split and the catalog from a peer "
+          "before reporting SERVING. dns:///NAME:PORT (every address NAME "
+          "resolves to, tried in turn) or HOST:PORT[,HOST:PORT...]");
+ABSL_FLAG(absl::Duration, bootstrap_timeout, kDefaults.bootstrap.timeout,
+          "How long to keep looking for a peer to copy from; then the "
+          "server starts empty with a warning (NOT_SERVING until a publish)");
+ABSL_FLAG(std::string, bootstrap_token_file, "",
+          "File holding the raw bearer token (role admin) for the peers' "
+          "ExportModel, e.g. a mounted Kubernetes Secret; never logged");
+ABSL_FLAG(std::string, bootstrap_ca, "",
+          "PEM CA file: reach the peers over TLS, verified against it");
+ABSL_FLAG(std::string, bootstrap_cert, "",
+          "PEM client certificate for mutual TLS to the peers");
+ABSL_FLAG(std::string, bootstrap_key, "",
+          "PEM private key of --bootstrap_cert");
 ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
           "On SIGTERM: time to report NOT_SERVING while still serving");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
@@ -182,6 +200,12 @@ int main(int argc, char** argv) {
   options.transaction_retention = absl::GetFlag(FLAGS_transaction_retention);
   options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
   options.storage_check_interval = absl::GetFlag(FLAGS_storage_check_interval);
+  options.bootstrap.peers = absl::GetFlag(FLAGS_bootstrap_from);
+  options.bootstrap.timeout = absl::GetFlag(FLAGS_bootstrap_timeout);
+  options.bootstrap.token_file = absl::GetFlag(FLAGS_bootstrap_token_file);
+  options.bootstrap.ca_file = absl::GetFlag(FLAGS_bootstrap_ca);
+  options.bootstrap.cert_file = absl::GetFlag(FLAGS_bootstrap_cert);
+  options.bootstrap.key_file = absl::GetFlag(FLAGS_bootstrap_key);
 
   auto server = nbo::server::NboServer::Start(options);
   if (!server.ok()) {

@@ -9,6 +9,7 @@
 #include "lib/serving/catalog_registry.h"
 #include "lib/serving/model_manager.h"
 #include "lib/serving/publish_session.h"
+#include "lib/serving/version_publish.h"
 #include "lib/store/model_store.h"
 #include "nbo/v1/model_service.pb.h"
 #include "services/nbo_server/client_stream_reactor.h"
@@ -17,12 +18,12 @@
 
 namespace nbo::server {
 
-// One ModelService.PublishModel call: the RPC edge of serving::PublishSession
+// One ModelService.PublishModel call: the RPC edge of serving::VersionPublish
 // (the catalog's rules checked with the header, the catalog applied before
-// the commit). It holds one of the server's publish permits while it lives;
-// when it is dropped without a commit (a bad or corrupt message, a client
-// cancel, the idle timeout) the partial version is deleted and its number is
-// free again before the client is answered.
+// the commit), with the call's metrics. It holds one of the server's publish
+// permits while it lives; when it is dropped without a commit (a bad or corrupt
+// message, a client cancel, the idle timeout) the partial version is deleted
+// and its number is free again before the client is answered.
 //
 // Not thread-safe: its ClientStreamReactor drives it from one thread. The
 // pointers are not owned and must outlive it.
@@ -34,11 +35,10 @@ class PublishStream final
                 const serving::PublishLimits& limits,
                 std::unique_ptr<ConcurrencyLimit::Permit> permit);
 
-  // PublishSession::Add's codes, and INVALID_ARGUMENT for a catalog product
-  // whose rules are malformed.
+  // VersionPublish::Add's codes.
   absl::Status Apply(const nbo::v1::PublishModelRequest& message,
                      int64_t index) override;
-  // Applies the catalog, then PublishSession::Finish.
+  // VersionPublish::Finish.
   absl::StatusOr<grpc::ByteBuffer> OnEnd(int64_t messages) override;
   // Deletes the partial version; `why` saying nothing was published. An
   // idle timeout (ABORTED) names --publish_idle_timeout.
@@ -46,14 +46,10 @@ class PublishStream final
   void OnFinish(const grpc::Status& status) override;
 
  private:
-  serving::ModelManager* const manager_;
-  serving::CatalogRegistry* const catalogs_;
   ServerMetrics* const metrics_;
   CallRecorder call_;
   const std::unique_ptr<ConcurrencyLimit::Permit> permit_;
-  // Reset to drop the partial version at once.
-  std::unique_ptr<serving::PublishSession> session_;
-  nbo::v1::PublishHeader header_;
+  serving::VersionPublish publish_;
   int64_t messages_ = 0;
   uint64_t bytes_recorded_ = 0;
 };

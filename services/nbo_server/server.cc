@@ -82,6 +82,10 @@ absl::Status ValidateOptions(const NboServer::Options& o) {
 absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   NBO_RETURN_IF_ERROR(ValidateOptions(options));
   std::unique_ptr<NboServer> s(new NboServer());
+  if (!options.bootstrap.peers.empty()) {
+    NBO_ASSIGN_OR_RETURN(s->bootstrap_, Bootstrap::Create(options.bootstrap));
+    s->bootstrapping_ = true;
+  }
   s->options_ = std::move(options);
   const Options& o = s->options_;
   s->metrics_ = std::make_unique<ServerMetrics>();
@@ -166,6 +170,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   model_options.publish_limits.free_bytes =
       o.free_bytes ? o.free_bytes
                    : [dir = o.data_dir] { return common::FreeBytes(dir); };
+  s->publish_limits_ = model_options.publish_limits;
   model_options.max_concurrent_publishes = o.max_concurrent_publishes;
   model_options.publish_idle_timeout = o.publish_idle_timeout;
   model_options.access = s->access_.get();
@@ -221,6 +226,9 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   s->UpdateHealth();
   s->retention_thread_ = std::thread([raw] { raw->RetentionLoop(); });
   s->storage_thread_ = std::thread([raw] { raw->StorageLoop(); });
+  if (s->bootstrap_ != nullptr) {
+    s->bootstrap_thread_ = std::thread([raw] { raw->RunBootstrap(); });
+  }
   return s;
 }
 
@@ -301,6 +309,18 @@ void NboServer::CheckStorage() {
   UpdateHealth();
 }
 
+void NboServer::RunBootstrap() {
+  BootstrapTarget local;
+  local.manager = manager_.get();
+  local.store = store_.get();
+  local.catalogs = catalogs_.get();
+  local.limits = publish_limits_;
+  local.own_port = grpc_port_;
+  LogBootstrapResult(bootstrap_->Run(local));
+  bootstrapping_ = false;
+  UpdateHealth();
+}
+
 bool NboServer::open_access() const { return access_->open(); }
 
 NboServer::~NboServer() { Shutdown(absl::ZeroDuration(), absl::Seconds(5)); }
@@ -310,8 +330,8 @@ void NboServer::UpdateHealth() {
     metrics_->UpdateModelState(*manager_);
   }
   if (server_ == nullptr) return;
-  const bool serving =
-      !draining_.load() && manager_ != nullptr && manager_->AnyAvailable();
+  const bool serving = !draining_.load() && !bootstrapping_.load() &&
+                       manager_ != nullptr && manager_->AnyAvailable();
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
   const bool writable = storage_writable_.load();
@@ -325,6 +345,8 @@ void NboServer::UpdateHealth() {
 
 void NboServer::Shutdown(absl::Duration drain, absl::Duration deadline) {
   if (shut_down_.exchange(true)) return;
+  if (bootstrap_ != nullptr) bootstrap_->Stop();
+  if (bootstrap_thread_.joinable()) bootstrap_thread_.join();
   if (!stop_loops_.HasBeenNotified()) stop_loops_.Notify();
   if (retention_thread_.joinable()) retention_thread_.join();
   if (storage_thread_.joinable()) storage_thread_.join();

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/common/tls_files.h"
+#include "services/nbo_server/bootstrap.h"
 
 namespace nbo::services {
 class AccessControl;
@@ -45,7 +46,8 @@ class IngestServiceImpl;
 // ModelService, gRPC health and reflection, and the Prometheus endpoint.
 //
 // Health: the overall status ("") and NBOService and ModelService are
-// SERVING while a model is AVAILABLE and the server is not draining.
+// SERVING while a model is AVAILABLE and the server is neither draining nor
+// bootstrapping from its peers.
 // IngestService is SERVING only while, in addition, both stores take
 // writes, and "nbo.storage" is SERVING exactly while they do: a full disk
 // leaves Recommend and every read working, so a readiness probe on ""
@@ -166,6 +168,10 @@ class NboServer {
     // Tests only: makes both stores' disk behave as full while set (see
     // lib/store/storage_faults.h). Not owned. Default: null.
     store::StorageFaults* storage_faults = nullptr;
+    // Peers to copy the serving versions, labels, split and catalog from
+    // when the store holds no version (a new replica), before health says
+    // SERVING; see bootstrap.h. Default: no peers (no bootstrap).
+    BootstrapOptions bootstrap;
   };
 
   // Opens the store (removing interrupted publishes), loads the versions it
@@ -206,6 +212,8 @@ class NboServer {
   // shutdown: metrics, health, and a log line when writability changes.
   void StorageLoop();
   void CheckStorage();
+  // Runs bootstrap_ and then lets health follow the models again.
+  void RunBootstrap();
 
   Options options_;
   std::unique_ptr<ServerMetrics> metrics_;
@@ -228,6 +236,12 @@ class NboServer {
   // The checked copy of the TLS files the gRPC port serves; outlives
   // server_ (declared before it). Null for plaintext.
   std::shared_ptr<services::StagedTlsFiles> tls_files_;
+  // Set while bootstrap_ runs (health is then NOT_SERVING); null without
+  // --bootstrap_from.
+  std::unique_ptr<Bootstrap> bootstrap_;
+  std::thread bootstrap_thread_;
+  std::atomic<bool> bootstrapping_{false};
+  serving::PublishLimits publish_limits_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<services::MetricsHttpServer> metrics_server_;
   int grpc_port_ = 0;

@@ -55,7 +55,7 @@
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
 #include "services/common/model_stream_client.h"
-#include "services/trainer/publish_targets.h"
+#include "services/common/resolve_targets.h"
 
 namespace nbo::trainer {
 namespace {
@@ -1209,7 +1209,7 @@ absl::StatusOr<PublishTargetResult> PublishWithRetries(
 }
 
 // Publishes `model` to every server of every target of the spec
-// (ResolvePublishTarget: a dns:/// target is each address its name resolves
+// (services::ResolveTarget: a dns:/// target is each address its name resolves
 // to), each with its own retries (one failing does not stop the others),
 // into outcome->targets: one result per server, named "target -> address"
 // for a resolved one. CANCELLED when `cancelled` fires between attempts.
@@ -1223,7 +1223,7 @@ absl::Status PublishToTargets(
                             absl::StrJoin(spec.publish_to, ",")));
   for (const std::string& target : spec.publish_to) {
     absl::StatusOr<std::vector<std::string>> servers =
-        ResolvePublishTarget(target);
+        services::ResolveTarget(target);
     std::vector<PublishTargetResult> results;
     if (!servers.ok()) {
       results.push_back({target, false, servers.status().ToString()});
@@ -1231,7 +1231,7 @@ absl::Status PublishToTargets(
     for (const std::string& server :
          servers.value_or(std::vector<std::string>())) {
       const std::string authority =
-          server == target ? "" : PublishTargetHost(target);
+          server == target ? "" : services::DnsTargetName(target);
       NBO_ASSIGN_OR_RETURN(
           PublishTargetResult result,
           PublishWithRetries(server, authority, spec, header, model, data,

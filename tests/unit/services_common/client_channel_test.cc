@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
@@ -322,6 +323,120 @@ TEST(MakeChannelTest, MutualTlsPresentsTheClientCertificate) {
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> with_certificate,
                        MakeChannel(options));
   EXPECT_THAT(Check(with_certificate), IsOk());
+}
+
+// Answers Health/Check UNAVAILABLE `failures` times, then SERVING; counts
+// the calls. Thread-safe.
+class FlakyHealth final : public Health::Service {
+ public:
+  explicit FlakyHealth(int failures) : failures_(failures) {}
+
+  grpc::Status Check(grpc::ServerContext* /*context*/,
+                     const HealthCheckRequest* /*request*/,
+                     HealthCheckResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    if (++calls_ <= failures_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "not yet");
+    }
+    response->set_status(HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+
+  int calls() const {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  const int failures_;
+  mutable absl::Mutex mu_;
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// `service` on 127.0.0.1, on a port the kernel picks (`port`). Without a
+// service of its own, a server with only gRPC's default health service
+// (callback API): it answers every other method UNIMPLEMENTED.
+std::unique_ptr<grpc::Server> Serve(grpc::Service* service, int* port) {
+  static grpc::CallbackGenericService* const unimplemented =
+      new grpc::CallbackGenericService();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           port);
+  if (service != nullptr) {
+    builder.RegisterService(service);
+  } else {
+    builder.RegisterCallbackGenericService(unimplemented);
+  }
+  return builder.BuildAndStart();
+}
+
+TEST(MakeChannelTest, RetriesUnavailableForTheNamedMethodsOnly) {
+  FlakyHealth flaky(kRetryAttempts - 1);
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(&flaky, &port);
+  ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", port);
+  options.retry_unavailable = {"grpc.health.v1.Health/Check"};
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> retrying,
+                       MakeChannel(options));
+  EXPECT_THAT(Check(retrying), IsOk());
+  EXPECT_EQ(flaky.calls(), kRetryAttempts);
+
+  FlakyHealth once(1);
+  int other_port = 0;
+  std::unique_ptr<grpc::Server> other = Serve(&once, &other_port);
+  options.target = absl::StrCat("127.0.0.1:", other_port);
+  options.retry_unavailable = {"grpc.health.v1.Health/Watch"};
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> plain,
+                       MakeChannel(options));
+  EXPECT_THAT(Check(plain), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(once.calls(), 1);
+  server->Shutdown();
+  other->Shutdown();
+}
+
+TEST(MakeChannelTest, MalformedRetryMethodIsInvalidArgument) {
+  ClientOptions options;
+  options.target = "127.0.0.1:1";
+  for (const char* bad :
+       {"Check", "grpc.health.v1.Health/", "/Check", "a/b/c", "a\"b/c"}) {
+    options.retry_unavailable = {bad};
+    EXPECT_THAT(MakeChannel(options).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("retry_unavailable")))
+        << bad;
+  }
+}
+
+TEST(MakeChannelTest, HealthCheckedChannelUsesOnlyServingServers) {
+  // gRPC's own health service, which implements Watch.
+  grpc::EnableDefaultHealthCheckService(true);
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(nullptr, &port);
+  grpc::EnableDefaultHealthCheckService(false);
+  ASSERT_NE(server, nullptr);
+  ASSERT_NE(server->GetHealthCheckService(), nullptr);
+  server->GetHealthCheckService()->SetServingStatus(false);
+  ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", port);
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> plain,
+                       MakeChannel(options));
+  options.health_checked = true;
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> checked,
+                       MakeChannel(options));
+  // The call itself reports NOT_SERVING but succeeds on the plain channel;
+  // the health-checked one has no server to send it to.
+  EXPECT_THAT(Check(plain), IsOk());
+  EXPECT_THAT(Check(checked), StatusIs(absl::StatusCode::kUnavailable));
+  server->GetHealthCheckService()->SetServingStatus(true);
+  auto stub = Health::NewStub(checked);
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  HealthCheckResponse response;
+  EXPECT_TRUE(stub->Check(&context, HealthCheckRequest(), &response).ok());
+  server->Shutdown();
 }
 
 }  // namespace

@@ -24,7 +24,6 @@
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nbo/v1/model_service.grpc.pb.h"
-#include "services/trainer/publish_targets.h"
 
 namespace nbo::trainer {
 namespace {
@@ -735,36 +734,6 @@ TEST_F(TrainingRunTest, EmptyValidationWindowFallsBackToTheSpecsModel) {
   EXPECT_THAT(outcome.report_json, HasSubstr("\"second_stage_skipped\""));
   EXPECT_THAT(outcome.report_json,
               HasSubstr("implicit_als factors=8 regularization=10 alpha=1"));
-}
-
-TEST(PublishTargetsTest, DnsTargetsAreEveryAddressTheNameResolvesTo) {
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> plain,
-                       ResolvePublishTarget("nbo-0.peers:50051"));
-  EXPECT_THAT(plain, ElementsAre("nbo-0.peers:50051"));
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> v4,
-                       ResolvePublishTarget("dns:///127.0.0.1:50051"));
-  EXPECT_THAT(v4, ElementsAre("127.0.0.1:50051"));
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> v6,
-                       ResolvePublishTarget("dns:///[::1]:7"));
-  EXPECT_THAT(v6, ElementsAre("[::1]:7"));
-  for (const char* bad :
-       {"dns:///peers", "dns:///peers:0", "dns:///peers:65536", "dns:///:50051",
-        "dns:///a/b:1"}) {
-    EXPECT_THAT(ResolvePublishTarget(bad),
-                StatusIs(absl::StatusCode::kInvalidArgument))
-        << bad;
-  }
-  EXPECT_THAT(
-      ResolvePublishTarget("dns:///no-such-host.invalid:50051"),
-      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("does not resolve")));
-}
-
-// Over TLS, each address of a dns:/// target is checked against the name.
-TEST(PublishTargetsTest, TheHostOfADnsTargetIsWhatItsCertificateMustName) {
-  EXPECT_EQ(PublishTargetHost("dns:///nbo-peers.bank.svc:50051"),
-            "nbo-peers.bank.svc");
-  EXPECT_EQ(PublishTargetHost("dns:///[::1]:7"), "::1");
-  EXPECT_EQ(PublishTargetHost("nbo-0.peers:50051"), "");
 }
 
 // A dns:/// target publishes to each address, and the result names it.
