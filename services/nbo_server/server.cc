@@ -79,6 +79,45 @@ absl::Status ValidateOptions(const NboServer::Options& o) {
 
 }  // namespace
 
+// The gRPC server: the three services, health, reflection, the
+// interceptors and the transport limits of options_, on `credentials`.
+absl::Status NboServer::StartGrpc(
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
+  const Options& o = options_;
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.SetOption(services::ServerReflectionOption(o.reflection));
+  builder.AddListeningPort(o.grpc_addr, credentials, &grpc_port_);
+  builder.RegisterService(nbo_service_.get());
+  builder.RegisterService(model_service_.get());
+  builder.RegisterService(ingest_service_.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(services::MalformedRequestInterceptorFactory(
+      {"nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"}));
+  interceptors.push_back(access_->AuditInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             o.max_concurrent_streams);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(
+          absl::ToInt64Milliseconds(o.keepalive_min_ping_interval)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+                             o.keepalive_max_ping_strikes);
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_time)));
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", o.grpc_addr));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   NBO_RETURN_IF_ERROR(ValidateOptions(options));
   std::unique_ptr<NboServer> s(new NboServer());
@@ -181,37 +220,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
   s->ingest_service_ = std::make_unique<IngestServiceImpl>(
       s->customer_service_.get(), s->metrics_.get(), s->access_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  builder.SetOption(services::ServerReflectionOption(o.reflection));
-  builder.AddListeningPort(o.grpc_addr, tls.credentials, &s->grpc_port_);
-  builder.RegisterService(s->nbo_service_.get());
-  builder.RegisterService(s->model_service_.get());
-  builder.RegisterService(s->ingest_service_.get());
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(services::MalformedRequestInterceptorFactory(
-      {"nbo.v1.NBOService", "nbo.v1.ModelService", "nbo.v1.IngestService"}));
-  interceptors.push_back(s->access_->AuditInterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                             o.max_concurrent_streams);
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-      static_cast<int>(
-          absl::ToInt64Milliseconds(o.keepalive_min_ping_interval)));
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
-                             o.keepalive_max_ping_strikes);
-  builder.AddChannelArgument(
-      GRPC_ARG_KEEPALIVE_TIME_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_time)));
-  s->server_ = builder.BuildAndStart();
-  if (s->server_ == nullptr || s->grpc_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", o.grpc_addr));
-  }
+  NBO_RETURN_IF_ERROR(s->StartGrpc(tls.credentials));
 
   if (!o.metrics_addr.empty()) {
     services::MetricsHttpServer::Options metrics_options;

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "services/common/tls_files.h"
 #include "services/nbo_server/bootstrap.h"
@@ -199,6 +200,10 @@ class NboServer {
   void Wait();
 
  private:
+  // Builds and starts server_ on `credentials` (Start's last step before
+  // the metrics endpoint). UNAVAILABLE when grpc_addr cannot be bound.
+  absl::Status StartGrpc(std::shared_ptr<grpc::ServerCredentials> credentials);
+
   NboServer() = default;
   void UpdateHealth();
   // Gives every model with versions but no stored catalog (a store from
