@@ -268,7 +268,25 @@ absl::Status ModelManager::LoadLocked(const store::VersionRecord& record) {
   return absl::OkStatus();
 }
 
+void ModelManager::HoldRetention() {
+  absl::MutexLock admin(&admin_mu_);
+  retention_held_ = true;
+}
+
+void ModelManager::ReleaseRetention() {
+  absl::MutexLock admin(&admin_mu_);
+  retention_held_ = false;
+  std::vector<std::string> names;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, model] : models_) names.push_back(name);
+  }
+  for (const std::string& name : names) ApplyRetentionLocked(name);
+  PublishSnapshot();
+}
+
 void ModelManager::ApplyRetentionLocked(const std::string& model_name) {
+  if (retention_held_) return;
   std::vector<int64_t> to_unload;
   {
     absl::MutexLock lock(&mu_);

@@ -88,6 +88,14 @@ class ModelManager {
   // not an error of this call. INTERNAL if the store cannot be read.
   absl::Status LoadFromStore();
 
+  // While retention is held, no version is unloaded for being beyond
+  // keep_versions: a replica's bootstrap copies every version a peer's split
+  // names before it can set that split, and retention would otherwise
+  // unload the first ones as the later arrive. Releasing applies retention
+  // to every model. Holds do not nest.
+  void HoldRetention();
+  void ReleaseRetention();
+
   // Loads a version that was just committed to the store and applies
   // retention. Returns AVAILABLE; FAILED_PRECONDITION with the reason when the
   // version failed to load (it is then FAILED, its data deleted, and the
@@ -225,6 +233,7 @@ class ModelManager {
   // Serializes admin operations; held across slow work (loading, waiting for
   // in-flight requests, deleting). Never taken on the request path.
   absl::Mutex admin_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  bool retention_held_ ABSL_GUARDED_BY(admin_mu_) = false;
   // Guards the lifecycle bookkeeping; held only briefly.
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, ModelEntry> models_ ABSL_GUARDED_BY(mu_);

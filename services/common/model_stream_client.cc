@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
 #include "services/common/client_channel.h"
@@ -27,12 +28,14 @@ absl::StatusOr<std::unique_ptr<PublishStream>> PublishStream::Start(
     nbo::v1::ModelService::Stub& stub, const StreamCallOptions& options) {
   std::unique_ptr<PublishStream> stream(new PublishStream());
   PrepareContext(options, &stream->context_);
+  stream->on_context_ = options.on_context;
   stream->writer_ = stub.PublishModel(&stream->context_, &stream->response_);
   return stream;
 }
 
 PublishStream::~PublishStream() {
   if (!done_) Cancel();
+  if (on_context_) on_context_(nullptr);
 }
 
 absl::Status PublishStream::Write(const nbo::v1::PublishModelRequest& message) {
@@ -87,6 +90,10 @@ absl::Status ExportModel(
         on_message) {
   grpc::ClientContext context;
   PrepareContext(options, &context);
+  // Runs before `context` is destroyed (declared after it).
+  const absl::Cleanup forget_context = [&options] {
+    if (options.on_context) options.on_context(nullptr);
+  };
   std::unique_ptr<grpc::ClientReader<nbo::v1::PublishModelRequest>> reader =
       stub.ExportModel(&context, request);
   nbo::v1::PublishModelRequest message;

@@ -42,8 +42,10 @@ struct StreamCallOptions {
 
   // Called with the call's context as the call starts, on the calling
   // thread, for a caller that may have to cancel the call from another
-  // thread (ClientContext::TryCancel is thread-safe): the context lives
-  // until the call's function (ExportModel, or the PublishStream) is done.
+  // thread (ClientContext::TryCancel is thread-safe); called again with
+  // nullptr before the context is destroyed (as ExportModel returns, or as
+  // the PublishStream is destroyed), so the caller never cancels a freed
+  // one.
   // Default: none.
   std::function<void(grpc::ClientContext*)> on_context;
 };
@@ -91,6 +93,8 @@ class PublishStream {
   absl::Status Broken();
 
   grpc::ClientContext context_;
+  // StreamCallOptions::on_context, told when context_ goes.
+  std::function<void(grpc::ClientContext*)> on_context_;
   nbo::v1::PublishModelResponse response_;
   std::unique_ptr<grpc::ClientWriter<nbo::v1::PublishModelRequest>> writer_;
   bool done_ = false;

@@ -33,6 +33,9 @@
 namespace nbo::gateway {
 namespace {
 
+// How long /readyz waits for the upstream's health.
+constexpr absl::Duration kReadyzDeadline = absl::Seconds(2);
+
 using services::HttpExchange;
 using services::HttpHeaders;
 using services::HttpRequest;
@@ -177,9 +180,13 @@ class Gateway::Impl {
     return metrics_http_ == nullptr ? 0 : metrics_http_->port();
   }
   bool Shutdown(absl::Duration deadline) {
-    // Probes and scrapes answer while the API drains.
+    // Probes and scrapes answer while the API drains. Then the metrics
+    // listener's own requests finish: a /readyz in flight waits up to
+    // kReadyzDeadline for the upstream, and its callback needs this object.
     const bool drained = http_->Shutdown(deadline);
-    if (metrics_http_ != nullptr) metrics_http_->Shutdown(absl::Seconds(1));
+    if (metrics_http_ != nullptr) {
+      metrics_http_->Shutdown(kReadyzDeadline + absl::Seconds(1));
+    }
     return drained;
   }
 
@@ -260,7 +267,7 @@ class Gateway::Impl {
       Finish(*ctx, JsonResponse(200, "{\"status\":\"ok\"}"));
     } else if (path == "/readyz" && get) {
       ctx->route = fixed_.readyz;
-      upstream_->CheckHealth(absl::Seconds(2), [this, ctx](bool serving) {
+      upstream_->CheckHealth(kReadyzDeadline, [this, ctx](bool serving) {
         Finish(*ctx, serving
                          ? JsonResponse(200, "{\"status\":\"ready\"}")
                          : ErrorResponse(503, absl::StatusCode::kUnavailable,

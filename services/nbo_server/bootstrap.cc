@@ -4,23 +4,28 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "lib/common/file_util.h"
 #include "lib/common/status_macros.h"
 #include "lib/serving/version_publish.h"
 #include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
 #include "services/common/model_stream_client.h"
 #include "services/common/resolve_targets.h"
+#include "services/common/tls_files.h"
 
 namespace nbo::server {
 namespace {
@@ -156,6 +161,24 @@ absl::StatusCode CombinedCode(const std::vector<absl::Status>& failures) {
   return code;
 }
 
+// Whether the local store holds any version of any model.
+bool LocalHasVersions(const BootstrapTarget& local) {
+  for (const nbo::v1::ModelStatus& model : local.manager->ListModels()) {
+    if (model.versions_size() > 0) return true;
+  }
+  return false;
+}
+
+void RemoveMarker(const BootstrapTarget& local) {
+  if (local.marker_path.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(local.marker_path, ec);
+  if (ec) {
+    std::fprintf(stderr, "%scannot remove %s: %s\n", kLog,
+                 local.marker_path.c_str(), ec.message().c_str());
+  }
+}
+
 }  // namespace
 
 // Copies from one peer: what it lists, then per model its versions (with
@@ -164,11 +187,12 @@ absl::StatusCode CombinedCode(const std::vector<absl::Status>& failures) {
 class Bootstrap::PeerCopy {
  public:
   PeerCopy(Bootstrap& bootstrap, const BootstrapTarget& local, const Peer& peer,
-           std::unique_ptr<nbo::v1::ModelService::Stub> stub)
+           const std::shared_ptr<grpc::Channel>& channel)
       : bootstrap_(bootstrap),
         local_(local),
         peer_(peer),
-        stub_(std::move(stub)) {}
+        stub_(nbo::v1::ModelService::NewStub(channel)),
+        health_(grpc::health::v1::Health::NewStub(channel)) {}
 
   // True when the peer had versions and they are all in; false when it has
   // nothing to serve. The first error otherwise.
@@ -177,6 +201,9 @@ class Bootstrap::PeerCopy {
     NBO_RETURN_IF_ERROR(Call(&nbo::v1::ModelService::Stub::ListModels,
                              nbo::v1::ListModelsRequest(), &listed,
                              "ListModels"));
+    const bool has_versions = std::any_of(
+        listed.models().begin(), listed.models().end(), HasAvailableVersion);
+    if (has_versions) NBO_RETURN_IF_ERROR(CheckServing());
     bool any = false;
     for (const nbo::v1::ModelStatus& model : listed.models()) {
       if (!HasAvailableVersion(model)) continue;
@@ -199,15 +226,41 @@ class Bootstrap::PeerCopy {
                         grpc::ClientContext*, const Request&, Response*),
                     const Request& request, Response* response,
                     absl::string_view what) {
+    return CallOn(stub_.get(), method, request, response, what);
+  }
+
+  // One unary call on `stub` with the call timeout, cancelled by Stop().
+  template <typename Stub, typename Request, typename Response>
+  absl::Status CallOn(Stub* stub,
+                      grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                   const Request&, Response*),
+                      const Request& request, Response* response,
+                      absl::string_view what) {
     grpc::ClientContext context;
     context.set_deadline(
         absl::ToChronoTime(absl::Now() + bootstrap_.options_.call_timeout));
     bootstrap_.SetCall(&context);
-    const absl::Status status = services::FromGrpcStatus(
-        (stub_.get()->*method)(&context, request, response));
+    const absl::Status status =
+        services::FromGrpcStatus((stub->*method)(&context, request, response));
     bootstrap_.SetCall(nullptr);
     NBO_RETURN_IF_ERROR(bootstrap_.Stopped());
     return status.ok() ? status : Annotate(status, what);
+  }
+
+  // OK when the peer's health is SERVING. A peer with versions that is not
+  // (it is bootstrapping itself, or draining) may hold a partial copy:
+  // UNAVAILABLE, so that another peer, or a later round, is used.
+  absl::Status CheckServing() {
+    grpc::health::v1::HealthCheckResponse response;
+    NBO_RETURN_IF_ERROR(CallOn(
+        health_.get(), &grpc::health::v1::Health::Stub::Check,
+        grpc::health::v1::HealthCheckRequest(), &response, "Health/Check"));
+    if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::UnavailableError(
+          "the peer has versions but is not SERVING (bootstrapping or "
+          "draining): not copied from");
+    }
+    return absl::OkStatus();
   }
 
   absl::Status CopyModel(const nbo::v1::ModelStatus& model) {
@@ -327,6 +380,7 @@ class Bootstrap::PeerCopy {
   const BootstrapTarget& local_;
   const Peer& peer_;
   const std::unique_ptr<nbo::v1::ModelService::Stub> stub_;
+  const std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::vector<std::string> models_;
   int versions_ = 0;
   uint64_t bytes_ = 0;
@@ -350,20 +404,13 @@ absl::StatusOr<std::unique_ptr<Bootstrap>> Bootstrap::Create(
         "--bootstrap_timeout (and the bootstrap's backoff and call timeouts) "
         "must be positive");
   }
-  if (options.cert_file.empty() != options.key_file.empty()) {
-    return absl::InvalidArgumentError(
-        "--bootstrap_cert and --bootstrap_key go together: set both or "
-        "neither");
-  }
-  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{
-                                       "--bootstrap_ca", options.ca_file},
-                                   {"--bootstrap_cert", options.cert_file},
-                                   {"--bootstrap_key", options.key_file}}) {
-    if (!path.empty() && !std::ifstream(path).good()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": cannot read '", path, "'"));
-    }
-  }
+  // Parsed, and the key matched to the certificate, now: not at the first
+  // round, when a mistake would only leave the server empty.
+  NBO_RETURN_IF_ERROR(services::ValidateTlsFiles(
+      services::TlsFileSet{options.cert_file, options.key_file,
+                           options.ca_file},
+      services::TlsFileNames{"--bootstrap_cert", "--bootstrap_key",
+                             "--bootstrap_ca"}));
   std::string token;
   if (!options.token_file.empty()) {
     NBO_ASSIGN_OR_RETURN(token, ReadTokenFile(options.token_file));
@@ -393,14 +440,28 @@ absl::Status Bootstrap::Stopped() const {
 absl::StatusOr<BootstrapReport> Bootstrap::Run(const BootstrapTarget& local) {
   const absl::Time start = absl::Now();
   BootstrapReport report;
-  for (const nbo::v1::ModelStatus& model : local.manager->ListModels()) {
-    if (model.versions_size() > 0) {
-      report.summary =
-          "the local store holds versions (a restart with its data): not "
-          "bootstrapping";
-      return report;
-    }
+  const bool resuming =
+      !local.marker_path.empty() && std::filesystem::exists(local.marker_path);
+  if (!resuming && LocalHasVersions(local)) {
+    report.summary =
+        "the local store holds versions (a restart with its data): not "
+        "bootstrapping";
+    return report;
   }
+  if (resuming) {
+    std::fprintf(stderr,
+                 "%san earlier bootstrap was interrupted: resuming it (the "
+                 "versions it copied are kept)\n",
+                 kLog);
+  }
+  // Until the marker goes, a restart resumes the copy instead of taking a
+  // partial store for "a restart with its data".
+  if (!local.marker_path.empty()) {
+    NBO_RETURN_IF_ERROR(common::WriteFileAtomically(
+        local.marker_path, "a bootstrap from peers is in progress\n"));
+  }
+  local.manager->HoldRetention();
+  const absl::Cleanup release = [&local] { local.manager->ReleaseRetention(); };
   std::fprintf(stderr, "%slooking for a peer in %s (for up to %s)\n", kLog,
                absl::StrJoin(options_.peers, ",").c_str(),
                absl::FormatDuration(options_.timeout).c_str());
@@ -409,12 +470,14 @@ absl::StatusOr<BootstrapReport> Bootstrap::Run(const BootstrapTarget& local) {
     std::vector<absl::Status> failures;
     NBO_ASSIGN_OR_RETURN(bool copied, RunRound(local, &report, &failures));
     report.elapsed = absl::Now() - start;
-    if (copied) return report;
-    if (failures.empty()) {
-      report.outcome = BootstrapReport::Outcome::kNothingToCopy;
-      report.summary =
-          "every peer answered and none has a version to serve (the first "
-          "replica of a new cluster): starting empty";
+    if (copied || failures.empty()) {
+      if (!copied) {
+        report.outcome = BootstrapReport::Outcome::kNothingToCopy;
+        report.summary =
+            "every peer answered and none has a version to serve (the first "
+            "replica of a new cluster): starting empty";
+      }
+      RemoveMarker(local);
       return report;
     }
     std::vector<std::string> reasons;
@@ -425,16 +488,21 @@ absl::StatusOr<BootstrapReport> Bootstrap::Run(const BootstrapTarget& local) {
     std::fprintf(stderr, "%sround %d found no peer to copy from: %s\n", kLog,
                  round, why.c_str());
     if (absl::Now() + backoff >= start + options_.timeout) {
-      return absl::Status(
-          CombinedCode(failures),
-          absl::StrCat("no peer of --bootstrap_from could be copied from in ",
-                       round, " rounds over ",
-                       absl::FormatDuration(options_.timeout), ": ", why,
-                       report.versions == 0
-                           ? ""
-                           : absl::StrCat(" (the ", report.versions,
-                                          " versions copied before that "
-                                          "stay, without labels or split)")));
+      if (!LocalHasVersions(local)) {
+        RemoveMarker(local);
+        return absl::Status(
+            CombinedCode(failures),
+            absl::StrCat("no peer of --bootstrap_from could be copied from in ",
+                         round, " rounds over ",
+                         absl::FormatDuration(options_.timeout), ": ", why));
+      }
+      // Part of a copy is in: serving it would answer with versions,
+      // labels or a split the peers do not have. Keep trying (not ready)
+      // until a peer answers or the server is stopped.
+      std::fprintf(stderr,
+                   "%sWARNING: a partial copy is in and no peer answers; not "
+                   "serving it, still trying every %s\n",
+                   kLog, absl::FormatDuration(options_.max_backoff).c_str());
     }
     if (stop_.WaitForNotificationWithTimeout(backoff)) return Stopped();
     backoff = std::min(backoff * 2, options_.max_backoff);
@@ -460,7 +528,7 @@ absl::StatusOr<bool> Bootstrap::RunRound(const BootstrapTarget& local,
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         services::MakeChannel(client);
     if (!channel.ok()) return channel.status();  // A bad TLS file: final.
-    PeerCopy copy(*this, local, peer, nbo::v1::ModelService::NewStub(*channel));
+    PeerCopy copy(*this, local, peer, *channel);
     absl::StatusOr<bool> copied = copy.Run();
     NBO_RETURN_IF_ERROR(Stopped());
     report->models += static_cast<int>(copy.models().size());

@@ -118,6 +118,10 @@ struct BootstrapTarget {
   // This server's gRPC port: a peer address that is one of this host's own
   // addresses with this port is this server, and is skipped.
   int own_port = 0;
+  // A file that exists while a bootstrap is under way (in the data
+  // directory): a server restarted during a copy resumes it instead of
+  // taking the partial store for its own data. Empty: none (tests).
+  std::string marker_path;
 };
 
 // One bootstrap run. Run() blocks on the calling thread; Stop() may be
@@ -130,8 +134,8 @@ class Bootstrap {
   // the flag (--bootstrap_from, --bootstrap_timeout, --bootstrap_token_file,
   // --bootstrap_ca, --bootstrap_cert, --bootstrap_key) for a malformed peer,
   // a non-positive duration, a token file that cannot be read or is empty,
-  // a TLS file that cannot be read, or one of cert_file/key_file without
-  // the other.
+  // a TLS file that cannot be read or parsed, a key that does not match its
+  // certificate, or one of cert_file/key_file without the other.
   static absl::StatusOr<std::unique_ptr<Bootstrap>> Create(
       BootstrapOptions options);
 
@@ -139,14 +143,19 @@ class Bootstrap {
   Bootstrap& operator=(const Bootstrap&) = delete;
 
   // Copies what a peer serves into `local`, unless `local` already holds a
-  // version. Peers that are this server, cannot be reached, refuse the call
-  // or have nothing to serve are skipped; a peer that fails mid-copy is
-  // left for the next (versions already copied stay and are not copied
-  // again). Progress goes to stderr (models, versions, bytes; never a
-  // customer id). Returns the report; when no peer could be copied from
-  // within options.timeout, the last round's reasons: PERMISSION_DENIED or
+  // version and no marker says an earlier bootstrap was interrupted (then
+  // it resumes). Retention is held while it copies, so every version a
+  // split names stays in until the split is set. Peers that are this
+  // server, cannot be reached, refuse the call, have nothing to serve, or
+  // have versions but are not SERVING (themselves bootstrapping, or
+  // draining) are skipped; a peer that fails mid-copy is left for the next
+  // (versions already copied stay and are not copied again). Progress goes
+  // to stderr (models, versions, bytes; never a customer id). Returns the
+  // report; when no peer could be copied from within options.timeout and
+  // nothing was copied, the last round's reasons: PERMISSION_DENIED or
   // UNAUTHENTICATED when a peer refused the token, else UNAVAILABLE (or the
-  // copy's own code). CANCELLED after Stop().
+  // copy's own code). With part of a copy in, it never gives up: it keeps
+  // trying until a peer answers or Stop(). CANCELLED after Stop().
   absl::StatusOr<BootstrapReport> Run(const BootstrapTarget& local);
 
   // Makes Run() return CANCELLED soon: the call to a peer in progress is

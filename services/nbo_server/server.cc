@@ -325,6 +325,7 @@ void NboServer::RunBootstrap() {
   local.catalogs = catalogs_.get();
   local.limits = publish_limits_;
   local.own_port = grpc_port_;
+  local.marker_path = options_.data_dir + "/BOOTSTRAP_IN_PROGRESS";
   LogBootstrapResult(bootstrap_->Run(local));
   bootstrapping_ = false;
   UpdateHealth();
@@ -339,10 +340,14 @@ void NboServer::UpdateHealth() {
     metrics_->UpdateModelState(*manager_);
   }
   if (server_ == nullptr) return;
-  const bool serving = !draining_.load() && !bootstrapping_.load() &&
-                       manager_ != nullptr && manager_->AnyAvailable();
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
+  // Reading the state and setting the status under one lock: two threads
+  // (a publish's callback, the bootstrap's end, the storage check) must not
+  // leave the older reading last.
+  absl::MutexLock lock(&health_mu_);
+  const bool serving = !draining_.load() && !bootstrapping_.load() &&
+                       manager_ != nullptr && manager_->AnyAvailable();
   const bool writable = storage_writable_.load();
   health->SetServingStatus(serving);
   for (const char* name : kServiceNames) {

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
@@ -246,6 +247,9 @@ class NboServer {
   std::unique_ptr<Bootstrap> bootstrap_;
   std::thread bootstrap_thread_;
   std::atomic<bool> bootstrapping_{false};
+  // Serializes UpdateHealth's read of the state and its writes of the
+  // health statuses.
+  absl::Mutex health_mu_;
   serving::PublishLimits publish_limits_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<services::MetricsHttpServer> metrics_server_;

@@ -451,6 +451,7 @@ const mustFail = {
   "broken-replicas.yaml": /replicas_must_be_1_until_customer_state_is_shared/,
   "broken-flag.yaml": /Additional property cache_mb is not allowed/,
   "broken-privileged.yaml": /allowPrivilegeEscalation/,
+  "broken-metrics-port.yaml": /metricsPort must differ from gateway.port/,
 };
 for (const [file, why] of Object.entries(mustFail)) {
   check(`helm refuses ${file}`, () => {

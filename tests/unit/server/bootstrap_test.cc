@@ -7,9 +7,11 @@
 
 #include "services/nbo_server/bootstrap.h"
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +84,12 @@ class Peer {
 
   std::string address() const {
     return absl::StrCat("127.0.0.1:", server_->grpc_port());
+  }
+  // Starts a shutdown with `drain` on another thread: health turns
+  // NOT_SERVING at once while the peer keeps answering for `drain`.
+  std::thread DrainInBackground(absl::Duration drain) {
+    return std::thread(
+        [this, drain] { server_->Shutdown(drain, absl::Seconds(1)); });
   }
   int port() const { return server_->grpc_port(); }
   nbo::v1::ModelService::Stub& models() { return *models_; }
@@ -165,16 +173,37 @@ class BootstrapTest : public serving::testing::DecisioningTest {
   }
 
   absl::StatusOr<BootstrapReport> Run(BootstrapOptions options,
-                                      int own_port = 0) {
+                                      int own_port = 0,
+                                      const std::string& marker = "") {
     NBO_ASSIGN_OR_RETURN(std::unique_ptr<Bootstrap> bootstrap,
                          Bootstrap::Create(std::move(options)));
+    running_ = bootstrap.get();
     BootstrapTarget local;
     local.manager = manager_.get();
     local.store = store_.get();
     local.catalogs = catalogs_.get();
     local.own_port = own_port;
-    return bootstrap->Run(local);
+    local.marker_path = marker;
+    absl::StatusOr<BootstrapReport> report = bootstrap->Run(local);
+    running_ = nullptr;
+    return report;
   }
+
+  // The local manager again, keeping `keep_versions` versions.
+  void ReopenKeeping(int keep_versions) {
+    catalogs_.reset();
+    manager_.reset();
+    store_.reset();
+    serving::ModelManager::Options options;
+    options.keep_versions = keep_versions;
+    ASSERT_NO_FATAL_FAILURE(Open(options));
+    serving::CatalogRegistry::Options catalog_options;
+    catalog_options.store = store_.get();
+    ASSERT_OK_AND_ASSIGN(catalogs_,
+                         serving::CatalogRegistry::Create(catalog_options));
+  }
+
+  Bootstrap* running_ = nullptr;  // During Run(), for on_copied to stop.
 
   int tokens_ = 0;
 };
@@ -248,6 +277,103 @@ TEST_F(BootstrapTest, CopiesOverMutualTlsCheckingThePeerAgainstItsName) {
   ASSERT_OK_AND_ASSIGN(BootstrapReport report, Run(tls));
   EXPECT_EQ(report.outcome, BootstrapReport::Outcome::kCopied);
   EXPECT_EQ(report.versions, 3);
+}
+
+// A split of several unlabelled versions with a local keep_versions below
+// their number: retention is held while they arrive, so the split is set.
+TEST_F(BootstrapTest, ASplitOfMoreVersionsThanTheLocalRetentionKeepsIsCopied) {
+  Peer peer("peer");
+  for (int64_t version = 1; version <= 3; ++version) {
+    TestModel model;
+    model.version = version;
+    ASSERT_THAT(testing::PublishStream(peer.models(), model.Stream(), ""),
+                IsOk());
+  }
+  grpc::ClientContext context;
+  nbo::v1::SetTrafficSplitRequest split;
+  for (const auto& [version, weight] :
+       {std::pair<int64_t, uint32_t>{1, 50}, {2, 30}, {3, 20}}) {
+    nbo::v1::TrafficArm* arm = split.add_arms();
+    arm->set_version(version);
+    arm->set_weight(weight);
+  }
+  nbo::v1::SetTrafficSplitResponse split_response;
+  ASSERT_TRUE(
+      peer.models().SetTrafficSplit(&context, split, &split_response).ok());
+  ASSERT_NO_FATAL_FAILURE(ReopenKeeping(1));
+
+  ASSERT_OK_AND_ASSIGN(BootstrapReport report, Run(Options({peer.address()})));
+  EXPECT_EQ(report.outcome, BootstrapReport::Outcome::kCopied);
+  ASSERT_OK_AND_ASSIGN(nbo::v1::ModelStatus local,
+                       manager_->GetModelStatus("nbo"));
+  EXPECT_THAT(States(local),
+              ElementsAre(Pair(1, nbo::v1::VERSION_STATE_AVAILABLE),
+                          Pair(2, nbo::v1::VERSION_STATE_AVAILABLE),
+                          Pair(3, nbo::v1::VERSION_STATE_AVAILABLE)));
+  ASSERT_EQ(local.traffic_split_size(), 3);
+  EXPECT_EQ(local.traffic_split(2).version(), 3);
+}
+
+// A bootstrap stopped after its first version leaves its marker; the next
+// start resumes it instead of taking the partial store for its own data,
+// and once it is done the marker is gone and a restart keeps the data.
+TEST_F(BootstrapTest, AnInterruptedBootstrapIsResumed) {
+  Peer peer("peer");
+  ASSERT_NO_FATAL_FAILURE(peer.PublishThreeVersionsWithRouting());
+  const std::string marker = dir_.Sub("BOOTSTRAP_IN_PROGRESS");
+  BootstrapOptions interrupted = Options({peer.address()});
+  interrupted.on_copied = [this](const std::string&, int64_t) {
+    if (running_ != nullptr) running_->Stop();
+  };
+  EXPECT_THAT(Run(interrupted, 0, marker),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_TRUE(std::filesystem::exists(marker));
+  ASSERT_OK_AND_ASSIGN(nbo::v1::ModelStatus partial,
+                       manager_->GetModelStatus("nbo"));
+  EXPECT_EQ(partial.versions_size(), 1);
+
+  ASSERT_OK_AND_ASSIGN(BootstrapReport resumed,
+                       Run(Options({peer.address()}), 0, marker));
+  EXPECT_EQ(resumed.outcome, BootstrapReport::Outcome::kCopied);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  ASSERT_OK_AND_ASSIGN(nbo::v1::ModelStatus local,
+                       manager_->GetModelStatus("nbo"));
+  EXPECT_EQ(local.versions_size(), 3);
+  EXPECT_EQ(local.traffic_split_size(), 2);
+  EXPECT_THAT(local.labels(),
+              UnorderedElementsAre(Pair("stable", 1), Pair("canary", 3)));
+
+  ASSERT_OK_AND_ASSIGN(BootstrapReport again,
+                       Run(Options({peer.address()}), 0, marker));
+  EXPECT_THAT(again.summary, HasSubstr("not bootstrapping"));
+}
+
+// A peer that has versions but is not SERVING (draining here; or itself
+// bootstrapping) may hold a partial copy: it is not copied from.
+TEST_F(BootstrapTest, APeerWithVersionsThatIsNotServingIsNotCopiedFrom) {
+  Peer peer("peer");
+  ASSERT_NO_FATAL_FAILURE(peer.PublishThreeVersionsWithRouting());
+  std::thread drain = peer.DrainInBackground(absl::Seconds(3));
+  // Health turns NOT_SERVING as the drain starts.
+  grpc::health::v1::HealthCheckResponse health;
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(
+        grpc::health::v1::Health::NewStub(peer.channel())
+            ->Check(&context, grpc::health::v1::HealthCheckRequest(), &health)
+            .ok());
+    if (health.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_NE(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_THAT(Run(Options({peer.address()})),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("not SERVING (bootstrapping or draining)")));
+  EXPECT_TRUE(manager_->ListModels().empty() ||
+              manager_->ListModels().front().versions().empty());
+  drain.join();
 }
 
 TEST_F(BootstrapTest, LocalVersionsSkipThePeers) {
@@ -326,9 +452,11 @@ TEST_F(BootstrapTest, BadOptionsNameTheirFlag) {
       {[](BootstrapOptions* o) { o->timeout = absl::ZeroDuration(); },
        "--bootstrap_timeout"},
       {[&](BootstrapOptions* o) { o->ca_file = dir_.Sub("missing-ca.pem"); },
-       "--bootstrap_ca: cannot read"},
+       "cannot load --bootstrap_ca '" + dir_.Sub("missing-ca.pem") + "'"},
+      {[&](BootstrapOptions* o) { o->ca_file = dir_.Sub("empty"); },
+       "cannot load --bootstrap_ca '" + dir_.Sub("empty") + "'"},
       {[&](BootstrapOptions* o) { o->cert_file = dir_.Sub("cert.pem"); },
-       "--bootstrap_cert and --bootstrap_key go together"},
+       "both a certificate (--bootstrap_cert) and its key (--bootstrap_key)"},
   };
   for (const auto& c : cases) {
     BootstrapOptions options = Options({"127.0.0.1:5"}, "");
