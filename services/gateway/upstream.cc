@@ -252,6 +252,17 @@ std::shared_ptr<UpstreamCall> Upstream::ServerStream(
 
 void Upstream::CheckHealth(absl::Duration timeout,
                            std::function<void(bool)> done) {
+  // The serving channel is READY exactly while some replica's health is
+  // SERVING: with several replicas one Check over round robin would land on
+  // a draining or bootstrapping one now and then, and the gateway would
+  // flap out of its Service.
+  if (serving_ != nullptr &&
+      serving_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
+    done(true);
+    return;
+  }
+  // Not connected yet (it connects on first use), or no replica SERVING:
+  // ask one.
   CallOptions options;
   options.deadline = absl::Now() + timeout;
   grpc::health::v1::HealthCheckRequest request;  // service "": the server

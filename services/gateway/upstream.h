@@ -75,8 +75,9 @@ class Upstream {
           on_message,
       std::function<void(absl::Status)> done);
 
-  // The gRPC health of the main upstream's service "" (true if SERVING),
-  // within `timeout`.
+  // Whether some replica serves (true if the health-checked serving channel
+  // is READY, else the gRPC health "" of one replica of the main channel is
+  // SERVING), within `timeout`.
   void CheckHealth(absl::Duration timeout, std::function<void(bool)> done);
 
   ~Upstream();

@@ -141,15 +141,28 @@ class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
 NboServiceImpl::NboServiceImpl(const serving::Recommender* recommender,
                                serving::CustomerService* customers,
                                ServerMetrics* metrics,
-                               const services::AccessControl* access)
+                               const services::AccessControl* access,
+                               const std::atomic<bool>* bootstrapping)
     : recommender_(recommender),
       customers_(customers),
       metrics_(metrics),
       access_(access),
+      bootstrapping_(bootstrapping),
       recommend_allocator_(
           std::make_unique<ArenaMessageAllocator<
               nbo::v1::RecommendRequest, nbo::v1::RecommendResponse>>()) {
   SetMessageAllocatorFor_Recommend(recommend_allocator_.get());
+}
+
+grpc::Status NboServiceImpl::AdmitModelCall(
+    const grpc::ServerContextBase& context, const char* method) const {
+  grpc::Status status = access_->Check(context, method);
+  if (status.ok() && bootstrapping_ != nullptr && bootstrapping_->load()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "this replica is still copying its models from a "
+                        "peer (bootstrap); ask another");
+  }
+  return status;
 }
 
 grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
@@ -158,7 +171,7 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
     nbo::v1::RecommendResponse* response) {
   const absl::Time start = absl::Now();
   grpc::Status status =
-      access_->Check(*context, "/nbo.v1.NBOService/Recommend");
+      AdmitModelCall(*context, "/nbo.v1.NBOService/Recommend");
   if (status.ok() && DeadlinePassed(context)) status = kDeadlineExceeded;
   if (status.ok()) {
     // Explanations quote the customer's attribute values only to callers
@@ -184,7 +197,7 @@ NboServiceImpl::BatchRecommend(grpc::CallbackServerContext* context,
                                const nbo::v1::BatchRecommendRequest* request) {
   return new BatchReactor(
       context, request, recommender_, metrics_,
-      access_->Check(*context, "/nbo.v1.NBOService/BatchRecommend"));
+      AdmitModelCall(*context, "/nbo.v1.NBOService/BatchRecommend"));
 }
 
 grpc::Status NboServiceImpl::RecordFeedback(
@@ -212,7 +225,7 @@ grpc::Status NboServiceImpl::SimilarProducts(
     nbo::v1::SimilarProductsResponse* response) {
   CallRecorder call(metrics_, Method::kSimilarProducts);
   if (grpc::Status access =
-          access_->Check(*context, "/nbo.v1.NBOService/SimilarProducts");
+          AdmitModelCall(*context, "/nbo.v1.NBOService/SimilarProducts");
       !access.ok()) {
     return call.Done(access);
   }

@@ -3,6 +3,7 @@
 #ifndef NBO_SERVICES_NBO_SERVER_NBO_SERVICE_IMPL_H_
 #define NBO_SERVICES_NBO_SERVER_NBO_SERVICE_IMPL_H_
 
+#include <atomic>
 #include <memory>
 
 #include "grpcpp/support/message_allocator.h"
@@ -30,9 +31,14 @@ class NboServiceImpl final
           nbo::v1::NBOService::WithCallbackMethod_BatchRecommend<
               nbo::v1::NBOService::Service>> {
  public:
+  // While *bootstrapping (when given) is true, the calls that answer from
+  // the models (Recommend, BatchRecommend, SimilarProducts) are UNAVAILABLE:
+  // a replica still copying from its peers must not answer from part of
+  // their versions, labels or split.
   NboServiceImpl(const serving::Recommender* recommender,
                  serving::CustomerService* customers, ServerMetrics* metrics,
-                 const services::AccessControl* access);
+                 const services::AccessControl* access,
+                 const std::atomic<bool>* bootstrapping = nullptr);
 
   grpc::Status RecordFeedback(
       grpc::ServerContext* context,
@@ -63,6 +69,11 @@ class NboServiceImpl final
   serving::CustomerService* const customers_;
   ServerMetrics* const metrics_;
   const services::AccessControl* const access_;
+  const std::atomic<bool>* const bootstrapping_;  // May be null.
+
+  // The access check of `method`, then UNAVAILABLE while bootstrapping.
+  grpc::Status AdmitModelCall(const grpc::ServerContextBase& context,
+                              const char* method) const;
   // Puts each Recommend's request and response on one protobuf arena, so a
   // call costs one allocation instead of one per string and offer.
   std::unique_ptr<grpc::MessageAllocator<nbo::v1::RecommendRequest,

@@ -201,7 +201,7 @@ absl::StatusOr<std::unique_ptr<NboServer>> NboServer::Start(Options options) {
       s->customer_store_.get(), s->catalogs_.get(), customer_service_options);
   s->nbo_service_ = std::make_unique<NboServiceImpl>(
       s->recommender_.get(), s->customer_service_.get(), s->metrics_.get(),
-      s->access_.get());
+      s->access_.get(), &s->bootstrapping_);
   ModelServiceImpl::Options model_options;
   model_options.publish_limits.max_chunk_bytes = o.max_publish_chunk_bytes;
   model_options.publish_limits.free_space_reserve_bytes =

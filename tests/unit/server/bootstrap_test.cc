@@ -524,8 +524,11 @@ TEST(NboServerBootstrapTest, ServingOnlyOnceEverythingIsCopied) {
     request.set_customer_id("C0000001");
     request.mutable_model()->set_version(1);
     nbo::v1::RecommendResponse answer;
-    EXPECT_TRUE(nbo->Recommend(&recommend_context, request, &answer).ok())
-        << "version 1 is in, yet the server is kept out of rotation";
+    // Version 1 is in, but not yet the labels and split: no answer from it.
+    const grpc::Status refused =
+        nbo->Recommend(&recommend_context, request, &answer);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(refused.error_message(), HasSubstr("(bootstrap)"));
   }
   go_on.Notify();
   EXPECT_EQ(
