@@ -30,4 +30,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
+void DoNotRetry(grpc::ServerContextBase* context) {
+  context->AddTrailingMetadata("grpc-retry-pushback-ms", "-1");
+}
+
 }  // namespace nbo::services

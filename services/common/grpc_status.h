@@ -8,6 +8,7 @@
 #define NBO_SERVICES_COMMON_GRPC_STATUS_H_
 
 #include "absl/status/status.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
 namespace nbo::services {
@@ -20,6 +21,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The same code and message as an absl::Status; OK for OK. What a client
 // gets back from a call, for code that speaks absl::Status.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Tells clients with a retry policy (the gateway's, ClientOptions::
+// retry_unavailable) not to send this call again to another replica: its
+// answer, UNAVAILABLE included, would be the same there (no version of the
+// model is available yet, a label's version is not). Without it such
+// answers would each cost retry attempts and drain the retry throttle that
+// a replica going away needs. Sets the trailer grpc-retry-pushback-ms: -1.
+// REQUIRES: the call has not finished.
+void DoNotRetry(grpc::ServerContextBase* context);
 
 }  // namespace nbo::services
 

@@ -180,6 +180,9 @@ grpc::ServerUnaryReactor* NboServiceImpl::Recommend(
                         access_->HasRole(*context, auth::Role::kCustomer);
     status = services::ToGrpcStatus(
         recommender_->Recommend(*request, response, reveal));
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      services::DoNotRetry(context);
+    }
     if (status.ok()) {
       metrics_->RecordStrategy(response->strategy());
       metrics_->RecordDecision(*response);
@@ -229,8 +232,12 @@ grpc::Status NboServiceImpl::SimilarProducts(
       !access.ok()) {
     return call.Done(access);
   }
-  return call.Done(
-      services::ToGrpcStatus(recommender_->Similar(*request, response)));
+  const grpc::Status status =
+      services::ToGrpcStatus(recommender_->Similar(*request, response));
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    services::DoNotRetry(context);
+  }
+  return call.Done(status);
 }
 
 grpc::Status NboServiceImpl::GetCustomer(

@@ -90,6 +90,24 @@ TEST_F(ServerTest, HealthTurnsServingWhenAVersionIsAvailable) {
   server_->Shutdown(absl::ZeroDuration(), absl::Seconds(1));
 }
 
+// Without a version, Recommend is UNAVAILABLE, and says that the answer
+// would be the same on another replica: a retrying client (the gateway)
+// does not spend attempts on it.
+TEST_F(ServerTest, UnavailableWithoutAVersionAsksClientsNotToRetry) {
+  Start();
+  grpc::ClientContext ctx;
+  nbo::v1::RecommendRequest request;
+  request.set_customer_id("C0000001");
+  nbo::v1::RecommendResponse response;
+  const grpc::Status status = nbo_->Recommend(&ctx, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  const auto pushback = trailers.find("grpc-retry-pushback-ms");
+  ASSERT_NE(pushback, trailers.end());
+  EXPECT_EQ(std::string(pushback->second.data(), pushback->second.size()),
+            "-1");
+}
+
 TEST_F(ServerTest, MaxReceiveMessageSizeAtTheBoundAndOneByteOver) {
   NboServer::Options options;
   options.max_receive_message_bytes = 4096;

@@ -329,13 +329,17 @@ TEST(MakeChannelTest, MutualTlsPresentsTheClientCertificate) {
 // the calls. Thread-safe.
 class FlakyHealth final : public Health::Service {
  public:
-  explicit FlakyHealth(int failures) : failures_(failures) {}
+  // With `final_answers`, each failure says it would be the same elsewhere
+  // (DoNotRetry).
+  explicit FlakyHealth(int failures, bool final_answers = false)
+      : failures_(failures), final_answers_(final_answers) {}
 
-  grpc::Status Check(grpc::ServerContext* /*context*/,
+  grpc::Status Check(grpc::ServerContext* context,
                      const HealthCheckRequest* /*request*/,
                      HealthCheckResponse* response) override {
     absl::MutexLock lock(&mu_);
     if (++calls_ <= failures_) {
+      if (final_answers_) DoNotRetry(context);
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "not yet");
     }
     response->set_status(HealthCheckResponse::SERVING);
@@ -349,6 +353,7 @@ class FlakyHealth final : public Health::Service {
 
  private:
   const int failures_;
+  const bool final_answers_;
   mutable absl::Mutex mu_;
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -393,6 +398,23 @@ TEST(MakeChannelTest, RetriesUnavailableForTheNamedMethodsOnly) {
   EXPECT_EQ(once.calls(), 1);
   server->Shutdown();
   other->Shutdown();
+}
+
+// An UNAVAILABLE the server marks as the same on every replica is not
+// retried: one attempt, and the retry throttle is left for replicas that
+// go away.
+TEST(MakeChannelTest, AnswersMarkedDoNotRetryAreNotRetried) {
+  FlakyHealth final_answer(kRetryAttempts, /*final_answers=*/true);
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(&final_answer, &port);
+  ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", port);
+  options.retry_unavailable = {"grpc.health.v1.Health/Check"};
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> retrying,
+                       MakeChannel(options));
+  EXPECT_THAT(Check(retrying), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(final_answer.calls(), 1);
+  server->Shutdown();
 }
 
 TEST(MakeChannelTest, MalformedRetryMethodIsInvalidArgument) {
