@@ -285,6 +285,23 @@ void AddDecisionReasons(const DecisionConfig& config,
                              " x lever ", config.levers->Get(product_id)));
 }
 
+// What an answer says of itself: whose, from which model version, arm and
+// strategy, its decision id, channel, catalog revision and time.
+void SetAnswerHeader(absl::string_view customer_id, absl::string_view channel,
+                     const model::ModelVersion& version, std::string arm,
+                     nbo::v1::Strategy strategy, const DecisionConfig& config,
+                     absl::Time now, nbo::v1::RecommendResponse* response) {
+  response->set_customer_id(std::string(customer_id));
+  response->set_model_name(version.model_name());
+  response->set_model_version(version.version());
+  response->set_experiment_arm(std::move(arm));
+  response->set_strategy(strategy);
+  response->set_decision_id(store::MakeDecisionId(now));
+  response->set_channel(std::string(channel));
+  response->set_catalog_revision(config.revision());
+  common::ToProtoTime(now, response->mutable_timestamp());
+}
+
 // The answer's suppressions (not those only below the top N) and
 // no-action, moved out of `decision`; `candidates` products were scored.
 void AddWhyNot(decision::Decision* decision, size_t candidates,
@@ -628,15 +645,8 @@ absl::Status Recommender::Decide(const Call& call,
                        config->engine->Decide(request));
 
   // The answer.
-  response->set_customer_id(std::string(call.customer_id));
-  response->set_model_name(version.model_name());
-  response->set_model_version(version.version());
-  response->set_experiment_arm(std::move(route.arm));
-  response->set_strategy(strategy);
-  response->set_decision_id(store::MakeDecisionId(now));
-  response->set_channel(std::string(call.channel));
-  response->set_catalog_revision(config->revision());
-  common::ToProtoTime(now, response->mutable_timestamp());
+  SetAnswerHeader(call.customer_id, call.channel, version, std::move(route.arm),
+                  strategy, *config, now, response);
 
   if (call.explain && strategy == nbo::v1::STRATEGY_PERSONALIZED &&
       !row.has_value()) {

@@ -709,6 +709,142 @@ int RunMethod(const BenchConfig& config, const ChannelPool& pool,
   return 2;
 }
 
+// The Recommend workload of a phase over `report`'s customers.
+std::unique_ptr<RecommendWorkload> MakeRecommendWorkload(
+    const BenchConfig& config, const ChannelPool& pool,
+    const BenchReport& report, uint64_t phase_seed, const char* what) {
+  return std::make_unique<RecommendWorkload>(
+      &pool, config.concurrency, report.customers, phase_seed, config.model,
+      config.num_offers, config.token, what);
+}
+
+// Phase 1: Recommend for warmup_s, not measured.
+void RunWarmup(const BenchConfig& config, const ChannelPool& pool,
+               const BenchReport& report) {
+  if (config.warmup_s <= 0) return;
+  std::fprintf(stderr, "nboctl bench: warm-up %.1f s at concurrency %d\n",
+               config.warmup_s, config.concurrency);
+  const auto warmup = MakeRecommendWorkload(config, pool, report, 1,
+                                            "bench: Recommend (warm-up)");
+  ClosedLoop loop(config.concurrency,
+                  [&warmup](int worker) { return warmup->Call(worker); });
+  const LoadResult ignored = loop.RunFor(config.warmup_s);
+  // Not measured; only a warm-up that never succeeded is worth a word.
+  if (ignored.requests > 0 && ignored.failed == ignored.requests) {
+    std::fprintf(stderr, "nboctl bench: warning: every warm-up call failed\n");
+  }
+}
+
+// Phases 2 and 3: the baselines (Health/Check, the transport floor;
+// ScoreCustomer, bare scoring) and Recommend, each for `duration` in total,
+// interleaved in `rounds` alternating slices so that drift in the machine's
+// speed (other tenants, frequency scaling) falls on all alike and the
+// ratios compare like with like.
+void RunSteadyPhases(const BenchConfig& config, const ChannelPool& pool,
+                     BenchReport* report) {
+  std::fprintf(stderr,
+               "nboctl bench: %s%sRecommend, %.1f s each in %d alternating "
+               "rounds, over %lld customers\n",
+               config.compare_health ? "Health/Check, " : "",
+               config.compare_score ? "ScoreCustomer, " : "", config.duration_s,
+               config.rounds, static_cast<long long>(report->customers));
+  FirstError errors("bench: Health/Check");
+  const std::string& token = config.token;
+  const auto health_call = [&](int worker) {
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::ClientContext context;
+    PrepareContext(&context, token, kCallTimeout);
+    const grpc::Status status =
+        pool.health(worker)->Check(&context, request, &response);
+    if (!status.ok()) errors.Note(status);
+    return status.ok();
+  };
+  const auto workload =
+      MakeRecommendWorkload(config, pool, *report, 3, "bench: Recommend");
+  // The same phase seed as the Recommend workload: the same customers in
+  // the same order.
+  std::unique_ptr<ScoreWorkload> score;
+  if (config.compare_score) {
+    score = std::make_unique<ScoreWorkload>(
+        &pool, config.concurrency, report->customers, /*phase_seed=*/3,
+        config.model, config.num_offers, config.token, "bench: ScoreCustomer");
+  }
+  const double slice = config.duration_s / config.rounds;
+  // Runs one slice and charges it the CPU both processes spent. The server
+  // is sampled outside the measured window.
+  const auto measured = [&](ClosedLoop& loop,
+                            const std::function<void()>& during) {
+    std::optional<double> server_before;
+    if (!config.metrics.empty()) {
+      server_before = ReadServerMetric(config.metrics, kCpuMetric);
+    }
+    const double client_before = ClientCpuSeconds();
+    LoadResult result = loop.RunFor(slice, during);
+    result.client_cpu_seconds = ClientCpuSeconds() - client_before;
+    if (server_before) {
+      std::optional<double> server_after =
+          ReadServerMetric(config.metrics, kCpuMetric);
+      if (server_after) {
+        result.server_cpu_seconds = *server_after - *server_before;
+      }
+    }
+    return result;
+  };
+  for (int round = 0; round < config.rounds; ++round) {
+    if (config.compare_health) {
+      ClosedLoop health(config.concurrency, health_call);
+      report->health.Add(measured(health, nullptr));
+    }
+    if (score) {
+      ClosedLoop scoring(config.concurrency,
+                         [&score](int worker) { return score->Call(worker); });
+      report->score.Add(measured(scoring, nullptr));
+    }
+    ClosedLoop recommend(config.concurrency, [&workload](int worker) {
+      return workload->Call(worker);
+    });
+    const bool last = round == config.rounds - 1;
+    report->recommend.Add(measured(recommend, [&] {
+      if (last && !config.metrics.empty()) {
+        report->rss_under_load = ReadServerRss(config.metrics);
+      }
+    }));
+  }
+  report->tally = workload->Total();
+  if (score) report->score_tally = score->Total();
+  WarnIfPopularity("Recommend", report->tally);
+  if (config.compare_score) {
+    WarnIfPopularity("ScoreCustomer", report->score_tally);
+  }
+}
+
+// Phase 4: hot swaps under load, when asked for.
+void RunSwapPhase(const BenchConfig& config, const ChannelPool& pool,
+                  nbo::v1::ModelService::Stub* admin, BenchReport* report) {
+  if (config.swaps <= 0) return;
+  absl::StatusOr<SwapPhase> swaps =
+      RunSwaps(config, pool, admin, report->customers);
+  if (swaps.ok()) {
+    report->swaps = std::move(*swaps);
+    WarnIfPopularity("Recommend-during-swaps", report->swaps->tally);
+    if (report->swaps->version_mismatches > 0) {
+      std::fprintf(stderr,
+                   "nboctl bench: warning: %lld answers came from a version "
+                   "that was never AVAILABLE\n",
+                   static_cast<long long>(report->swaps->version_mismatches));
+    }
+  } else {
+    // The steady phases are still worth reporting; the swap keys are
+    // omitted.
+    std::fprintf(stderr, "nboctl bench: swaps skipped: %s\n",
+                 swaps.status().ToString().c_str());
+  }
+  if (!config.metrics.empty()) {
+    report->rss_after_swaps = ReadServerRss(config.metrics);
+  }
+}
+
 }  // namespace
 
 int Bench(const std::vector<std::string>& args) {
@@ -759,134 +895,9 @@ int Bench(const std::vector<std::string>& args) {
     return 1;
   }
 
-  const auto recommend_workload = [&](uint64_t phase_seed, const char* what) {
-    return std::make_unique<RecommendWorkload>(
-        &pool, config->concurrency, report.customers, phase_seed, config->model,
-        config->num_offers, config->token, what);
-  };
-
-  // Phase 1: warm-up.
-  if (config->warmup_s > 0) {
-    std::fprintf(stderr, "nboctl bench: warm-up %.1f s at concurrency %d\n",
-                 config->warmup_s, config->concurrency);
-    const auto warmup = recommend_workload(1, "bench: Recommend (warm-up)");
-    ClosedLoop loop(config->concurrency,
-                    [&warmup](int worker) { return warmup->Call(worker); });
-    const LoadResult ignored = loop.RunFor(config->warmup_s);
-    // Not measured; only a warm-up that never succeeded is worth a word.
-    if (ignored.requests > 0 && ignored.failed == ignored.requests) {
-      std::fprintf(stderr,
-                   "nboctl bench: warning: every warm-up call failed\n");
-    }
-  }
-
-  // Phases 2 and 3: the baselines (Health/Check, the transport floor;
-  // ScoreCustomer, bare scoring) and Recommend, each for `duration` in
-  // total, interleaved in `rounds` alternating slices so that drift in the
-  // machine's speed (other tenants, frequency scaling) falls on all alike
-  // and the ratios compare like with like.
-  std::fprintf(stderr,
-               "nboctl bench: %s%sRecommend, %.1f s each in %d alternating "
-               "rounds, over %lld customers\n",
-               config->compare_health ? "Health/Check, " : "",
-               config->compare_score ? "ScoreCustomer, " : "",
-               config->duration_s, config->rounds,
-               static_cast<long long>(report.customers));
-  {
-    FirstError errors("bench: Health/Check");
-    const std::string& token = config->token;
-    const auto health_call = [&](int worker) {
-      grpc::health::v1::HealthCheckRequest request;
-      grpc::health::v1::HealthCheckResponse response;
-      grpc::ClientContext context;
-      PrepareContext(&context, token, kCallTimeout);
-      const grpc::Status status =
-          pool.health(worker)->Check(&context, request, &response);
-      if (!status.ok()) errors.Note(status);
-      return status.ok();
-    };
-    const auto workload = recommend_workload(3, "bench: Recommend");
-    // The same phase seed as the Recommend workload: the same customers in
-    // the same order.
-    std::unique_ptr<ScoreWorkload> score;
-    if (config->compare_score) {
-      score = std::make_unique<ScoreWorkload>(
-          &pool, config->concurrency, report.customers, /*phase_seed=*/3,
-          config->model, config->num_offers, config->token,
-          "bench: ScoreCustomer");
-    }
-    const double slice = config->duration_s / config->rounds;
-    // Runs one slice and charges it the CPU both processes spent. The server
-    // is sampled outside the measured window.
-    const auto measured = [&](ClosedLoop& loop,
-                              const std::function<void()>& during) {
-      std::optional<double> server_before;
-      if (!config->metrics.empty()) {
-        server_before = ReadServerMetric(config->metrics, kCpuMetric);
-      }
-      const double client_before = ClientCpuSeconds();
-      LoadResult result = loop.RunFor(slice, during);
-      result.client_cpu_seconds = ClientCpuSeconds() - client_before;
-      if (server_before) {
-        std::optional<double> server_after =
-            ReadServerMetric(config->metrics, kCpuMetric);
-        if (server_after) {
-          result.server_cpu_seconds = *server_after - *server_before;
-        }
-      }
-      return result;
-    };
-    for (int round = 0; round < config->rounds; ++round) {
-      if (config->compare_health) {
-        ClosedLoop health(config->concurrency, health_call);
-        report.health.Add(measured(health, nullptr));
-      }
-      if (score) {
-        ClosedLoop scoring(config->concurrency, [&score](int worker) {
-          return score->Call(worker);
-        });
-        report.score.Add(measured(scoring, nullptr));
-      }
-      ClosedLoop recommend(config->concurrency, [&workload](int worker) {
-        return workload->Call(worker);
-      });
-      const bool last = round == config->rounds - 1;
-      report.recommend.Add(measured(recommend, [&] {
-        if (last && !config->metrics.empty()) {
-          report.rss_under_load = ReadServerRss(config->metrics);
-        }
-      }));
-    }
-    report.tally = workload->Total();
-    if (score) report.score_tally = score->Total();
-  }
-  WarnIfPopularity("Recommend", report.tally);
-  if (config->compare_score)
-    WarnIfPopularity("ScoreCustomer", report.score_tally);
-
-  // Phase 4: hot swaps under load.
-  if (config->swaps > 0) {
-    absl::StatusOr<SwapPhase> swaps =
-        RunSwaps(*config, pool, admin.get(), report.customers);
-    if (swaps.ok()) {
-      report.swaps = std::move(*swaps);
-      WarnIfPopularity("Recommend-during-swaps", report.swaps->tally);
-      if (report.swaps->version_mismatches > 0) {
-        std::fprintf(stderr,
-                     "nboctl bench: warning: %lld answers came from a version "
-                     "that was never AVAILABLE\n",
-                     static_cast<long long>(report.swaps->version_mismatches));
-      }
-    } else {
-      // The steady phases are still worth reporting; the swap keys are
-      // omitted.
-      std::fprintf(stderr, "nboctl bench: swaps skipped: %s\n",
-                   swaps.status().ToString().c_str());
-    }
-    if (!config->metrics.empty()) {
-      report.rss_after_swaps = ReadServerRss(config->metrics);
-    }
-  }
+  RunWarmup(*config, pool, report);
+  RunSteadyPhases(*config, pool, &report);
+  RunSwapPhase(*config, pool, admin.get(), &report);
 
   if (config->json) {
     std::printf("%s\n", ToJson(report).c_str());
